@@ -1,0 +1,167 @@
+// TCPChat server entry point: flags, logging, signals. The only reader of FLAGS_*.
+//
+//   server [--port=8989] [port]
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+#include "chat/clock.h"
+#include "chat/server.h"
+#include "gflags/gflags.h"
+#include "glog/logging.h"
+
+DEFINE_int32(port, 8989,
+             "TCP port to listen on; 0 picks a free port (the chosen one is printed). A single "
+             "positional argument also sets it, as in `server 2525`.");
+DEFINE_string(address, "",
+              "Numeric IP address to listen on. Empty: every interface, IPv6 and IPv4.");
+DEFINE_int32(max_clients, 10,
+             "Most clients served at once. Further connections wait in the listen backlog "
+             "(they see nothing) until someone leaves.");
+DEFINE_uint64(history_size, 10000,
+              "Chat lines kept in memory and replayed to each new client; the oldest drop "
+              "off. 0 keeps none.");
+DEFINE_uint64(max_line_bytes, 4096,
+              "Longest accepted line in bytes, without its newline. Longer lines are "
+              "dropped and the sender is told.");
+DEFINE_uint64(max_outbox_bytes, 1 << 20,
+              "Output a client may fall behind by, in bytes, before it is disconnected as "
+              "too slow, so one stalled reader cannot grow the server's memory.");
+DEFINE_string(send_timeout, "10s",
+              "Disconnect a client whose socket accepts no data for this long (e.g. 10s, "
+              "500ms). 0 disables.");
+DEFINE_string(shutdown_grace, "1s",
+              "On SIGINT/SIGTERM, how long clients get to receive the goodbye line before "
+              "their connections are cut.");
+
+namespace {
+
+constexpr char kUsage[] = "[USAGE]: ./TCPChat $port";
+
+[[noreturn]] void UsageExit() {
+  std::cout << kUsage << std::endl;
+  std::exit(1);
+}
+
+bool ParseDurationFlag(const std::string& text, absl::Duration* out) {
+  if (text == "0") {
+    *out = absl::ZeroDuration();
+    return true;
+  }
+  return absl::ParseDuration(text, out) && *out >= absl::ZeroDuration();
+}
+
+bool ValidateDuration(const char* flag, const std::string& value) {
+  absl::Duration unused;
+  if (ParseDurationFlag(value, &unused)) return true;
+  std::cerr << "--" << flag << ": expected a duration like 10s or 500ms, got '" << value
+            << "'\n";
+  return false;
+}
+DEFINE_validator(send_timeout, &ValidateDuration);
+DEFINE_validator(shutdown_grace, &ValidateDuration);
+
+// Resolves --port and the optional positional port, exiting with the classic usage line
+// on anything else.
+int PortFromCommandLine(int argc, char** argv) {
+  if (argc > 2) UsageExit();
+  if (argc == 2) {
+    int port = 0;
+    if (!absl::SimpleAtoi(argv[1], &port) || port < 1 || port > 65535) UsageExit();
+    return port;
+  }
+  if (FLAGS_port < 0 || FLAGS_port > 65535) UsageExit();
+  return FLAGS_port;
+}
+
+// Blocks SIGINT/SIGTERM (and our private wake-up signal) in the calling thread; every
+// thread started afterwards inherits the mask, so only the signal thread sees them.
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+}  // namespace
+
+// A negative number would otherwise reach gflags as an unknown flag ("-1").
+bool LooksLikeNegativeNumber(const char* arg) {
+  int ignored;
+  return arg[0] == '-' && absl::SimpleAtoi(arg, &ignored);
+}
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (LooksLikeNegativeNumber(argv[i])) UsageExit();
+  }
+  gflags::SetUsageMessage("A group chat server for nc and telnet clients.\n  server [--port=N] [N]");
+  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  const int port = PortFromCommandLine(argc, argv);
+
+  // Log to stderr unless the operator asked for log files with --log_dir. (glog's own
+  // default for log_dir comes from the environment, e.g. TEST_TMPDIR, so ask whether the
+  // flag was given rather than whether it is empty.)
+  if (gflags::GetCommandLineFlagInfoOrDie("logtostderr").is_default) {
+    FLAGS_logtostderr = gflags::GetCommandLineFlagInfoOrDie("log_dir").is_default;
+  }
+  google::InitGoogleLogging(argv[0]);
+  google::InstallFailureSignalHandler();
+
+  // A client vanishing mid-send must be an error code, not a fatal SIGPIPE. (Sends use
+  // MSG_NOSIGNAL too; this also covers anything else that writes.)
+  signal(SIGPIPE, SIG_IGN);
+  const sigset_t shutdown_signals = BlockShutdownSignals();
+
+  chat::ServerOptions options;
+  options.address = FLAGS_address;
+  options.port = port;
+  options.max_clients = FLAGS_max_clients > 0 ? FLAGS_max_clients : 1;
+  options.history_size = FLAGS_history_size;
+  options.session.max_line_bytes = FLAGS_max_line_bytes;
+  options.session.max_outbox_bytes = FLAGS_max_outbox_bytes;
+  ParseDurationFlag(FLAGS_send_timeout, &options.session.send_timeout);
+  ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
+
+  chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
+  if (absl::Status status = server.Listen(); !status.ok()) {
+    LOG(ERROR) << "cannot listen on port " << port << ": " << status;
+    std::cerr << "cannot listen on port " << port << ": " << status.message() << "\n";
+    return 1;
+  }
+  std::cout << "Listening on the port :" << server.port() << std::endl;
+  LOG(INFO) << "listening on port " << server.port() << ", at most " << options.max_clients
+            << " clients";
+
+  std::thread signal_thread([&server, shutdown_signals] {
+    int signal_number = 0;
+    sigwait(&shutdown_signals, &signal_number);
+    if (signal_number == SIGUSR2) return;  // main is done; nothing to stop
+    LOG(INFO) << "received " << strsignal(signal_number) << "; shutting down";
+    server.Stop();
+    sigwait(&shutdown_signals, &signal_number);
+    if (signal_number == SIGUSR2) return;
+    // A second SIGINT/SIGTERM: the operator does not want to wait.
+    LOG(WARNING) << "second signal; exiting now";
+    google::FlushLogFiles(google::GLOG_INFO);
+    std::_Exit(1);
+  });
+
+  server.Run();
+  pthread_kill(signal_thread.native_handle(), SIGUSR2);
+  signal_thread.join();
+  LOG(INFO) << "bye";
+  google::ShutdownGoogleLogging();
+  return 0;
+}

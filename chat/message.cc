@@ -1,0 +1,48 @@
+#include "chat/message.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace chat {
+
+// The penguin has backslashes and quotes; a raw string keeps it readable and exact.
+const std::string_view kBanner = R"BANNER(Welcome to TCP-Chat!
+         _nnnn_
+        dGGGGMMb
+       @p~qp~~qMb
+       M|@||@) M|
+       @,----.JM|
+      JS^\__/  qKL
+     dZP        qKRb
+    dZP          qKKb
+   fZP            SMMb
+   HZM            MMMM
+   FqM            MMMM
+ __| ".        |\dS"qML
+ |    `.       | `' \Zq
+_)      \.___.,|     .'
+\____   )MMMMMP|   .'
+     `-'       `--'
+)BANNER";
+
+std::string FormatTimestamp(absl::Time t, absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, zone);
+}
+
+std::string FormatChatLine(absl::Time t, absl::TimeZone zone, std::string_view name,
+                           std::string_view text) {
+  return absl::StrCat("[", FormatTimestamp(t, zone), "][", name, "]:", text);
+}
+
+std::string FormatPrompt(absl::Time t, absl::TimeZone zone, std::string_view name) {
+  return FormatChatLine(t, zone, name, "");
+}
+
+std::string FormatJoinNotice(std::string_view name) {
+  return absl::StrCat(name, " has joined our chat...");
+}
+
+std::string FormatLeaveNotice(std::string_view name) {
+  return absl::StrCat(name, " has left our chat...");
+}
+
+}  // namespace chat

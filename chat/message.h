@@ -1,0 +1,47 @@
+// chat/message.h: every byte the server writes to a client, as pure functions.
+//
+// Defines:
+//   kBanner, kNamePrompt       - what a new connection sees (testdata/banner.txt).
+//   FormatTimestamp            - "YYYY-MM-DD HH:MM:SS".
+//   FormatChatLine             - "[time][name]:text".
+//   FormatPrompt               - "[time][name]:" (the input prompt, no newline).
+//   FormatJoinNotice/LeaveNotice
+//
+// Lines are returned without their trailing newline: framing (where the newline and the
+// recipient's fresh prompt go) is the session's job, so the room can share one formatted
+// line among all recipients.
+
+#ifndef CHAT_MESSAGE_H_
+#define CHAT_MESSAGE_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+
+namespace chat {
+
+// The welcome banner: one line of greeting and a 16-line penguin, each line ending in
+// "\n". Byte-identical to testdata/banner.txt and to the classic net-cat exercise.
+extern const std::string_view kBanner;
+
+// Sent after the banner and after each refused name; note the trailing space.
+inline constexpr std::string_view kNamePrompt = "[ENTER YOUR NAME]: ";
+
+// FormatTimestamp() renders `t` in `zone` as "2006-01-02 15:04:05".
+std::string FormatTimestamp(absl::Time t, absl::TimeZone zone);
+
+// FormatChatLine() returns "[<time>][<name>]:<text>".
+std::string FormatChatLine(absl::Time t, absl::TimeZone zone, std::string_view name,
+                           std::string_view text);
+
+// FormatPrompt() returns "[<time>][<name>]:", the prompt a logged-in client types after.
+std::string FormatPrompt(absl::Time t, absl::TimeZone zone, std::string_view name);
+
+// "<name> has joined our chat..." and "<name> has left our chat...".
+std::string FormatJoinNotice(std::string_view name);
+std::string FormatLeaveNotice(std::string_view name);
+
+}  // namespace chat
+
+#endif  // CHAT_MESSAGE_H_

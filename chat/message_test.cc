@@ -1,0 +1,64 @@
+#include "chat/message.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+absl::Time At(int y, int mo, int d, int h, int mi, int s) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone());
+}
+
+TEST(MessageTest, BannerMatchesGoldenFileByteForByte) {
+  std::ifstream golden("testdata/banner.txt", std::ios::binary);
+  ASSERT_TRUE(golden.good()) << "testdata/banner.txt missing from runfiles";
+  std::stringstream contents;
+  contents << golden.rdbuf();
+  EXPECT_EQ(kBanner, contents.str());
+}
+
+TEST(MessageTest, BannerHasSeventeenLinesWithoutTrailingSpaces) {
+  int lines = 0;
+  for (size_t i = 0; i < kBanner.size(); ++i) {
+    if (kBanner[i] != '\n') continue;
+    ++lines;
+    EXPECT_NE(kBanner[i - 1], ' ') << "trailing space on line " << lines;
+  }
+  EXPECT_EQ(lines, 17);  // greeting + 16-line penguin
+  EXPECT_EQ(kBanner.back(), '\n');
+}
+
+TEST(MessageTest, NamePromptHasTrailingSpaceAndNoNewline) {
+  EXPECT_EQ(kNamePrompt, "[ENTER YOUR NAME]: ");
+}
+
+TEST(MessageTest, FormatsTimestamp) {
+  EXPECT_EQ(FormatTimestamp(At(2026, 1, 2, 3, 4, 5), absl::UTCTimeZone()),
+            "2026-01-02 03:04:05");
+}
+
+TEST(MessageTest, TimestampUsesGivenZone) {
+  const absl::TimeZone plus_two = absl::FixedTimeZone(2 * 60 * 60);
+  EXPECT_EQ(FormatTimestamp(At(2026, 12, 31, 23, 0, 0), plus_two), "2027-01-01 01:00:00");
+}
+
+TEST(MessageTest, FormatsChatLineAndPrompt) {
+  const absl::Time t = At(2020, 1, 20, 15, 48, 41);
+  EXPECT_EQ(FormatChatLine(t, absl::UTCTimeZone(), "Lee", "Hello, everyone!"),
+            "[2020-01-20 15:48:41][Lee]:Hello, everyone!");
+  EXPECT_EQ(FormatPrompt(t, absl::UTCTimeZone(), "Lee"), "[2020-01-20 15:48:41][Lee]:");
+}
+
+TEST(MessageTest, FormatsNotices) {
+  EXPECT_EQ(FormatJoinNotice("Yenlik"), "Yenlik has joined our chat...");
+  EXPECT_EQ(FormatLeaveNotice("Yenlik"), "Yenlik has left our chat...");
+}
+
+}  // namespace
+}  // namespace chat

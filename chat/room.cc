@@ -1,0 +1,50 @@
+#include "chat/room.h"
+
+#include <algorithm>
+
+namespace chat {
+
+Room::Room(std::string name, size_t history_limit)
+    : name_(std::move(name)), history_limit_(history_limit) {}
+
+void Room::Join(Participant* member, const SharedText& notice) {
+  absl::MutexLock lock(&mu_);
+  member->DeliverWelcome(std::vector<SharedText>(history_.begin(), history_.end()));
+  DeliverToOthersLocked(member, notice);
+  members_.push_back(member);
+}
+
+void Room::Leave(Participant* member, const SharedText& notice) {
+  absl::MutexLock lock(&mu_);
+  const auto it = std::find(members_.begin(), members_.end(), member);
+  if (it == members_.end()) return;
+  members_.erase(it);
+  DeliverToOthersLocked(member, notice);
+}
+
+void Room::Broadcast(const Participant* sender, const SharedText& line) {
+  absl::MutexLock lock(&mu_);
+  if (history_limit_ > 0) {
+    if (history_.size() == history_limit_) history_.pop_front();
+    history_.push_back(line);
+  }
+  DeliverToOthersLocked(sender, line);
+}
+
+void Room::DeliverToOthersLocked(const Participant* except, const SharedText& line) {
+  for (Participant* member : members_) {
+    if (member != except) member->DeliverEvent(line);
+  }
+}
+
+size_t Room::member_count() const {
+  absl::MutexLock lock(&mu_);
+  return members_.size();
+}
+
+std::vector<SharedText> Room::History() const {
+  absl::MutexLock lock(&mu_);
+  return std::vector<SharedText>(history_.begin(), history_.end());
+}
+
+}  // namespace chat

@@ -1,0 +1,86 @@
+// chat/room.h: a group chat: who is in it, and what has been said.
+//
+// Defines:
+//   Participant - what the room needs of a member: somewhere to queue lines.
+//   Room        - members plus a bounded history; Join, Leave, Broadcast.
+//
+// The room never touches a socket. Deliveries happen inside the room's critical section,
+// which is safe only because Participant::Deliver*() never blocks (it queues); in return
+// every member sees lines in the same order as the history.
+
+#ifndef CHAT_ROOM_H_
+#define CHAT_ROOM_H_
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "chat/outbox.h"
+
+namespace chat {
+
+// Participant is a room member. Implementations must not block and must not call back
+// into the Room (absl::Mutex is not reentrant): they are called with the room locked.
+class Participant {
+ public:
+  virtual ~Participant() = default;
+
+  // Participant::DeliverEvent() queues a chat line or notice from someone else.
+  virtual void DeliverEvent(const SharedText& line) = 0;
+
+  // Participant::DeliverWelcome() queues the history, oldest first, and whatever must
+  // follow it (the input prompt), as one unit: no event can slip in between.
+  virtual void DeliverWelcome(const std::vector<SharedText>& history) = 0;
+};
+
+// Room holds its members (not owned: a member must Leave() before it is destroyed) and
+// the last `history_limit` chat lines. Thread-safe.
+//
+// Example:
+//   Room room("general", 10000);
+//   room.Join(&me, MakeShared(FormatJoinNotice("alice")));
+//   room.Broadcast(&me, MakeShared(FormatChatLine(...)));
+//   room.Leave(&me, MakeShared(FormatLeaveNotice("alice")));
+class Room {
+ public:
+  Room(std::string name, size_t history_limit);
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // Room::Join() adds `member`, replays the history to it, and sends `notice` to everyone
+  // else, in one critical section: a line said meanwhile is either in the replayed
+  // history or delivered live, never both, never neither.
+  void Join(Participant* member, const SharedText& notice) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Room::Leave() removes `member` and sends `notice` to those who remain. After it
+  // returns the room no longer refers to `member`. No-op for a non-member.
+  void Leave(Participant* member, const SharedText& notice) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Room::Broadcast() records `line` in the history and delivers it to every member
+  // except `sender`.
+  void Broadcast(const Participant* sender, const SharedText& line) ABSL_LOCKS_EXCLUDED(mu_);
+
+  size_t member_count() const ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<SharedText> History() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void DeliverToOthersLocked(const Participant* except, const SharedText& line)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string name_;
+  const size_t history_limit_;
+
+  mutable absl::Mutex mu_;
+  // A vector: rooms are small (the server caps clients), and iteration is the hot path.
+  std::vector<Participant*> members_ ABSL_GUARDED_BY(mu_);
+  std::deque<SharedText> history_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace chat
+
+#endif  // CHAT_ROOM_H_

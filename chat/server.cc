@@ -1,0 +1,164 @@
+#include "chat/server.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <utility>
+
+#include "glog/logging.h"
+
+namespace chat {
+namespace {
+
+// After accept() fails for lack of descriptors or memory, wait this long before retrying:
+// retrying at once would spin a core while nothing can change.
+constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
+
+}  // namespace
+
+Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone)
+    : options_(std::move(options)),
+      room_("general", options_.history_size),
+      gate_(options_.max_clients) {
+  context_.room = &room_;
+  context_.names = &names_;
+  context_.clock = &clock;
+  context_.time_zone = time_zone;
+  context_.options = options_.session;
+}
+
+Server::~Server() {
+  Stop();
+  ReapFinished();
+}
+
+absl::Status Server::Listen() {
+  absl::StatusOr<ScopedFd> listener =
+      ListenTcp(options_.address, options_.port, options_.listen_backlog);
+  if (!listener.ok()) return listener.status();
+  absl::StatusOr<int> port = LocalPort(listener->get());
+  if (!port.ok()) return port.status();
+  listener_ = *std::move(listener);
+  port_ = *port;
+  return absl::OkStatus();
+}
+
+void Server::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  gate_.Close();
+  // Wakes a blocked accept() (Linux returns EINVAL for a shut-down listener).
+  if (listener_.valid()) ::shutdown(listener_.get(), SHUT_RDWR);
+}
+
+void Server::Run() {
+  CHECK(listener_.valid()) << "Listen() first";
+  AcceptLoop();
+  ShutdownSessions();
+}
+
+void Server::AcceptLoop() {
+  while (gate_.Acquire()) {
+    ReapFinished();
+    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      StartSession(ScopedFd(fd));  // the session releases the slot when it ends
+      continue;
+    }
+    const int error = errno;
+    gate_.Release();
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    switch (error) {
+      case EINTR:
+      case ECONNABORTED:  // the client gave up while in the backlog
+      case EPROTO:
+        break;
+      case EMFILE:
+      case ENFILE:
+      case ENOBUFS:
+      case ENOMEM:
+        LOG(WARNING) << "accept: " << std::strerror(error) << "; retrying in "
+                     << kAcceptBackoff;
+        SleepUnlessStopped(kAcceptBackoff);
+        break;
+      default:
+        LOG(ERROR) << "accept: " << std::strerror(error) << "; retrying in " << kAcceptBackoff;
+        SleepUnlessStopped(kAcceptBackoff);
+        break;
+    }
+  }
+}
+
+void Server::StartSession(ScopedFd fd) {
+  auto session = std::make_unique<Session>(std::move(fd), context_,
+                                           [this](Session* s) { OnSessionFinished(s); });
+  Session* raw = session.get();
+  {
+    absl::MutexLock lock(&mu_);
+    live_.emplace(raw, std::move(session));
+  }
+  raw->Start();
+}
+
+void Server::OnSessionFinished(Session* session) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto node = live_.extract(session);
+    CHECK(!node.empty());
+    finished_.push_back(std::move(node.mapped()));
+  }
+  gate_.Release();
+}
+
+void Server::ReapFinished() {
+  std::vector<std::unique_ptr<Session>> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    finished.swap(finished_);
+  }
+  finished.clear();  // joins each finished reader thread (it is returning already)
+}
+
+std::vector<Session*> Server::LiveSessions() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<Session*> sessions;
+  sessions.reserve(live_.size());
+  for (const auto& [raw, owned] : live_) sessions.push_back(raw);
+  return sessions;
+}
+
+void Server::ShutdownSessions() {
+  // Sessions leave live_ only through OnSessionFinished() and are destroyed only by this
+  // thread (ReapFinished), so the raw pointers stay valid while we use them here.
+  const std::vector<Session*> sessions = LiveSessions();
+  LOG(INFO) << "shutting down: saying goodbye to " << sessions.size() << " client(s)";
+  for (Session* session : sessions) session->Stop(kShutdownNotice);
+  if (!gate_.AwaitAllReleased(options_.shutdown_grace)) {
+    const std::vector<Session*> stragglers = LiveSessions();
+    LOG(WARNING) << "cutting off " << stragglers.size()
+                 << " client(s) that did not take the goodbye in " << options_.shutdown_grace;
+    for (Session* session : stragglers) session->Abort();
+    gate_.AwaitAllReleased(absl::InfiniteDuration());
+  }
+  ReapFinished();
+  LOG(INFO) << "all sessions closed";
+}
+
+void Server::SleepUnlessStopped(absl::Duration delay) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+}
+
+size_t Server::session_count() const {
+  absl::MutexLock lock(&mu_);
+  return live_.size() + finished_.size();
+}
+
+}  // namespace chat

@@ -1,0 +1,110 @@
+// chat/server.h: the listening socket, the client limit, and the accept loop.
+//
+// Defines:
+//   ServerOptions - where to listen and the limits.
+//   Server        - owns the room, the sessions, and the admission gate.
+
+#ifndef CHAT_SERVER_H_
+#define CHAT_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "chat/admission_gate.h"
+#include "chat/clock.h"
+#include "chat/name_registry.h"
+#include "chat/room.h"
+#include "chat/session.h"
+#include "chat/socket.h"
+
+namespace chat {
+
+struct ServerOptions {
+  // Numeric address to bind; empty means every interface (dual-stack where possible).
+  std::string address;
+  // 0 picks a free port; port() tells which.
+  int port = 8989;
+  int max_clients = 10;
+  // Connections beyond max_clients wait here, in the kernel, until a slot frees.
+  int listen_backlog = 128;
+  size_t history_size = 10000;
+  // On shutdown, how long clients get to receive the farewell before being cut off.
+  absl::Duration shutdown_grace = absl::Seconds(1);
+  SessionOptions session;
+};
+
+// The line every client gets when the server stops.
+inline constexpr std::string_view kShutdownNotice = "\nServer is shutting down. Goodbye!\n";
+
+// Server accepts clients and gives each a Session in the one room, "general".
+//
+// Example:
+//   Server server(options, RealClock::Default(), absl::LocalTimeZone());
+//   if (absl::Status s = server.Listen(); !s.ok()) ...
+//   std::jthread t([&] { server.Run(); });
+//   ...
+//   server.Stop();  // Run() returns after every session has ended
+//
+// Thread-safe.
+class Server {
+ public:
+  Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Server::Listen() binds the listening socket. Call once, before Run().
+  absl::Status Listen();
+
+  // The bound port (after Listen()).
+  int port() const { return port_; }
+
+  // Server::Run() accepts connections until Stop(), then says goodbye to every client,
+  // waits up to shutdown_grace for them to get it, cuts off the rest, and joins every
+  // thread before returning.
+  void Run() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Server::Stop() makes Run() wind down. Returns at once; safe to call repeatedly and
+  // from any thread, including before Run().
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+
+  Room& room() { return room_; }
+  const AdmissionGate& gate() const { return gate_; }
+  // Sessions not yet destroyed (finished ones are reaped on the next accept).
+  size_t session_count() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void AcceptLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  void StartSession(ScopedFd fd) ABSL_LOCKS_EXCLUDED(mu_);
+  void OnSessionFinished(Session* session) ABSL_LOCKS_EXCLUDED(mu_);
+  void ShutdownSessions() ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<Session*> LiveSessions() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Destroys finished sessions (joining their threads). Never call with mu_ held: a
+  // finishing session's last act takes mu_.
+  void ReapFinished() ABSL_LOCKS_EXCLUDED(mu_);
+  // Sleeps up to `delay` unless Stop() is called meanwhile.
+  void SleepUnlessStopped(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);
+
+  const ServerOptions options_;
+  NameRegistry names_;
+  Room room_;
+  SessionContext context_;
+  AdmissionGate gate_;
+  ScopedFd listener_;
+  int port_ = 0;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<Session*, std::unique_ptr<Session>> live_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Session>> finished_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace chat
+
+#endif  // CHAT_SERVER_H_

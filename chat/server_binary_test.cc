@@ -1,0 +1,134 @@
+// The real server binary: command line, stdout, banner over TCP, signals.
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "chat/socket.h"
+#include "chat/testing/line_client.h"
+#include "chat/testing/subprocess.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+using testing::Subprocess;
+
+constexpr char kServer[] = "chat/server";
+constexpr char kUsageLine[] = "[USAGE]: ./TCPChat $port\n";
+constexpr absl::Duration kPatience = absl::Seconds(30);
+
+std::string ReadFile(const std::string& path) {
+  std::string out;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return out;
+  char buffer[4096];
+  size_t got;
+  while ((got = std::fread(buffer, 1, sizeof(buffer), f)) > 0) out.append(buffer, got);
+  std::fclose(f);
+  return out;
+}
+
+// Runs the server with `args` and expects the classic usage line and exit status 1.
+void ExpectUsageError(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {kServer};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Subprocess server(argv);
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_EQ(server.DrainStdout(), kUsageLine);
+}
+
+TEST(ServerBinaryTest, TwoPositionalArgumentsIsAUsageError) { ExpectUsageError({"2525", "localhost"}); }
+TEST(ServerBinaryTest, NonNumericPortIsAUsageError) { ExpectUsageError({"http"}); }
+TEST(ServerBinaryTest, PositionalPortOutOfRangeIsAUsageError) {
+  ExpectUsageError({"0"});
+  ExpectUsageError({"65536"});
+  ExpectUsageError({"-1"});
+}
+TEST(ServerBinaryTest, PortFlagOutOfRangeIsAUsageError) { ExpectUsageError({"--port=70000"}); }
+
+// Starts the binary on `args`, expects the listening line, returns the port.
+int StartAndReadPort(Subprocess& server) {
+  const std::optional<std::string> line = server.ReadStdoutLine(kPatience);
+  EXPECT_TRUE(line.has_value()) << server.DrainStderr();
+  if (!line) return -1;
+  const std::string prefix = "Listening on the port :";
+  EXPECT_TRUE(absl::StartsWith(*line, prefix)) << *line;
+  int port = -1;
+  EXPECT_TRUE(absl::SimpleAtoi(line->substr(prefix.size()), &port)) << *line;
+  return port;
+}
+
+TEST(ServerBinaryTest, ServesTheBannerAndShutsDownCleanlyOnSigterm) {
+  Subprocess server({kServer, "--port=0"});
+  const int port = StartAndReadPort(server);
+  ASSERT_GT(port, 0);
+
+  absl::StatusOr<LineClient> alice = LineClient::Connect(port);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  const std::string welcome = ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: ";
+  EXPECT_EQ(alice->Read(welcome.size()), welcome);
+  alice->Send("alice\n");
+  // The prompt carries the real local time; check its shape.
+  const std::string prompt = alice->ReadUntil("[alice]:");
+  EXPECT_EQ(prompt.size(), std::string("[2026-11-23 18:30:00][alice]:").size()) << prompt;
+
+  absl::StatusOr<LineClient> bob = LineClient::Connect(port);
+  ASSERT_TRUE(bob.ok());
+  EXPECT_EQ(bob->Read(welcome.size()), welcome);
+  bob->Send("bob\nhello from bob\n");
+  const std::string joined = alice->ReadUntil("[alice]:");
+  EXPECT_TRUE(absl::StartsWith(joined, "\nbob has joined our chat...\n[")) << joined;
+  const std::string message = alice->ReadUntil("[alice]:");
+  EXPECT_TRUE(absl::StrContains(message, "][bob]:hello from bob\n[")) << message;
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(alice->ReadToEnd(), "\nServer is shutting down. Goodbye!\n");
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value()) << "server did not exit after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  const std::string log = server.DrainStderr();
+  EXPECT_TRUE(absl::StrContains(log, "login")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "all sessions closed")) << log;
+}
+
+TEST(ServerBinaryTest, SinglePositionalArgumentIsThePort) {
+  // Find a free port, release it, and hand it to the server.
+  absl::StatusOr<ScopedFd> probe = ListenTcp("127.0.0.1", 0, 1);
+  ASSERT_TRUE(probe.ok());
+  const int port = *LocalPort(probe->get());
+  probe->Reset();
+  Subprocess server({kServer, absl::StrCat(port)});
+  EXPECT_EQ(StartAndReadPort(server), port);
+  server.Signal(SIGINT);
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST(ServerBinaryTest, BusyPortIsReportedNotCrashed) {
+  absl::StatusOr<ScopedFd> holder = ListenTcp("", 0, 1);
+  ASSERT_TRUE(holder.ok());
+  const int port = *LocalPort(holder->get());
+  Subprocess server({kServer, absl::StrCat("--port=", port)});
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_TRUE(absl::StrContains(server.DrainStderr(), "cannot listen")) ;
+}
+
+}  // namespace
+}  // namespace chat

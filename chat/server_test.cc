@@ -1,0 +1,188 @@
+// Server end to end over loopback TCP, in process, with a fake clock for exact bytes.
+
+#include "chat/server.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "chat/message.h"
+#include "chat/testing/fake_clock.h"
+#include "chat/testing/line_client.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+
+const absl::Time kStart =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 23, 18, 30, 0), absl::UTCTimeZone());
+
+std::string Prompt(std::string_view name) {
+  return absl::StrCat("[2026-11-23 18:30:00][", name, "]:");
+}
+std::string Event(std::string_view line, std::string_view recipient) {
+  return absl::StrCat("\n", line, "\n", Prompt(recipient));
+}
+std::string Chat(std::string_view name, std::string_view text) {
+  return absl::StrCat("[2026-11-23 18:30:00][", name, "]:", text);
+}
+std::string Welcome() { return absl::StrCat(kBanner, kNamePrompt); }
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() : clock_(kStart) {}
+
+  void StartServer(ServerOptions options = {}) {
+    options.address = "127.0.0.1";
+    options.port = 0;
+    server_ = std::make_unique<Server>(options, clock_, absl::UTCTimeZone());
+    ASSERT_TRUE(server_->Listen().ok());
+    runner_ = std::jthread([this] { server_->Run(); });
+  }
+
+  ~ServerTest() override {
+    if (server_ != nullptr) {
+      server_->Stop();
+      runner_.join();
+    }
+  }
+
+  LineClient Connect() {
+    absl::StatusOr<LineClient> client = LineClient::Connect(server_->port());
+    EXPECT_TRUE(client.ok()) << client.status();
+    return *std::move(client);
+  }
+
+  LineClient LoggedIn(std::string_view name) {
+    LineClient client = Connect();
+    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
+    client.Send(absl::StrCat(name, "\n"));
+    EXPECT_EQ(client.ReadUntil(Prompt(name)), Prompt(name));
+    return client;
+  }
+
+  testing::FakeClock clock_;
+  std::unique_ptr<Server> server_;
+  std::jthread runner_;
+};
+
+TEST_F(ServerTest, BannerAndPromptOverTcp) {
+  StartServer();
+  LineClient client = Connect();
+  EXPECT_EQ(client.Read(Welcome().size()), Welcome());
+}
+
+TEST_F(ServerTest, ThreeClientsChat) {
+  StartServer();
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("carol has joined our chat...", "alice"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("carol has joined our chat...", "bob"));
+
+  alice.Send("hi all\r\n");
+  EXPECT_EQ(alice.Read(Prompt("alice").size()), Prompt("alice"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event(Chat("alice", "hi all"), "bob"));
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")), Event(Chat("alice", "hi all"), "carol"));
+
+  carol.Send("\n");  // empty: only a fresh prompt for carol
+  carol.Send("hey alice\n");
+  EXPECT_EQ(carol.Read(2 * Prompt("carol").size()), Prompt("carol") + Prompt("carol"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event(Chat("carol", "hey alice"), "alice"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event(Chat("carol", "hey alice"), "bob"));
+
+  bob.Reset();  // abrupt: RST
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")), Event("bob has left our chat...", "carol"));
+  alice.Send("still here\n");
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")), Event(Chat("alice", "still here"), "carol"));
+}
+
+TEST_F(ServerTest, LateJoinerGetsHistoryInOrder) {
+  StartServer();
+  LineClient alice = LoggedIn("alice");
+  for (int i = 0; i < 5; ++i) {
+    alice.Send(absl::StrCat("line ", i, "\n"));
+    alice.Read(Prompt("alice").size());
+  }
+  LineClient bob = Connect();
+  bob.Read(Welcome().size());
+  bob.Send("bob\n");
+  std::string expected;
+  for (int i = 0; i < 5; ++i) absl::StrAppend(&expected, Chat("alice", absl::StrCat("line ", i)), "\n");
+  expected += Prompt("bob");
+  EXPECT_EQ(bob.Read(expected.size()), expected);
+}
+
+TEST_F(ServerTest, EleventhClientWaitsUntilASlotFrees) {
+  StartServer();  // default max_clients = 10
+  std::vector<LineClient> clients;
+  for (int i = 0; i < 10; ++i) {
+    clients.push_back(LoggedIn(absl::StrCat("user", i)));
+  }
+  // The acceptor is parked at the full gate; the 11th connection completes its TCP
+  // handshake in the kernel backlog but is not accepted, so it gets no banner.
+  ASSERT_TRUE(server_->gate().AwaitBlocked(absl::Seconds(30)));
+  LineClient eleventh = Connect();
+  EXPECT_TRUE(eleventh.ReceivedNothingFor(absl::Milliseconds(300)));
+  EXPECT_EQ(server_->gate().in_use(), 10);
+
+  clients[3].Close();
+  EXPECT_EQ(eleventh.Read(Welcome().size()), Welcome());
+  eleventh.Send("newcomer\n");
+  EXPECT_EQ(eleventh.ReadUntil(Prompt("newcomer")), Prompt("newcomer"));
+}
+
+TEST_F(ServerTest, ClientLeavingAtNamePromptFreesItsSlot) {
+  ServerOptions options;
+  options.max_clients = 1;
+  StartServer(options);
+  {
+    LineClient shy = Connect();
+    EXPECT_EQ(shy.Read(Welcome().size()), Welcome());
+  }  // closes without ever giving a name
+  LineClient next = Connect();
+  EXPECT_EQ(next.Read(Welcome().size()), Welcome());
+}
+
+TEST_F(ServerTest, StopSaysGoodbyeToEveryoneAndReturns) {
+  StartServer();
+  LineClient alice = LoggedIn("alice");
+  LineClient lurker = Connect();
+  lurker.Read(Welcome().size());
+  server_->Stop();
+  runner_.join();
+  EXPECT_EQ(alice.ReadToEnd(), std::string(kShutdownNotice));
+  EXPECT_EQ(lurker.ReadToEnd(), std::string(kShutdownNotice));
+  EXPECT_EQ(server_->session_count(), 0u);
+  server_.reset();
+}
+
+TEST_F(ServerTest, StopCutsOffAClientThatDoesNotRead) {
+  ServerOptions options;
+  options.shutdown_grace = absl::Milliseconds(200);
+  options.session.send_timeout = absl::ZeroDuration();  // block forever, but for Stop
+  options.session.max_outbox_bytes = 64 << 20;          // and never overflow
+  StartServer(options);
+  LineClient alice = LoggedIn("alice");
+  LineClient stalled = LoggedIn("stalled");
+  // Fill stalled's socket buffers (several MB on loopback) so the goodbye cannot go out.
+  for (int i = 0; i < 4000; ++i) {
+    alice.Send(absl::StrCat(std::string(4000, 'x'), "\n"));
+    alice.Read(Prompt("alice").size());
+  }
+  server_->Stop();
+  runner_.join();  // returns although `stalled` never reads
+  EXPECT_EQ(server_->session_count(), 0u);
+  server_.reset();
+}
+
+}  // namespace
+}  // namespace chat

@@ -1,0 +1,274 @@
+#include "chat/session.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "chat/message.h"
+#include "chat/name.h"
+#include "chat/sanitize.h"
+#include "glog/logging.h"
+
+namespace chat {
+namespace {
+
+// Reads this much per recv(); lines may be longer, the framer reassembles them.
+constexpr size_t kReadChunkBytes = 16 * 1024;
+// The writer sends in chunks of about this size, so a long history replay never needs one
+// contiguous buffer of its full size.
+constexpr size_t kWriteChunkBytes = 64 * 1024;
+
+const SharedText& BannerAndNamePrompt() {
+  static const SharedText* const text =
+      new SharedText(MakeShared(absl::StrCat(kBanner, kNamePrompt)));
+  return *text;
+}
+
+Frame RawFrame(std::string text) { return Frame{Frame::Kind::kRaw, MakeShared(std::move(text))}; }
+Frame PromptFrame() { return Frame{Frame::Kind::kPrompt, nullptr}; }
+
+}  // namespace
+
+Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished)
+    : context_(context),
+      on_finished_(std::move(on_finished)),
+      peer_(PeerAddress(fd.get())),
+      fd_(std::move(fd)),
+      outbox_(context.options.max_outbox_bytes),
+      framer_(context.options.max_line_bytes) {}
+
+Session::~Session() {
+  // Normally both threads have finished (on_finished ran); joining here also covers a
+  // session destroyed without Start() having completed its course.
+  if (reader_.joinable()) reader_.join();
+  if (writer_.joinable()) writer_.join();
+}
+
+void Session::Start() {
+  LOG(INFO) << "connect " << peer_;
+  if (context_.options.send_timeout > absl::ZeroDuration()) {
+    SetSendTimeout(fd_.get(), context_.options.send_timeout);
+  }
+  SetNoDelay(fd_.get());  // fails harmlessly on socketpairs
+  outbox_.Push(Frame{Frame::Kind::kRaw, BannerAndNamePrompt()});
+  writer_ = std::jthread([this] { WriteLoop(); });
+  reader_ = std::jthread([this] { ReadLoop(); });
+}
+
+void Session::Stop(std::string_view farewell) {
+  outbox_.Push(RawFrame(std::string(farewell)));
+  outbox_.Close();
+  // SHUT_RD only: the writer still has the farewell to send.
+  EndWith(EndReason::kStopped, SHUT_RD);
+}
+
+void Session::Abort() {
+  outbox_.Abort();
+  EndWith(EndReason::kStopped, SHUT_RDWR);
+}
+
+std::string Session::name() const {
+  absl::MutexLock lock(&name_mu_);
+  return name_;
+}
+
+// ---------------------------------------------------------------------------------------
+// Participant: called by the room with its lock held, from any thread.
+
+void Session::DeliverEvent(const SharedText& line) {
+  OnPushResult(outbox_.Push(Frame{Frame::Kind::kEvent, line}));
+}
+
+void Session::DeliverWelcome(const std::vector<SharedText>& history) {
+  std::vector<Frame> frames;
+  frames.reserve(history.size() + 1);
+  for (const SharedText& line : history) frames.push_back(Frame{Frame::Kind::kHistory, line});
+  frames.push_back(PromptFrame());
+  OnPushResult(outbox_.Push(std::move(frames)));
+}
+
+void Session::Enqueue(std::vector<Frame> frames) { OnPushResult(outbox_.Push(std::move(frames))); }
+
+void Session::OnPushResult(Outbox::PushResult result) {
+  if (result != Outbox::PushResult::kOverflow) return;
+  // The Redis way: never block or write here (we may be inside the room's lock); shut
+  // the socket down and let the reader thread run the normal leave.
+  LOG(WARNING) << "disconnecting " << peer_ << " (" << name()
+               << "): fell more than " << context_.options.max_outbox_bytes
+               << " bytes behind";
+  EndWith(EndReason::kSlowReader, SHUT_RDWR);
+}
+
+void Session::EndWith(EndReason reason, int how) {
+  absl::MutexLock lock(&socket_mu_);
+  if (end_reason_ == EndReason::kNone) end_reason_ = reason;
+  if (socket_open_) ::shutdown(fd_.get(), how);
+}
+
+Session::EndReason Session::end_reason() const {
+  absl::MutexLock lock(&socket_mu_);
+  return end_reason_;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reader thread.
+
+void Session::ReadLoop() {
+  std::string buffer(kReadChunkBytes, '\0');
+  while (true) {
+    const ssize_t got = RecvSome(fd_.get(), buffer.data(), buffer.size());
+    if (got == 0) {
+      EndWith(EndReason::kPeerClosed, SHUT_RD);
+      break;
+    }
+    if (got < 0) {
+      // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
+      if (errno != ECONNRESET && end_reason() == EndReason::kNone) {
+        PLOG(WARNING) << "recv from " << peer_;
+      }
+      EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
+      break;
+    }
+    for (const LineFramer::Line& line :
+         framer_.Feed(std::string_view(buffer.data(), static_cast<size_t>(got)))) {
+      if (in_room_) {
+        HandleChatLine(line);
+      } else {
+        in_room_ = HandleNameLine(line);
+      }
+    }
+  }
+
+  if (in_room_) LeaveRoom();
+  // Let the writer flush what is queued (a farewell, or replies to a client that
+  // half-closed), bounded by send_timeout; then close.
+  outbox_.Close();
+  writer_.join();
+  {
+    absl::MutexLock lock(&socket_mu_);
+    socket_open_ = false;
+    fd_.Reset();
+  }
+  on_finished_(this);
+}
+
+bool Session::HandleNameLine(const LineFramer::Line& line) {
+  std::optional<std::string> refusal;
+  std::string_view candidate;
+  if (line.too_long) {
+    refusal = absl::StrCat("Name is too long (at most ", kMaxNameBytes, " bytes).");
+  } else {
+    candidate = TrimBlanks(line.text);
+    refusal = ValidateName(candidate);
+    if (!refusal && !context_.names->Claim(candidate)) {
+      refusal = absl::StrCat("Name '", candidate, "' is already taken.");
+    }
+  }
+  if (refusal) {
+    LOG(INFO) << "name refused for " << peer_ << ": " << *refusal;
+    std::vector<Frame> reply;
+    reply.push_back(RawFrame(absl::StrCat(*refusal, "\n", kNamePrompt)));
+    Enqueue(std::move(reply));
+    return false;
+  }
+  {
+    absl::MutexLock lock(&name_mu_);
+    name_ = std::string(candidate);
+  }
+  LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << context_.room->name();
+  context_.room->Join(this, MakeShared(FormatJoinNotice(candidate)));
+  return true;
+}
+
+void Session::HandleChatLine(const LineFramer::Line& line) {
+  std::vector<Frame> reply;
+  if (line.too_long) {
+    LOG(WARNING) << "line over " << context_.options.max_line_bytes << " bytes from " << peer_
+                 << " dropped";
+    reply.push_back(RawFrame(absl::StrCat("Your message was longer than ",
+                                          context_.options.max_line_bytes,
+                                          " bytes and was not sent.\n")));
+  } else {
+    const std::string text = SanitizeText(line.text);
+    if (!IsBlank(text)) {
+      const std::string name = this->name();
+      const absl::Time now = context_.clock->Now();
+      context_.room->Broadcast(this,
+                               MakeShared(FormatChatLine(now, context_.time_zone, name, text)));
+      VLOG(1) << "message from " << name << " (" << text.size() << " bytes)";
+    }
+  }
+  reply.push_back(PromptFrame());
+  Enqueue(std::move(reply));
+}
+
+void Session::LeaveRoom() {
+  const std::string name = this->name();
+  context_.room->Leave(this, MakeShared(FormatLeaveNotice(name)));
+  context_.names->Release(name);
+  in_room_ = false;
+  const char* why = "?";
+  switch (end_reason()) {
+    case EndReason::kNone: why = "?"; break;
+    case EndReason::kPeerClosed: why = "client closed the connection"; break;
+    case EndReason::kReadError: why = "read error"; break;
+    case EndReason::kSlowReader: why = "too slow reading its output"; break;
+    case EndReason::kSendFailed: why = "send failed or timed out"; break;
+    case EndReason::kStopped: why = "server shutting down"; break;
+  }
+  LOG(INFO) << "leave " << peer_ << " " << name << ": " << why;
+}
+
+// ---------------------------------------------------------------------------------------
+// Writer thread: the only code that writes to the socket. Holds no lock while sending.
+
+void Session::WriteLoop() {
+  std::vector<Frame> batch;
+  std::string bytes;
+  while (outbox_.Take(batch)) {
+    // One timestamp per batch: every prompt drawn in one write shows the same time.
+    std::string prompt;
+    const auto append_prompt = [&] {
+      if (prompt.empty()) prompt = FormatPrompt(context_.clock->Now(), context_.time_zone, name());
+      bytes.append(prompt);
+    };
+    bytes.clear();
+    bool ok = true;
+    for (const Frame& frame : batch) {
+      switch (frame.kind) {
+        case Frame::Kind::kRaw:
+          bytes.append(*frame.text);
+          break;
+        case Frame::Kind::kHistory:
+          absl::StrAppend(&bytes, *frame.text, "\n");
+          break;
+        case Frame::Kind::kEvent:
+          absl::StrAppend(&bytes, "\n", *frame.text, "\n");
+          append_prompt();
+          break;
+        case Frame::Kind::kPrompt:
+          append_prompt();
+          break;
+      }
+      if (bytes.size() >= kWriteChunkBytes) {
+        ok = SendAll(fd_.get(), bytes) == SendResult::kOk;
+        bytes.clear();
+        if (!ok) break;
+      }
+    }
+    if (ok && !bytes.empty()) ok = SendAll(fd_.get(), bytes) == SendResult::kOk;
+    if (!ok) {
+      if (end_reason() == EndReason::kNone) {
+        LOG(WARNING) << "send to " << peer_ << " (" << name()
+                     << ") failed or timed out; disconnecting";
+      }
+      outbox_.Abort();
+      EndWith(EndReason::kSendFailed, SHUT_RDWR);
+      return;
+    }
+  }
+}
+
+}  // namespace chat

@@ -1,0 +1,333 @@
+// Session over socketpair(2): the test holds the client end and sees exact bytes.
+
+#include "chat/session.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "chat/message.h"
+#include "chat/testing/fake_clock.h"
+#include "chat/testing/line_client.h"
+#include "chat/testing/socket_pair.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+
+const absl::Time kStart =
+    absl::FromCivil(absl::CivilSecond(2026, 1, 2, 3, 4, 5), absl::UTCTimeZone());
+
+std::string Prompt(std::string_view name) {
+  return absl::StrCat("[2026-01-02 03:04:05][", name, "]:");
+}
+std::string Event(std::string_view line, std::string_view recipient) {
+  return absl::StrCat("\n", line, "\n", Prompt(recipient));
+}
+std::string Welcome() { return absl::StrCat(kBanner, kNamePrompt); }
+
+class SessionTest : public ::testing::Test {
+ protected:
+  SessionTest() : room_("general", 100), clock_(kStart) {}
+
+  void SetUp() override {
+    context_.room = &room_;
+    context_.names = &names_;
+    context_.clock = &clock_;
+    context_.time_zone = absl::UTCTimeZone();
+    context_.options = options_;
+  }
+
+  // The test body's LineClients are gone by now, so every session has seen end of stream.
+  ~SessionTest() override {
+    for (auto& connection : connections_) {
+      connection->finished.WaitForNotification();
+      connection->session.reset();
+    }
+  }
+
+  struct Connection {
+    std::unique_ptr<Session> session;
+    absl::Notification finished;
+  };
+
+  // Connect() starts a Session on one end of a socketpair and returns the other end.
+  LineClient Connect() {
+    testing::SocketPair pair = testing::MakeSocketPair();
+    auto connection = std::make_unique<Connection>();
+    Connection* raw = connection.get();
+    connection->session = std::make_unique<Session>(
+        std::move(pair.server_end), context_, [raw](Session*) { raw->finished.Notify(); });
+    connection->session->Start();
+    connections_.push_back(std::move(connection));
+    return LineClient(std::move(pair.client_end));
+  }
+
+  // Connects and logs in as `name`, consuming the welcome and the first prompt.
+  LineClient LoggedIn(std::string_view name) {
+    LineClient client = Connect();
+    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
+    client.Send(absl::StrCat(name, "\n"));
+    EXPECT_EQ(client.ReadUntil(Prompt(name)), Prompt(name));
+    return client;
+  }
+
+  Session& session(size_t i) { return *connections_[i]->session; }
+  absl::Notification& finished(size_t i) { return connections_[i]->finished; }
+
+  SessionOptions options_;
+  Room room_;
+  NameRegistry names_;
+  testing::FakeClock clock_;
+  SessionContext context_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+};
+
+TEST_F(SessionTest, SendsBannerAndNamePromptExactly) {
+  LineClient client = Connect();
+  EXPECT_EQ(client.Read(Welcome().size()), Welcome());
+  EXPECT_TRUE(client.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SessionTest, LoginWithEmptyHistoryGivesJustThePrompt) {
+  LineClient alice = Connect();
+  alice.Read(Welcome().size());
+  alice.Send("alice\n");
+  EXPECT_EQ(alice.Read(Prompt("alice").size()), Prompt("alice"));
+  EXPECT_EQ(room_.member_count(), 1u);
+  EXPECT_EQ(session(0).name(), "alice");
+}
+
+TEST_F(SessionTest, NameIsTrimmed) {
+  LineClient client = Connect();
+  client.Read(Welcome().size());
+  client.Send("  alice \t\r\n");
+  EXPECT_EQ(client.Read(Prompt("alice").size()), Prompt("alice"));
+}
+
+TEST_F(SessionTest, BadNamesAreExplainedAndPromptedAgain) {
+  LineClient client = Connect();
+  client.Read(Welcome().size());
+  const std::string again = std::string(kNamePrompt);
+  client.Send("\n");
+  EXPECT_EQ(client.Read(22 + again.size()), "Name cannot be empty.\n" + again);
+  client.Send("   \n");
+  EXPECT_EQ(client.Read(22 + again.size()), "Name cannot be empty.\n" + again);
+  client.Send("[root]\n");
+  const std::string brackets = "Name cannot contain '[' or ']'.\n";
+  EXPECT_EQ(client.Read(brackets.size() + again.size()), brackets + again);
+  client.Send("a\x1b" "b\n");
+  const std::string control = "Name cannot contain control characters.\n";
+  EXPECT_EQ(client.Read(control.size() + again.size()), control + again);
+  client.Send(std::string(40, 'n') + "\n");
+  const std::string too_long = "Name is too long (40 bytes; at most 32).\n";
+  EXPECT_EQ(client.Read(too_long.size() + again.size()), too_long + again);
+  // Still connected and able to log in.
+  client.Send("carol\n");
+  EXPECT_EQ(client.Read(Prompt("carol").size()), Prompt("carol"));
+}
+
+TEST_F(SessionTest, TakenNameIsRefused) {
+  LineClient alice = LoggedIn("alice");
+  LineClient other = Connect();
+  other.Read(Welcome().size());
+  other.Send("alice\n");
+  const std::string taken = "Name 'alice' is already taken.\n" + std::string(kNamePrompt);
+  EXPECT_EQ(other.Read(taken.size()), taken);
+  EXPECT_EQ(room_.member_count(), 1u);
+}
+
+TEST_F(SessionTest, JoinNoticeGoesToOthers) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  const std::string expected = Event("bob has joined our chat...", "alice");
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+}
+
+TEST_F(SessionTest, MessageGoesToOthersAndSenderGetsOnlyAPrompt) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  alice.Read(Event("carol has joined our chat...", "alice").size());
+  bob.Read(Event("carol has joined our chat...", "bob").size());
+
+  bob.Send("Hello, everyone!\n");
+  EXPECT_EQ(bob.Read(Prompt("bob").size()), Prompt("bob"));
+  const std::string line = "[2026-01-02 03:04:05][bob]:Hello, everyone!";
+  EXPECT_EQ(alice.Read(Event(line, "alice").size()), Event(line, "alice"));
+  EXPECT_EQ(carol.Read(Event(line, "carol").size()), Event(line, "carol"));
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SessionTest, TimestampIsWhenTheServerReceivedTheLine) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  clock_.Advance(absl::Hours(25) + absl::Seconds(1));
+  bob.Send("later\n");
+  const std::string expected =
+      "\n[2026-01-03 04:04:06][bob]:later\n[2026-01-03 04:04:06][alice]:";
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+}
+
+TEST_F(SessionTest, LateJoinerGetsHistoryButNotNotices) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Send("first\n");
+  alice.Send("second\n");
+  bob.ReadUntil(Event("[2026-01-02 03:04:05][alice]:second", "bob"));
+  bob.Close();  // a leave notice; must not be replayed
+
+  LineClient carol = Connect();
+  carol.Read(Welcome().size());
+  carol.Send("carol\n");
+  const std::string expected =
+      "[2026-01-02 03:04:05][alice]:first\n"
+      "[2026-01-02 03:04:05][alice]:second\n" +
+      Prompt("carol");
+  EXPECT_EQ(carol.Read(expected.size()), expected);
+}
+
+TEST_F(SessionTest, EmptyAndBlankLinesAreNotBroadcast) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  bob.Send("\n");
+  bob.Send(" \t \r\n");
+  bob.Send("\x07\x1b\n");  // nothing left after sanitising
+  bob.Send("real\n");
+  EXPECT_EQ(bob.Read(4 * Prompt("bob").size()),
+            Prompt("bob") + Prompt("bob") + Prompt("bob") + Prompt("bob"));
+  const std::string line = "[2026-01-02 03:04:05][bob]:real";
+  EXPECT_EQ(alice.Read(Event(line, "alice").size()), Event(line, "alice"));
+  EXPECT_EQ(room_.History().size(), 1u);
+}
+
+TEST_F(SessionTest, CrLfSeveralLinesPerSegmentAndSplitLines) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  bob.Send("one\r\ntwo\nthr");
+  bob.Send("ee\r");
+  bob.Send("\n");
+  std::string expected;
+  for (const char* text : {"one", "two", "three"}) {
+    expected += Event(absl::StrCat("[2026-01-02 03:04:05][bob]:", text), "alice");
+  }
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+}
+
+TEST_F(SessionTest, ControlBytesAreStrippedFromMessages) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  bob.Send("clear\x1b[2J me\rX\x7f\n");
+  const std::string expected = Event("[2026-01-02 03:04:05][bob]:clear[2J meX", "alice");
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+}
+
+TEST_F(SessionTest, TooLongLineIsRefusedAndConnectionStaysUsable) {
+  options_.max_line_bytes = 16;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  bob.Send(std::string(100, 'x') + "\nshort\n");
+  const std::string refusal = "Your message was longer than 16 bytes and was not sent.\n";
+  EXPECT_EQ(bob.Read(refusal.size() + 2 * Prompt("bob").size()),
+            refusal + Prompt("bob") + Prompt("bob"));
+  const std::string line = Event("[2026-01-02 03:04:05][bob]:short", "alice");
+  EXPECT_EQ(alice.Read(line.size()), line);
+}
+
+TEST_F(SessionTest, AbruptDisconnectIsANormalLeave) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  bob.Close();
+  const std::string expected = Event("bob has left our chat...", "alice");
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+  finished(1).WaitForNotification();
+  EXPECT_EQ(room_.member_count(), 1u);
+  EXPECT_EQ(names_.size(), 1u);  // "bob" is free again
+}
+
+TEST_F(SessionTest, DisconnectAtNamePromptFinishesQuietly) {
+  LineClient alice = LoggedIn("alice");
+  LineClient lurker = Connect();
+  lurker.Read(Welcome().size());
+  lurker.Close();
+  finished(1).WaitForNotification();
+  EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SessionTest, HalfCloseStillGetsRepliesBeforeTheConnectionEnds) {
+  // `printf 'dave\nhi\n' | nc -N host port`: input ends, output is still read.
+  LineClient alice = LoggedIn("alice");
+  LineClient dave = Connect();
+  dave.Send("dave\nhi\n");
+  dave.ShutdownWrite();
+  EXPECT_EQ(dave.ReadToEnd(), Welcome() + Prompt("dave") + Prompt("dave"));
+  const std::string expected = Event("dave has joined our chat...", "alice") +
+                               Event("[2026-01-02 03:04:05][dave]:hi", "alice") +
+                               Event("dave has left our chat...", "alice");
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+}
+
+TEST_F(SessionTest, StopSendsFarewellThenCloses) {
+  LineClient alice = LoggedIn("alice");
+  session(0).Stop("\nbye now\n");
+  EXPECT_EQ(alice.ReadToEnd(), "\nbye now\n");
+  finished(0).WaitForNotification();
+  EXPECT_EQ(room_.member_count(), 0u);
+}
+
+// A client that never reads is disconnected once its outbox is over the limit; the
+// others keep receiving every line, in order.
+TEST_F(SessionTest, StalledReaderIsDroppedWithoutStallingOthers) {
+  options_.max_outbox_bytes = 64 * 1024;
+  options_.send_timeout = absl::ZeroDuration();  // only the outbox limit acts here
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  LineClient stalled = LoggedIn("stalled");
+  alice.Read(Event("stalled has joined our chat...", "alice").size());
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  // `stalled` never reads again. Its socket buffers fill, then its outbox.
+  const std::string payload(200, 'p');
+  constexpr int kLines = 3000;  // ~700 KB of output per recipient
+  // Bob types like a person: one line, then waits for his prompt. Alice keeps up.
+  std::jthread sender([&] {
+    for (int i = 0; i < kLines; ++i) {
+      bob.Send(absl::StrCat(i, payload, "\n"));
+      bob.ReadUntil(Prompt("bob"));
+    }
+  });
+  std::string expected;
+  bool stalled_left = false;
+  for (int i = 0; i < kLines; ++i) {
+    std::string got = alice.ReadUntil(Prompt("alice"));
+    if (got == Event("stalled has left our chat...", "alice")) {
+      stalled_left = true;
+      got = alice.ReadUntil(Prompt("alice"));
+    }
+    ASSERT_EQ(got, Event(absl::StrCat("[2026-01-02 03:04:05][bob]:", i, payload), "alice"));
+  }
+  sender.join();
+  finished(1).WaitForNotification();
+  if (!stalled_left) {
+    EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("stalled has left our chat...", "alice"));
+  }
+  EXPECT_EQ(room_.member_count(), 2u);
+}
+
+}  // namespace
+}  // namespace chat

@@ -1,0 +1,104 @@
+#include "chat/testing/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/time/clock.h"
+
+namespace chat::testing {
+namespace {
+
+std::string DrainFd(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = ::read(fd, buffer, sizeof(buffer))) > 0) out.append(buffer, got);
+  return out;
+}
+
+}  // namespace
+
+Subprocess::Subprocess(const std::vector<std::string>& argv) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    std::perror("pipe2");
+    std::abort();
+  }
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    ::execv(args[0], args.data());
+    std::perror("execv");
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  stdout_.Reset(out_pipe[0]);
+  stderr_.Reset(err_pipe[0]);
+}
+
+Subprocess::~Subprocess() {
+  if (pid_ > 0 && !reaped_) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::optional<std::string> Subprocess::ReadStdoutLine(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    const size_t newline = stdout_pending_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = stdout_pending_.substr(0, newline);
+      stdout_pending_.erase(0, newline + 1);
+      return line;
+    }
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return std::nullopt;
+    pollfd p{.fd = stdout_.get(), .events = POLLIN, .revents = 0};
+    if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1) <= 0) {
+      return std::nullopt;
+    }
+    char buffer[4096];
+    const ssize_t got = ::read(stdout_.get(), buffer, sizeof(buffer));
+    if (got <= 0) return std::nullopt;
+    stdout_pending_.append(buffer, got);
+  }
+}
+
+void Subprocess::Signal(int signal_number) {
+  if (pid_ > 0 && !reaped_) ::kill(pid_, signal_number);
+}
+
+std::optional<int> Subprocess::Wait(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      reaped_ = true;
+      return status;
+    }
+    if (absl::Now() >= deadline) return std::nullopt;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+std::string Subprocess::DrainStdout() {
+  return std::exchange(stdout_pending_, {}) + DrainFd(stdout_.get());
+}
+
+std::string Subprocess::DrainStderr() { return DrainFd(stderr_.get()); }
+
+}  // namespace chat::testing
