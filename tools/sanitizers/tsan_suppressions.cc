@@ -1,0 +1,14 @@
+// ThreadSanitizer suppressions, compiled into every test and the server so they apply
+// however the binary is started (bazel test, bazel run, by hand). Inert without TSan.
+//
+// Third-party internals only, never our own code:
+//   Abseil 20220623's Mutex publishes a new thread's ThreadIdentity (allocated with mmap
+//   by LowLevelAlloc) inside the window where it tells TSan to ignore its own
+//   synchronisation, so the later futex-word update in Waiter::Post/Wait looks unordered
+//   with the mmap. Upstream: abseil/abseil-cpp#1239 and #217, google/sanitizers#953.
+
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:absl::lts_20220623::synchronization_internal::Waiter::Post\n"
+         "race:absl::lts_20220623::synchronization_internal::Waiter::Wait\n"
+         "race:absl::lts_20220623::synchronization_internal::Waiter::Poke\n";
+}
