@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the whole suite three times: plain, under AddressSanitizer + UBSan, and under
+# ThreadSanitizer. Exits non-zero if any test fails in any configuration. Prints one
+# closing line "tests: N passed, M failed" (counted per test target and configuration).
+#
+#   tools/test.sh            # after tools/setup.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+flags=(--test_summary=short)
+if [ -n "${CI:-}" ]; then
+  flags+=(--color=no --curses=no)
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+for config in "" asan tsan; do
+  echo "=== bazel test ${config:+--config=$config }//..."
+  bazel test ${config:+--config=$config} "${flags[@]}" //... 2>&1 | tee -a "$log"
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || status=$rc
+done
+bazel shutdown >/dev/null 2>&1  # leave no Bazel server running behind us
+
+passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
+failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE)' "$log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the build itself failed before any test ran
+fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"
