@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -38,6 +39,18 @@ DEFINE_uint64(max_outbox_bytes, 1 << 20,
 DEFINE_string(send_timeout, "10s",
               "Disconnect a client whose socket accepts no data for this long (e.g. 10s, "
               "500ms). 0 disables.");
+DEFINE_double(max_msgs_per_sec, 20,
+              "Flood control: lines a client may send per second on average (token bucket). "
+              "0 disables flood control (e.g. for load tests).");
+DEFINE_double(burst, 50, "Flood control: lines a client may send at once before the rate applies.");
+DEFINE_uint64(flood_disconnect_after, 1000,
+              "Disconnect a client after this many lines dropped in one flood. 0: only drop.");
+DEFINE_string(login_timeout, "60s",
+              "Close a connection that has not given a valid name this long after connecting, "
+              "so idle or half-open sockets cannot hold the client slots. 0 disables.");
+DEFINE_string(idle_timeout, "0",
+              "Disconnect a logged-in client that sends nothing for this long, with a notice. "
+              "0 (the default) disables.");
 DEFINE_string(shutdown_grace, "1s",
               "On SIGINT/SIGTERM, how long clients get to receive the goodbye line before "
               "their connections are cut.");
@@ -68,6 +81,8 @@ bool ValidateDuration(const char* flag, const std::string& value) {
 }
 DEFINE_validator(send_timeout, &ValidateDuration);
 DEFINE_validator(shutdown_grace, &ValidateDuration);
+DEFINE_validator(login_timeout, &ValidateDuration);
+DEFINE_validator(idle_timeout, &ValidateDuration);
 
 // Resolves --port and the optional positional port, exiting with the classic usage line
 // on anything else.
@@ -132,6 +147,11 @@ int main(int argc, char** argv) {
   options.session.max_line_bytes = FLAGS_max_line_bytes;
   options.session.max_outbox_bytes = FLAGS_max_outbox_bytes;
   ParseDurationFlag(FLAGS_send_timeout, &options.session.send_timeout);
+  options.session.max_msgs_per_sec = std::max(0.0, FLAGS_max_msgs_per_sec);
+  options.session.burst = std::max(1.0, FLAGS_burst);
+  options.session.flood_disconnect_after = FLAGS_flood_disconnect_after;
+  ParseDurationFlag(FLAGS_login_timeout, &options.session.login_timeout);
+  ParseDurationFlag(FLAGS_idle_timeout, &options.session.idle_timeout);
   ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
 
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());

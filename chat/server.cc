@@ -139,7 +139,10 @@ void Server::ShutdownSessions() {
   // thread (ReapFinished), so the raw pointers stay valid while we use them here.
   const std::vector<Session*> sessions = LiveSessions();
   LOG(INFO) << "shutting down: saying goodbye to " << sessions.size() << " client(s)";
-  for (Session* session : sessions) session->Stop(kShutdownNotice);
+  // Everyone's output is closed before anyone's reader wakes up, so no client receives
+  // the leave notices of the others being disconnected.
+  for (Session* session : sessions) session->SayGoodbye(kShutdownNotice);
+  for (Session* session : sessions) session->Stop();
   if (!gate_.AwaitAllReleased(options_.shutdown_grace)) {
     const std::vector<Session*> stragglers = LiveSessions();
     LOG(WARNING) << "cutting off " << stragglers.size()
@@ -159,6 +162,15 @@ void Server::SleepUnlessStopped(absl::Duration delay) {
 size_t Server::session_count() const {
   absl::MutexLock lock(&mu_);
   return live_.size() + finished_.size();
+}
+
+}  // namespace chat
+
+namespace chat {
+
+bool Server::AwaitNoLiveSessions(absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(this, &Server::NoLiveSessions), timeout);
 }
 
 }  // namespace chat

@@ -79,6 +79,10 @@ class Server {
   // Sessions not yet destroyed (finished ones are reaped on the next accept).
   size_t session_count() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Server::AwaitNoLiveSessions() waits up to `timeout` until every session has
+  // finished; true if they have. For tests and diagnostics.
+  bool AwaitNoLiveSessions(absl::Duration timeout) const ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   void AcceptLoop() ABSL_LOCKS_EXCLUDED(mu_);
   void StartSession(ScopedFd fd) ABSL_LOCKS_EXCLUDED(mu_);
@@ -88,6 +92,7 @@ class Server {
   // Destroys finished sessions (joining their threads). Never call with mu_ held: a
   // finishing session's last act takes mu_.
   void ReapFinished() ABSL_LOCKS_EXCLUDED(mu_);
+  bool NoLiveSessions() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return live_.empty(); }
   // Sleeps up to `delay` unless Stop() is called meanwhile.
   void SleepUnlessStopped(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -130,5 +130,50 @@ TEST(ServerBinaryTest, BusyPortIsReportedNotCrashed) {
   EXPECT_TRUE(absl::StrContains(server.DrainStderr(), "cannot listen")) ;
 }
 
+TEST(ServerBinaryTest, SecondSignalExitsWithoutWaitingForStalledClients) {
+  // A long grace and no send timeout: after one SIGTERM the server would wait a minute
+  // for `stalled` to take its goodbye. The second SIGTERM must end it at once.
+  Subprocess server({kServer, "--port=0", "--shutdown_grace=60s", "--send_timeout=0",
+                     "--max_msgs_per_sec=0", "--max_outbox_bytes=268435456"});
+  const int port = StartAndReadPort(server);
+  ASSERT_GT(port, 0);
+  const std::string welcome = ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: ";
+  absl::StatusOr<LineClient> stalled = LineClient::Connect(port);
+  ASSERT_TRUE(stalled.ok());
+  stalled->Send("stalled\n");
+  absl::StatusOr<LineClient> alice = LineClient::Connect(port);
+  ASSERT_TRUE(alice.ok());
+  alice->ReadUntil("[ENTER YOUR NAME]: ");
+  alice->Send("alice\n");
+  alice->ReadUntil("[alice]:");
+  // Fill stalled's socket buffers (several MB on loopback).
+  const std::string line = std::string(4000, 'x') + "\n";
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(alice->Send(line));
+    alice->ReadUntil("[alice]:");
+  }
+  server.Signal(SIGTERM);
+  // alice gets her goodbye: the first signal has been handled.
+  EXPECT_TRUE(absl::EndsWith(alice->ReadToEnd(), "\nServer is shutting down. Goodbye!\n"));
+  EXPECT_FALSE(server.Wait(absl::Milliseconds(200)).has_value()) << "should still be waiting";
+  server.Signal(SIGTERM);
+  const std::optional<int> status = server.Wait(kPatience);  // far less than the 60s grace
+  ASSERT_TRUE(status.has_value()) << "second SIGTERM did not end the server";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+}
+
+TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
+  Subprocess server({kServer, "--helpon=main"});
+  ASSERT_TRUE(server.Wait(kPatience).has_value());
+  const std::string help = server.DrainStdout() + server.DrainStderr();
+  for (const char* flag : {"port", "address", "max_clients", "history_size", "max_line_bytes",
+                           "max_outbox_bytes", "send_timeout", "max_msgs_per_sec", "burst",
+                           "flood_disconnect_after", "login_timeout", "idle_timeout",
+                           "shutdown_grace"}) {
+    EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
+  }
+}
+
 }  // namespace
 }  // namespace chat

@@ -2,6 +2,7 @@
 
 #include "chat/server.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "chat/message.h"
 #include "chat/testing/fake_clock.h"
@@ -152,14 +154,94 @@ TEST_F(ServerTest, ClientLeavingAtNamePromptFreesItsSlot) {
   EXPECT_EQ(next.Read(Welcome().size()), Welcome());
 }
 
+TEST_F(ServerTest, ResetWhileReceivingIsANormalLeave) {
+  ServerOptions options;
+  options.session.max_msgs_per_sec = 0;
+  StartServer(options);
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("carol has joined our chat...", "alice"));
+  for (int i = 0; i < 200; ++i) {
+    bob.Send(absl::StrCat("line ", i, "\n"));
+    EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+              Event(Chat("bob", absl::StrCat("line ", i)), "alice"));
+  }
+  carol.Reset();  // RST with unread data, while the server is writing to her
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("carol has left our chat...", "alice"));
+  bob.Send("still fine\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event(Chat("bob", "still fine"), "alice"));
+}
+
+int CountDirectoryEntries(const char* path) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+// Thousands of connections that log in, chat or leave early, politely or with a reset,
+// leave no descriptor or thread behind.
+TEST_F(ServerTest, ConnectDisconnectCyclesLeakNothing) {
+  const int fds_before = CountDirectoryEntries("/proc/self/fd");
+  const int threads_before = CountDirectoryEntries("/proc/self/task");
+  ServerOptions options;
+  options.session.max_msgs_per_sec = 0;
+  StartServer(options);
+  // The server itself adds the listening socket and the thread running Run().
+  const int fds_expected = fds_before + 1;
+  const int threads_expected = threads_before + 1;
+
+  constexpr int kCycles = 2000;
+  for (int i = 0; i < kCycles; ++i) {
+    LineClient client = Connect();
+    ASSERT_EQ(client.Read(Welcome().size()), Welcome()) << "cycle " << i;
+    switch (i % 4) {
+      case 0:
+        break;  // leaves at the name prompt
+      case 1:
+        client.Send(absl::StrCat("u", i, "\n"));
+        client.ReadUntil(Prompt(absl::StrCat("u", i)));
+        break;
+      case 2:
+        client.Send(absl::StrCat("u", i, "\nhello\n"));
+        client.ReadUntil(Prompt(absl::StrCat("u", i)));
+        client.Reset();
+        break;
+      case 3:
+        client.Send(absl::StrCat("u", i, "\n"));
+        client.ShutdownWrite();
+        client.ReadToEnd();
+        break;
+    }
+  }
+  ASSERT_TRUE(server_->AwaitNoLiveSessions(absl::Seconds(60)));
+  // A finished session's reader thread may still be returning; give it time to go.
+  int threads_after = CountDirectoryEntries("/proc/self/task");
+  for (int i = 0; i < 3000 && threads_after != threads_expected; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    threads_after = CountDirectoryEntries("/proc/self/task");
+  }
+  EXPECT_EQ(threads_after, threads_expected);
+  EXPECT_EQ(CountDirectoryEntries("/proc/self/fd"), fds_expected);
+  EXPECT_EQ(server_->room().member_count(), 0u);
+}
+
 TEST_F(ServerTest, StopSaysGoodbyeToEveryoneAndReturns) {
   StartServer();
   LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
   LineClient lurker = Connect();
   lurker.Read(Welcome().size());
   server_->Stop();
   runner_.join();
+  // Only the goodbye: no "bob has left" from the shutdown itself.
   EXPECT_EQ(alice.ReadToEnd(), std::string(kShutdownNotice));
+  EXPECT_EQ(bob.ReadToEnd(), std::string(kShutdownNotice));
   EXPECT_EQ(lurker.ReadToEnd(), std::string(kShutdownNotice));
   EXPECT_EQ(server_->session_count(), 0u);
   server_.reset();
@@ -170,6 +252,7 @@ TEST_F(ServerTest, StopCutsOffAClientThatDoesNotRead) {
   options.shutdown_grace = absl::Milliseconds(200);
   options.session.send_timeout = absl::ZeroDuration();  // block forever, but for Stop
   options.session.max_outbox_bytes = 64 << 20;          // and never overflow
+  options.session.max_msgs_per_sec = 0;                  // alice's 4000 lines are fine
   StartServer(options);
   LineClient alice = LoggedIn("alice");
   LineClient stalled = LoggedIn("stalled");

@@ -37,7 +37,8 @@ Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on
       peer_(PeerAddress(fd.get())),
       fd_(std::move(fd)),
       outbox_(context.options.max_outbox_bytes),
-      framer_(context.options.max_line_bytes) {}
+      framer_(context.options.max_line_bytes),
+      limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
 
 Session::~Session() {
   // Normally both threads have finished (on_finished ran); joining here also covers a
@@ -48,6 +49,8 @@ Session::~Session() {
 
 void Session::Start() {
   LOG(INFO) << "connect " << peer_;
+  login_deadline_ = std::chrono::steady_clock::now() +
+                    absl::ToChronoNanoseconds(context_.options.login_timeout);
   if (context_.options.send_timeout > absl::ZeroDuration()) {
     SetSendTimeout(fd_.get(), context_.options.send_timeout);
   }
@@ -57,10 +60,14 @@ void Session::Start() {
   reader_ = std::jthread([this] { ReadLoop(); });
 }
 
-void Session::Stop(std::string_view farewell) {
+void Session::SayGoodbye(std::string_view farewell) {
   outbox_.Push(RawFrame(std::string(farewell)));
   outbox_.Close();
-  // SHUT_RD only: the writer still has the farewell to send.
+}
+
+void Session::Stop() {
+  outbox_.Close();
+  // SHUT_RD only: the writer may still have a farewell to send.
   EndWith(EndReason::kStopped, SHUT_RD);
 }
 
@@ -117,13 +124,21 @@ Session::EndReason Session::end_reason() const {
 
 void Session::ReadLoop() {
   std::string buffer(kReadChunkBytes, '\0');
-  while (true) {
+  while (!stop_reading_) {
+    if (!ArmReceiveTimeout()) {
+      if (OnReceiveTimeout()) break;
+      continue;
+    }
     const ssize_t got = RecvSome(fd_.get(), buffer.data(), buffer.size());
     if (got == 0) {
       EndWith(EndReason::kPeerClosed, SHUT_RD);
       break;
     }
     if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (OnReceiveTimeout()) break;
+        continue;
+      }
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
       if (errno != ECONNRESET && end_reason() == EndReason::kNone) {
         PLOG(WARNING) << "recv from " << peer_;
@@ -131,17 +146,16 @@ void Session::ReadLoop() {
       EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
       break;
     }
-    for (const LineFramer::Line& line :
-         framer_.Feed(std::string_view(buffer.data(), static_cast<size_t>(got)))) {
-      if (in_room_) {
-        HandleChatLine(line);
-      } else {
-        in_room_ = HandleNameLine(line);
-      }
+    const std::string text =
+        telnet_.Filter(std::string_view(buffer.data(), static_cast<size_t>(got)));
+    for (const LineFramer::Line& line : framer_.Feed(text)) {
+      if (stop_reading_) break;
+      if (AdmitLine()) HandleLine(line);
     }
   }
 
   if (in_room_) LeaveRoom();
+  LOG(INFO) << "disconnect " << peer_ << ": " << Describe(end_reason());
   // Let the writer flush what is queued (a farewell, or replies to a client that
   // half-closed), bounded by send_timeout; then close.
   outbox_.Close();
@@ -152,6 +166,74 @@ void Session::ReadLoop() {
     fd_.Reset();
   }
   on_finished_(this);
+}
+
+bool Session::ArmReceiveTimeout() {
+  const SessionOptions& options = context_.options;
+  if (!in_room_ && options.login_timeout > absl::ZeroDuration()) {
+    const auto left = login_deadline_ - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;
+    // Round up: a zero SO_RCVTIMEO would mean "wait forever".
+    SetReceiveTimeout(fd_.get(), absl::FromChrono(left) + absl::Milliseconds(1));
+  } else if (in_room_ && !idle_timeout_armed_) {
+    // Replaces the login deadline; zero (no idle timeout) means block indefinitely.
+    SetReceiveTimeout(fd_.get(), options.idle_timeout);
+    idle_timeout_armed_ = true;
+  }
+  return true;
+}
+
+bool Session::OnReceiveTimeout() {
+  if (in_room_) {
+    LOG(INFO) << "disconnecting idle client " << peer_ << " (" << name() << ")";
+    Enqueue({RawFrame(absl::StrCat("\nYou were idle for ",
+                                   absl::FormatDuration(context_.options.idle_timeout),
+                                   "; disconnecting. Bye!\n"))});
+    EndWith(EndReason::kIdle, SHUT_RD);
+    return true;
+  }
+  if (std::chrono::steady_clock::now() < login_deadline_) return false;  // woke early
+  LOG(INFO) << "closing " << peer_ << ": no name within "
+            << absl::FormatDuration(context_.options.login_timeout);
+  Enqueue({RawFrame(absl::StrCat("\nNo name given within ",
+                                 absl::FormatDuration(context_.options.login_timeout),
+                                 "; closing the connection.\n"))});
+  EndWith(EndReason::kLoginTimeout, SHUT_RD);
+  return true;
+}
+
+bool Session::AdmitLine() {
+  if (limiter_.Allow(context_.clock->Now())) {
+    flood_drops_ = 0;
+    return true;
+  }
+  ++flood_drops_;
+  const size_t limit = context_.options.flood_disconnect_after;
+  if (limit > 0 && flood_drops_ >= limit) {
+    LOG(WARNING) << "disconnecting " << peer_ << " (" << name() << "): flooding, "
+                 << flood_drops_ << " lines dropped";
+    Enqueue({RawFrame("\nYou kept sending too fast; disconnecting.\n")});
+    EndWith(EndReason::kFlooding, SHUT_RD);
+    stop_reading_ = true;
+  } else if (flood_drops_ == 1) {
+    // One notice per flood, not one per dropped line.
+    LOG(WARNING) << "rate limit: dropping lines from " << peer_ << " (" << name() << ")";
+    std::vector<Frame> notice;
+    notice.push_back(RawFrame(absl::StrCat(
+        "You are sending too fast (over ", context_.options.max_msgs_per_sec,
+        " lines a second); lines are dropped until you slow down.\n")));
+    if (in_room_) notice.push_back(PromptFrame());
+    Enqueue(std::move(notice));
+  }
+  return false;
+}
+
+void Session::HandleLine(const LineFramer::Line& line) {
+  if (in_room_) {
+    HandleChatLine(line);
+  } else {
+    in_room_ = HandleNameLine(line);
+  }
 }
 
 bool Session::HandleNameLine(const LineFramer::Line& line) {
@@ -209,16 +291,22 @@ void Session::LeaveRoom() {
   context_.room->Leave(this, MakeShared(FormatLeaveNotice(name)));
   context_.names->Release(name);
   in_room_ = false;
-  const char* why = "?";
-  switch (end_reason()) {
-    case EndReason::kNone: why = "?"; break;
-    case EndReason::kPeerClosed: why = "client closed the connection"; break;
-    case EndReason::kReadError: why = "read error"; break;
-    case EndReason::kSlowReader: why = "too slow reading its output"; break;
-    case EndReason::kSendFailed: why = "send failed or timed out"; break;
-    case EndReason::kStopped: why = "server shutting down"; break;
+  LOG(INFO) << "leave " << peer_ << " " << name;
+}
+
+const char* Session::Describe(EndReason reason) {
+  switch (reason) {
+    case EndReason::kNone: return "unknown";
+    case EndReason::kPeerClosed: return "client closed the connection";
+    case EndReason::kReadError: return "read error";
+    case EndReason::kSlowReader: return "too slow reading its output";
+    case EndReason::kSendFailed: return "send failed or timed out";
+    case EndReason::kStopped: return "server shutting down";
+    case EndReason::kLoginTimeout: return "no name before the login timeout";
+    case EndReason::kIdle: return "idle timeout";
+    case EndReason::kFlooding: return "flooding";
   }
-  LOG(INFO) << "leave " << peer_ << " " << name << ": " << why;
+  return "unknown";
 }
 
 // ---------------------------------------------------------------------------------------

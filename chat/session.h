@@ -9,6 +9,7 @@
 #ifndef CHAT_SESSION_H_
 #define CHAT_SESSION_H_
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -23,8 +24,10 @@
 #include "chat/line_framer.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
+#include "chat/rate_limiter.h"
 #include "chat/room.h"
 #include "chat/socket.h"
+#include "chat/telnet_filter.h"
 
 namespace chat {
 
@@ -35,6 +38,18 @@ struct SessionOptions {
   size_t max_outbox_bytes = size_t{1} << 20;
   // A client whose socket accepts no data for this long is disconnected. Zero: never.
   absl::Duration send_timeout = absl::Seconds(10);
+  // Flood control: a token bucket per client. Zero rate: off.
+  double max_msgs_per_sec = 20;
+  double burst = 50;
+  // Lines dropped in one flood (no line accepted in between) before the client is
+  // disconnected. Zero: never disconnect, only drop.
+  size_t flood_disconnect_after = 1000;
+  // A connection that has not given a valid name this long after connecting is closed.
+  // Zero: wait forever.
+  absl::Duration login_timeout = absl::Seconds(60);
+  // A logged-in client that sends nothing for this long is told and disconnected.
+  // Zero: never.
+  absl::Duration idle_timeout = absl::ZeroDuration();
 };
 
 // SessionContext: services shared by all sessions. Everything pointed to must outlive
@@ -50,7 +65,9 @@ struct SessionContext {
 // Session serves one connected client.
 //
 // The reader thread does the name prompt, joins the room, turns each line into a
-// broadcast, and on end of stream leaves the room. The writer thread is the only one
+// broadcast, and on end of stream leaves the room. It also enforces the input limits:
+// telnet commands are dropped, lines are length-bounded and rate-limited, and the login
+// and idle timeouts end connections that say nothing. The writer thread is the only one
 // that writes to the socket; everyone else (the room, the reader) queues frames in the
 // bounded outbox, so a client that stops reading stalls nobody but itself. When the
 // outbox overflows or a send times out, the socket is shut down, which ends the reader's
@@ -74,10 +91,15 @@ class Session final : public Participant {
   // Session::Start() sends the banner and starts both threads.
   void Start();
 
-  // Session::Stop() begins a graceful close: `farewell` (raw bytes) is queued behind
-  // whatever is pending, nothing more is accepted, and the reader is woken. The
-  // connection closes once the writer has flushed, or after send_timeout.
-  void Stop(std::string_view farewell) ABSL_LOCKS_EXCLUDED(socket_mu_);
+  // Session::SayGoodbye() queues `farewell` (raw bytes) behind whatever is pending and
+  // refuses all later output. The server calls it on every session before stopping any,
+  // so nobody receives the leave notices of a shutdown.
+  void SayGoodbye(std::string_view farewell);
+
+  // Session::Stop() begins a graceful close: output is closed (see SayGoodbye) and the
+  // reader is woken. The connection closes once the writer has flushed, or after
+  // send_timeout.
+  void Stop() ABSL_LOCKS_EXCLUDED(socket_mu_);
 
   // Session::Abort() drops the connection now, discarding queued output.
   void Abort() ABSL_LOCKS_EXCLUDED(socket_mu_);
@@ -92,10 +114,29 @@ class Session final : public Participant {
   std::string name() const ABSL_LOCKS_EXCLUDED(name_mu_);
 
  private:
-  enum class EndReason { kNone, kPeerClosed, kReadError, kSlowReader, kSendFailed, kStopped };
+  enum class EndReason {
+    kNone,
+    kPeerClosed,
+    kReadError,
+    kSlowReader,
+    kSendFailed,
+    kStopped,
+    kLoginTimeout,
+    kIdle,
+    kFlooding,
+  };
+  static const char* Describe(EndReason reason);
 
   void ReadLoop();
   void WriteLoop();
+  // Sets SO_RCVTIMEO for the phase the session is in (login deadline or idle timeout).
+  // Returns false if the login deadline has already passed.
+  bool ArmReceiveTimeout();
+  // Called when recv() timed out; true if the session must end.
+  bool OnReceiveTimeout();
+  // Applies flood control to one line; false if the line must be dropped.
+  bool AdmitLine();
+  void HandleLine(const LineFramer::Line& line);
   // Handles one line at the name prompt; true once the client is in the room.
   bool HandleNameLine(const LineFramer::Line& line);
   void HandleChatLine(const LineFramer::Line& line);
@@ -126,8 +167,14 @@ class Session final : public Participant {
   std::string name_ ABSL_GUARDED_BY(name_mu_);
 
   // Used only by the reader thread.
+  TelnetFilter telnet_;
   LineFramer framer_;
+  RateLimiter limiter_;
+  size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;
+  bool stop_reading_ = false;  // the reader decided to end the session
+  std::chrono::steady_clock::time_point login_deadline_;
+  bool idle_timeout_armed_ = false;
 
   // Declared last: destroyed (joined) first, before the members the threads use.
   std::jthread writer_;

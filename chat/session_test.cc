@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
@@ -25,12 +26,6 @@ using testing::LineClient;
 const absl::Time kStart =
     absl::FromCivil(absl::CivilSecond(2026, 1, 2, 3, 4, 5), absl::UTCTimeZone());
 
-std::string Prompt(std::string_view name) {
-  return absl::StrCat("[2026-01-02 03:04:05][", name, "]:");
-}
-std::string Event(std::string_view line, std::string_view recipient) {
-  return absl::StrCat("\n", line, "\n", Prompt(recipient));
-}
 std::string Welcome() { return absl::StrCat(kBanner, kNamePrompt); }
 
 class SessionTest : public ::testing::Test {
@@ -57,6 +52,14 @@ class SessionTest : public ::testing::Test {
     std::unique_ptr<Session> session;
     absl::Notification finished;
   };
+
+  // The prompt as the fake clock stamps it now.
+  std::string Prompt(std::string_view name) const {
+    return FormatPrompt(clock_.Now(), absl::UTCTimeZone(), name);
+  }
+  std::string Event(std::string_view line, std::string_view recipient) const {
+    return absl::StrCat("\n", line, "\n", Prompt(recipient));
+  }
 
   // Connect() starts a Session on one end of a socketpair and returns the other end.
   LineClient Connect() {
@@ -284,10 +287,137 @@ TEST_F(SessionTest, HalfCloseStillGetsRepliesBeforeTheConnectionEnds) {
 
 TEST_F(SessionTest, StopSendsFarewellThenCloses) {
   LineClient alice = LoggedIn("alice");
-  session(0).Stop("\nbye now\n");
+  session(0).SayGoodbye("\nbye now\n");
+  session(0).Stop();
   EXPECT_EQ(alice.ReadToEnd(), "\nbye now\n");
   finished(0).WaitForNotification();
   EXPECT_EQ(room_.member_count(), 0u);
+}
+
+TEST_F(SessionTest, TelnetNegotiationNeverReachesNamesOrMessages) {
+  LineClient alice = LoggedIn("alice");
+  LineClient telnet = Connect();
+  telnet.Read(Welcome().size());
+  // IAC DO ECHO and IAC WILL SUPPRESS-GO-AHEAD around the name, IAC IP (Ctrl+C) inside.
+  telnet.Send("\xFF\xFD\x01tel\xFF\xFB\x03net\r\n");
+  EXPECT_EQ(telnet.ReadUntil(Prompt("telnet")), Prompt("telnet"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("telnet has joined our chat...", "alice"));
+  telnet.Send("hi\xFF\xF4 there\r\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][telnet]:hi there", "alice"));
+}
+
+TEST_F(SessionTest, FloodIsDroppedWithOneNoticePerFlood) {
+  options_.max_msgs_per_sec = 1;
+  options_.burst = 3;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");  // alice's login line took one token of hers
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  // Bob's login used one token; two remain. The clock does not move.
+  bob.Send("m1\nm2\nm3\nm4\nm5\n");
+  const std::string notice =
+      "You are sending too fast (over 1 lines a second); lines are dropped until you slow "
+      "down.\n";
+  EXPECT_EQ(bob.Read(2 * Prompt("bob").size() + notice.size() + Prompt("bob").size()),
+            Prompt("bob") + Prompt("bob") + notice + Prompt("bob"));
+  const std::string delivered = Event("[2026-01-02 03:04:05][bob]:m1", "alice") +
+                                Event("[2026-01-02 03:04:05][bob]:m2", "alice");
+  EXPECT_EQ(alice.Read(delivered.size()), delivered);
+
+  clock_.Advance(absl::Seconds(1));  // one token back: the flood is over
+  bob.Send("m6\n");
+  EXPECT_EQ(bob.Read(Prompt("bob").size()), Prompt("bob"));
+  EXPECT_EQ(alice.Read(Event("[2026-01-02 03:04:06][bob]:m6", "alice").size()),
+            Event("[2026-01-02 03:04:06][bob]:m6", "alice"));
+  bob.Send("m7\n");  // a new flood gets a new notice
+  EXPECT_EQ(bob.Read(notice.size() + Prompt("bob").size()), notice + Prompt("bob"));
+  EXPECT_EQ(room_.History().size(), 3u);
+}
+
+TEST_F(SessionTest, SustainedFloodDisconnects) {
+  options_.max_msgs_per_sec = 1;
+  options_.burst = 1;
+  options_.flood_disconnect_after = 5;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  clock_.Advance(absl::Seconds(1));
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  std::string flood;
+  for (int i = 0; i < 20; ++i) flood += "spam\n";
+  bob.Send(flood);
+  const std::string bye = "\nYou kept sending too fast; disconnecting.\n";
+  EXPECT_TRUE(absl::EndsWith(bob.ReadToEnd(), bye));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
+  EXPECT_TRUE(room_.History().empty());
+}
+
+TEST_F(SessionTest, FloodControlOffWithZeroRate) {
+  options_.max_msgs_per_sec = 0;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  std::string lines;
+  for (int i = 0; i < 500; ++i) absl::StrAppend(&lines, "line ", i, "\n");
+  bob.Send(lines);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_EQ(alice.ReadUntil(Prompt("alice")),
+              Event(absl::StrCat("[2026-01-02 03:04:05][bob]:line ", i), "alice"));
+  }
+}
+
+TEST_F(SessionTest, LoginTimeoutClosesASilentConnection) {
+  options_.login_timeout = absl::Milliseconds(100);
+  context_.options = options_;
+  LineClient silent = Connect();
+  EXPECT_EQ(silent.ReadToEnd(),
+            Welcome() + "\nNo name given within 100ms; closing the connection.\n");
+  finished(0).WaitForNotification();
+}
+
+TEST_F(SessionTest, LoginTimeoutCountsFromConnectNotFromLastByte) {
+  options_.login_timeout = absl::Milliseconds(300);
+  context_.options = options_;
+  LineClient dribbler = Connect();
+  dribbler.Read(Welcome().size());
+  // Bad names keep arriving, but no valid name: the deadline still ends it.
+  std::string got;
+  for (int i = 0; i < 1000 && dribbler.Send("[x]\n"); ++i) {
+    got = dribbler.ReadUntil(kNamePrompt);
+    if (!absl::StrContains(got, "'[' or ']'")) break;
+  }
+  EXPECT_TRUE(absl::StrContains(got + dribbler.ReadToEnd(), "No name given within 300ms"));
+}
+
+TEST_F(SessionTest, IdleTimeoutDisconnectsWithANotice) {
+  options_.idle_timeout = absl::Milliseconds(100);
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  EXPECT_EQ(alice.ReadToEnd(), "\nYou were idle for 100ms; disconnecting. Bye!\n");
+  finished(0).WaitForNotification();
+  EXPECT_EQ(room_.member_count(), 0u);
+}
+
+TEST_F(SessionTest, SocketThatAcceptsNothingIsDroppedAfterSendTimeout) {
+  options_.max_outbox_bytes = 64 << 20;  // only the send timeout acts here
+  options_.send_timeout = absl::Milliseconds(100);
+  options_.max_msgs_per_sec = 0;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  LineClient stalled = LoggedIn("stalled");
+  alice.Read(Event("stalled has joined our chat...", "alice").size());
+  const std::string payload(1000, 'p');
+  // ~4 MB: more than a socketpair buffers, so the writer to `stalled` blocks.
+  int sent = 0;
+  while (!finished(1).HasBeenNotified() && sent < 4000) {
+    alice.Send(absl::StrCat(payload, "\n"));
+    alice.ReadUntil(Prompt("alice"));
+    ++sent;
+  }
+  finished(1).WaitForNotification();
+  EXPECT_EQ(room_.member_count(), 1u);
 }
 
 // A client that never reads is disconnected once its outbox is over the limit; the
@@ -295,6 +425,7 @@ TEST_F(SessionTest, StopSendsFarewellThenCloses) {
 TEST_F(SessionTest, StalledReaderIsDroppedWithoutStallingOthers) {
   options_.max_outbox_bytes = 64 * 1024;
   options_.send_timeout = absl::ZeroDuration();  // only the outbox limit acts here
+  options_.max_msgs_per_sec = 0;                 // bob's 3000 lines are not a flood here
   context_.options = options_;
   LineClient alice = LoggedIn("alice");
   LineClient stalled = LoggedIn("stalled");

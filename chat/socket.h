@@ -5,7 +5,7 @@
 //   SendAll         - writes every byte, retrying EINTR and partial writes, never SIGPIPE.
 //   RecvSome        - one recv(), retrying EINTR.
 //   ListenTcp       - a listening socket on an address and port (0 = any free port).
-//   LocalPort, PeerAddress, SetSendTimeout, SetNoDelay
+//   LocalPort, PeerAddress, SetSendTimeout, SetReceiveTimeout, SetNoDelay
 //
 // Nothing here takes a lock; callers decide which thread owns which descriptor.
 
@@ -70,6 +70,10 @@ std::string PeerAddress(int fd);
 
 // SetSendTimeout() sets SO_SNDTIMEO; a zero duration means "block forever".
 bool SetSendTimeout(int fd, absl::Duration timeout);
+
+// SetReceiveTimeout() sets SO_RCVTIMEO (recv fails with EAGAIN when it expires); a zero
+// duration means "block forever".
+bool SetReceiveTimeout(int fd, absl::Duration timeout);
 
 // SetNoDelay() disables Nagle's algorithm: chat lines are small and latency matters.
 bool SetNoDelay(int fd);

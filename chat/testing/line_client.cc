@@ -11,15 +11,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace chat::testing {
-namespace {
-
-void SetReceiveTimeout(int fd, absl::Duration timeout) {
-  const timeval tv = absl::ToTimeval(timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
-
-}  // namespace
-
 LineClient::LineClient(ScopedFd fd, absl::Duration timeout)
     : fd_(std::move(fd)), timeout_(timeout) {
   SetReceiveTimeout(fd_.get(), timeout_);
@@ -33,12 +24,25 @@ absl::StatusOr<LineClient> LineClient::Connect(int port, const std::string& host
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     return absl::InvalidArgumentError(absl::StrCat("bad IPv4 address ", host));
   }
-  ScopedFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ScopedFd fd = NewSocket();
   if (!fd.valid()) return absl::UnavailableError(std::strerror(errno));
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
     return absl::UnavailableError(absl::StrCat("connect: ", std::strerror(errno)));
   }
   return LineClient(std::move(fd), timeout);
+}
+
+ScopedFd LineClient::NewSocket() { return ScopedFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); }
+
+absl::StatusOr<LineClient> LineClient::ConnectSocket(ScopedFd socket, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return absl::UnavailableError(absl::StrCat("connect: ", std::strerror(errno)));
+  }
+  return LineClient(std::move(socket));
 }
 
 bool LineClient::Send(std::string_view bytes) { return SendAll(fd_.get(), bytes) == SendResult::kOk; }

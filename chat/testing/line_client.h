@@ -26,6 +26,13 @@ class LineClient {
   static absl::StatusOr<LineClient> Connect(int port, const std::string& host = "127.0.0.1",
                                             absl::Duration timeout = kDefaultTimeout);
 
+  // LineClient::ConnectSocket() connects an already created (unconnected) IPv4 TCP
+  // socket to 127.0.0.1:port; for tests that must not allocate a descriptor later.
+  static absl::StatusOr<LineClient> ConnectSocket(ScopedFd socket, int port);
+
+  // LineClient::NewSocket() creates an unconnected IPv4 TCP socket for ConnectSocket().
+  static ScopedFd NewSocket();
+
   LineClient(LineClient&&) = default;
   LineClient& operator=(LineClient&&) = default;
 

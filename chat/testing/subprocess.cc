@@ -26,26 +26,33 @@ std::string DrainFd(int fd) {
 
 Subprocess::Subprocess(const std::vector<std::string>& argv) {
   int out_pipe[2];
-  int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
     std::perror("pipe2");
     std::abort();
   }
+  // stderr goes to an unlinked temporary file, not a pipe: a chatty child must never
+  // block on a full pipe that the test only reads at the end.
+  FILE* err_file = std::tmpfile();
+  if (err_file == nullptr) {
+    std::perror("tmpfile");
+    std::abort();
+  }
+  const int err_fd = ::dup(::fileno(err_file));
+  std::fclose(err_file);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(out_pipe[1], STDOUT_FILENO);
-    ::dup2(err_pipe[1], STDERR_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
     ::execv(args[0], args.data());
     std::perror("execv");
     ::_exit(127);
   }
   ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
   stdout_.Reset(out_pipe[0]);
-  stderr_.Reset(err_pipe[0]);
+  stderr_.Reset(err_fd);
 }
 
 Subprocess::~Subprocess() {
@@ -99,6 +106,9 @@ std::string Subprocess::DrainStdout() {
   return std::exchange(stdout_pending_, {}) + DrainFd(stdout_.get());
 }
 
-std::string Subprocess::DrainStderr() { return DrainFd(stderr_.get()); }
+std::string Subprocess::DrainStderr() {
+  ::lseek(stderr_.get(), 0, SEEK_SET);
+  return DrainFd(stderr_.get());
+}
 
 }  // namespace chat::testing

@@ -14,7 +14,7 @@
 
 namespace chat::testing {
 
-// Subprocess starts `argv` with stdout and stderr on pipes. The destructor kills
+// Subprocess starts `argv` with stdout on a pipe and stderr in a temporary file. The destructor kills
 // (SIGKILL) and reaps a child that is still running, so a failing test leaves nothing.
 class Subprocess {
  public:
@@ -35,8 +35,8 @@ class Subprocess {
   // or nullopt if the child is still running.
   std::optional<int> Wait(absl::Duration timeout);
 
-  // Everything the child wrote to stdout after the lines already read, and to stderr;
-  // call after Wait().
+  // Everything the child wrote to stdout after the lines already read (call after
+  // Wait()), and everything it has written to stderr so far.
   std::string DrainStdout();
   std::string DrainStderr();
 

@@ -1,0 +1,78 @@
+// accept() failing with EMFILE must not crash the server or spin: it backs off, keeps
+// serving the clients it has, and admits the waiting client once descriptors free up.
+// A test binary of its own, because it lowers RLIMIT_NOFILE for the whole process.
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "chat/message.h"
+#include "chat/server.h"
+#include "chat/testing/fake_clock.h"
+#include "chat/testing/line_client.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+
+TEST(ServerFdExhaustionTest, BacksOffAndRecoversWhenDescriptorsRunOut) {
+  testing::FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  ServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  Server server(options, clock, absl::UTCTimeZone());
+  ASSERT_TRUE(server.Listen().ok());
+  std::jthread runner([&] { server.Run(); });
+
+  const std::string welcome = absl::StrCat(kBanner, kNamePrompt);
+  absl::StatusOr<LineClient> alice = LineClient::Connect(server.port());
+  ASSERT_TRUE(alice.ok());
+  ASSERT_EQ(alice->Read(welcome.size()), welcome);
+  alice->Send("alice\n");
+  const std::string prompt = FormatPrompt(clock.Now(), absl::UTCTimeZone(), "alice");
+  ASSERT_EQ(alice->Read(prompt.size()), prompt);
+
+  // Create both remaining clients' sockets now: once the limit is down, the test could
+  // not create them either.
+  ScopedFd carol_socket = LineClient::NewSocket();
+  ScopedFd dave_socket = LineClient::NewSocket();
+  ASSERT_TRUE(carol_socket.valid() && dave_socket.valid());
+
+  // No new descriptor may be allocated from here on. The acceptor is already blocked in
+  // accept(), holding the descriptor it reserved, so exactly one more client gets in.
+  rlimit original;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &original), 0);
+  const int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit tight = original;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+
+  absl::StatusOr<LineClient> carol = LineClient::ConnectSocket(std::move(carol_socket), server.port());
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  EXPECT_EQ(carol->Read(welcome.size()), welcome);
+
+  // Now accept() fails with EMFILE. Dave waits in the backlog; the server backs off and
+  // keeps serving the clients it has.
+  absl::StatusOr<LineClient> dave = LineClient::ConnectSocket(std::move(dave_socket), server.port());
+  ASSERT_TRUE(dave.ok()) << dave.status();
+  alice->Send("anyone?\n");
+  EXPECT_EQ(alice->Read(prompt.size()), prompt);
+  EXPECT_TRUE(dave->ReceivedNothingFor(absl::Milliseconds(300)));
+
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &original), 0);
+  EXPECT_EQ(dave->Read(welcome.size()), welcome);  // admitted after the back-off
+
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace chat
