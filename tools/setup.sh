@@ -13,6 +13,8 @@ packages=(
   bazel-platforms      # stands in for platforms, which Bazel would download
   bazel-skylib         # Abseil's BUILD files load it
   g++                  # C++20 (std::jthread) and the sanitizer runtimes
+  clang-14             # libFuzzer (tools/fuzz.sh) and -Wthread-safety (--config=clang)
+  libclang-rt-14-dev   # libFuzzer's and clang's sanitizer runtimes
   libgflags-dev
   libgoogle-glog-dev
   libgtest-dev         # GoogleTest

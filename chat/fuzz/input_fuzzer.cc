@@ -1,0 +1,76 @@
+// Fuzz target for everything that touches raw client bytes before they are trusted:
+// TelnetFilter -> LineFramer -> SanitizeText / ValidateName.
+//
+// Checks properties, not just crashes:
+//   - the framer never holds more than max_line_bytes + 1 bytes;
+//   - sanitised text has no C0/DEL/C1 control bytes (tab aside) and is valid UTF-8,
+//     i.e. sanitising it again changes nothing;
+//   - a name that ValidateName accepts is non-empty, short, bracket- and control-free.
+//
+// Built as a libFuzzer binary under --config=fuzz (clang); in every other configuration
+// fuzz_corpus_main.cc replays testdata/fuzz/input so the corpus is a regression test.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "chat/line_framer.h"
+#include "chat/name.h"
+#include "chat/sanitize.h"
+#include "chat/telnet_filter.h"
+
+namespace {
+
+constexpr size_t kMaxLine = 64;
+
+void Check(bool condition) {
+  if (!condition) std::abort();
+}
+
+void CheckSanitized(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    Check(byte == '\t' || (byte >= 0x20 && byte != 0x7F));
+    if (byte == 0xC2 && i + 1 < text.size()) {
+      Check(static_cast<unsigned char>(text[i + 1]) > 0x9F);  // no C1 control
+    }
+  }
+  Check(chat::SanitizeText(text) == text);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  chat::TelnetFilter telnet;
+  chat::LineFramer framer(kMaxLine);
+  // Feed in uneven chunks so state carried across reads is exercised too.
+  size_t offset = 0;
+  size_t chunk = 1;
+  while (offset < input.size()) {
+    const std::string_view piece = input.substr(offset, chunk);
+    offset += piece.size();
+    chunk = chunk * 3 % 17 + 1;
+    for (const chat::LineFramer::Line& line : framer.Feed(telnet.Filter(piece))) {
+      Check(framer.buffered_bytes() <= kMaxLine + 1);
+      if (line.too_long) {
+        Check(line.text.empty());
+        continue;
+      }
+      Check(line.text.size() <= kMaxLine);
+      Check(line.text.find('\n') == std::string::npos);
+      CheckSanitized(chat::SanitizeText(line.text));
+      const std::string_view name = chat::TrimBlanks(line.text);
+      if (!chat::ValidateName(name).has_value()) {
+        Check(!name.empty() && name.size() <= chat::kMaxNameBytes);
+        Check(name.find_first_of("[]") == std::string_view::npos);
+        Check(chat::SanitizeText(name) == name);
+        for (unsigned char c : name) Check(c >= 0x20 && c != 0x7F);
+      }
+    }
+    Check(framer.buffered_bytes() <= kMaxLine + 1);
+  }
+  return 0;
+}
