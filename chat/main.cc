@@ -27,9 +27,12 @@ DEFINE_string(address, "",
 DEFINE_int32(max_clients, 10,
              "Most clients served at once. Further connections wait in the listen backlog "
              "(they see nothing) until someone leaves.");
+DEFINE_uint64(max_rooms, 100,
+              "Rooms that may exist at once, `general` included, so nobody can exhaust memory "
+              "by inventing room names.");
 DEFINE_uint64(history_size, 10000,
-              "Chat lines kept in memory and replayed to each new client; the oldest drop "
-              "off. 0 keeps none.");
+              "Chat lines kept in memory per room and replayed to each client joining it; "
+              "the oldest drop off. 0 keeps none.");
 DEFINE_uint64(max_line_bytes, 4096,
               "Longest accepted line in bytes, without its newline. Longer lines are "
               "dropped and the sender is told.");
@@ -144,6 +147,7 @@ int main(int argc, char** argv) {
   options.port = port;
   options.max_clients = FLAGS_max_clients > 0 ? FLAGS_max_clients : 1;
   options.history_size = FLAGS_history_size;
+  options.max_rooms = FLAGS_max_rooms;
   options.session.max_line_bytes = FLAGS_max_line_bytes;
   options.session.max_outbox_bytes = FLAGS_max_outbox_bytes;
   ParseDurationFlag(FLAGS_send_timeout, &options.session.send_timeout);

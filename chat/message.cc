@@ -46,3 +46,21 @@ std::string FormatLeaveNotice(std::string_view name) {
 }
 
 }  // namespace chat
+
+namespace chat {
+
+std::string FormatRenameNotice(std::string_view old_name, std::string_view new_name) {
+  return absl::StrCat(old_name, " changed their name to ", new_name);
+}
+
+std::string FormatEmote(absl::Time t, absl::TimeZone zone, std::string_view name,
+                        std::string_view action) {
+  return absl::StrCat("[", FormatTimestamp(t, zone), "] * ", name, " ", action);
+}
+
+std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_view from,
+                                 std::string_view text) {
+  return absl::StrCat("[", FormatTimestamp(t, zone), "][", from, " -> you]:", text);
+}
+
+}  // namespace chat

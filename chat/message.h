@@ -5,7 +5,8 @@
 //   FormatTimestamp            - "YYYY-MM-DD HH:MM:SS".
 //   FormatChatLine             - "[time][name]:text".
 //   FormatPrompt               - "[time][name]:" (the input prompt, no newline).
-//   FormatJoinNotice/LeaveNotice
+//   FormatJoinNotice/LeaveNotice/RenameNotice
+//   FormatEmote, FormatPrivateMessage
 //
 // Lines are returned without their trailing newline: framing (where the newline and the
 // recipient's fresh prompt go) is the session's job, so the room can share one formatted
@@ -41,6 +42,17 @@ std::string FormatPrompt(absl::Time t, absl::TimeZone zone, std::string_view nam
 // "<name> has joined our chat..." and "<name> has left our chat...".
 std::string FormatJoinNotice(std::string_view name);
 std::string FormatLeaveNotice(std::string_view name);
+
+// "<old> changed their name to <new>".
+std::string FormatRenameNotice(std::string_view old_name, std::string_view new_name);
+
+// "[<time>] * <name> <action>", a /me emote.
+std::string FormatEmote(absl::Time t, absl::TimeZone zone, std::string_view name,
+                        std::string_view action);
+
+// "[<time>][<from> -> you]:<text>", a /msg as its recipient sees it.
+std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_view from,
+                                 std::string_view text);
 
 }  // namespace chat
 

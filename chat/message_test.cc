@@ -60,5 +60,14 @@ TEST(MessageTest, FormatsNotices) {
   EXPECT_EQ(FormatLeaveNotice("Yenlik"), "Yenlik has left our chat...");
 }
 
+TEST(MessageTest, FormatsCommandOutput) {
+  const absl::Time t = At(2020, 1, 20, 15, 48, 41);
+  EXPECT_EQ(FormatRenameNotice("alice", "alicia"), "alice changed their name to alicia");
+  EXPECT_EQ(FormatEmote(t, absl::UTCTimeZone(), "alice", "waves"),
+            "[2020-01-20 15:48:41] * alice waves");
+  EXPECT_EQ(FormatPrivateMessage(t, absl::UTCTimeZone(), "alice", "psst"),
+            "[2020-01-20 15:48:41][alice -> you]:psst");
+}
+
 }  // namespace
 }  // namespace chat

@@ -19,10 +19,14 @@ inline constexpr size_t kMaxNameBytes = 32;
 // ValidateName() checks a name that has already been trimmed of surrounding blanks.
 // Returns std::nullopt when it is acceptable, otherwise one human-readable sentence
 // (no newline) that tells the user what to change. A name must be non-empty, at most
-// kMaxNameBytes bytes of valid UTF-8, and free of control characters and of `[` / `]`,
-// so nobody can forge a `[time][name]:` prefix. Uniqueness is checked elsewhere, against
+// kMaxNameBytes bytes of valid UTF-8, free of control characters and of `[` / `]`,
+// so nobody can forge a `[time][name]:` prefix, and must not start with '/', which
+// would read as a command. Uniqueness is checked elsewhere, against
 // the connected clients.
 std::optional<std::string> ValidateName(std::string_view name);
+
+// ValidateRoomName() applies the same rules to a room name ("Room name cannot ...").
+std::optional<std::string> ValidateRoomName(std::string_view name);
 
 }  // namespace chat
 

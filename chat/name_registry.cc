@@ -2,19 +2,37 @@
 
 namespace chat {
 
-bool NameRegistry::Claim(std::string_view name) {
+bool NameRegistry::Claim(std::string_view name, Participant* owner) {
   absl::MutexLock lock(&mu_);
-  return names_.emplace(name).second;
+  return owners_.emplace(name, owner).second;
+}
+
+bool NameRegistry::Rename(std::string_view from, std::string_view to) {
+  absl::MutexLock lock(&mu_);
+  if (owners_.contains(to)) return false;
+  auto node = owners_.extract(from);
+  if (node.empty()) return false;
+  node.key() = std::string(to);
+  owners_.insert(std::move(node));
+  return true;
 }
 
 void NameRegistry::Release(std::string_view name) {
   absl::MutexLock lock(&mu_);
-  names_.erase(name);
+  owners_.erase(name);
+}
+
+bool NameRegistry::DeliverTo(std::string_view name, const SharedText& line) {
+  absl::MutexLock lock(&mu_);
+  const auto it = owners_.find(name);
+  if (it == owners_.end()) return false;
+  it->second->DeliverEvent(line);
+  return true;
 }
 
 size_t NameRegistry::size() const {
   absl::MutexLock lock(&mu_);
-  return names_.size();
+  return owners_.size();
 }
 
 }  // namespace chat

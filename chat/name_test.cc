@@ -43,5 +43,16 @@ TEST(ValidateNameTest, RefusesInvalidUtf8AndC1Controls) {
   EXPECT_EQ(ValidateName("a\xC2\x9B"), "Name must be valid UTF-8 without control characters.");
 }
 
+TEST(ValidateNameTest, RefusesALeadingSlash) {
+  EXPECT_EQ(ValidateName("/help"), "Name cannot start with '/'.");
+  EXPECT_EQ(ValidateName("a/b"), std::nullopt);
+}
+
+TEST(ValidateRoomNameTest, SameRulesWithItsOwnWording) {
+  EXPECT_EQ(ValidateRoomName("random"), std::nullopt);
+  EXPECT_EQ(ValidateRoomName(""), "Room name cannot be empty.");
+  EXPECT_EQ(ValidateRoomName("[x]"), "Room name cannot contain '[' or ']'.");
+}
+
 }  // namespace
 }  // namespace chat

@@ -31,6 +31,11 @@ void Room::Broadcast(const Participant* sender, const SharedText& line) {
   DeliverToOthersLocked(sender, line);
 }
 
+void Room::Announce(const Participant* sender, const SharedText& line) {
+  absl::MutexLock lock(&mu_);
+  DeliverToOthersLocked(sender, line);
+}
+
 void Room::DeliverToOthersLocked(const Participant* except, const SharedText& line) {
   for (Participant* member : members_) {
     if (member != except) member->DeliverEvent(line);
@@ -40,6 +45,20 @@ void Room::DeliverToOthersLocked(const Participant* except, const SharedText& li
 size_t Room::member_count() const {
   absl::MutexLock lock(&mu_);
   return members_.size();
+}
+
+std::vector<std::string> Room::MemberNames() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> names;
+  names.reserve(members_.size());
+  for (const Participant* member : members_) names.push_back(member->DisplayName());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool Room::has_history() const {
+  absl::MutexLock lock(&mu_);
+  return !history_.empty();
 }
 
 std::vector<SharedText> Room::History() const {

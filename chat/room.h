@@ -34,6 +34,9 @@ class Participant {
   // Participant::DeliverWelcome() queues the history, oldest first, and whatever must
   // follow it (the input prompt), as one unit: no event can slip in between.
   virtual void DeliverWelcome(const std::vector<SharedText>& history) = 0;
+
+  // The name shown in member lists.
+  virtual std::string DisplayName() const = 0;
 };
 
 // Room holds its members (not owned: a member must Leave() before it is destroyed) and
@@ -65,7 +68,14 @@ class Room {
   // except `sender`.
   void Broadcast(const Participant* sender, const SharedText& line) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Room::Announce() delivers `line` to every member except `sender` without recording
+  // it in the history (a notice such as a rename).
+  void Announce(const Participant* sender, const SharedText& line) ABSL_LOCKS_EXCLUDED(mu_);
+
   size_t member_count() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Display names of the members, sorted.
+  std::vector<std::string> MemberNames() const ABSL_LOCKS_EXCLUDED(mu_);
+  bool has_history() const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<SharedText> History() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

@@ -26,6 +26,7 @@ class FakeParticipant : public Participant {
     for (const SharedText& line : history) got_.push_back("history:" + *line);
     got_.push_back("prompt");
   }
+  std::string DisplayName() const override { return "fake"; }
   std::vector<std::string> got() const {
     absl::MutexLock lock(&mu_);
     return got_;

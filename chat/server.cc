@@ -19,9 +19,9 @@ constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
 
 Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone)
     : options_(std::move(options)),
-      room_("general", options_.history_size),
+      lobby_(options_.history_size, options_.max_rooms),
       gate_(options_.max_clients) {
-  context_.room = &room_;
+  context_.lobby = &lobby_;
   context_.names = &names_;
   context_.clock = &clock;
   context_.time_zone = time_zone;

@@ -19,7 +19,7 @@
 #include "chat/admission_gate.h"
 #include "chat/clock.h"
 #include "chat/name_registry.h"
-#include "chat/room.h"
+#include "chat/lobby.h"
 #include "chat/session.h"
 #include "chat/socket.h"
 
@@ -33,7 +33,8 @@ struct ServerOptions {
   int max_clients = 10;
   // Connections beyond max_clients wait here, in the kernel, until a slot frees.
   int listen_backlog = 128;
-  size_t history_size = 10000;
+  size_t history_size = 10000;  // per room
+  size_t max_rooms = 100;
   // On shutdown, how long clients get to receive the farewell before being cut off.
   absl::Duration shutdown_grace = absl::Seconds(1);
   SessionOptions session;
@@ -42,7 +43,7 @@ struct ServerOptions {
 // The line every client gets when the server stops.
 inline constexpr std::string_view kShutdownNotice = "\nServer is shutting down. Goodbye!\n";
 
-// Server accepts clients and gives each a Session in the one room, "general".
+// Server accepts clients and gives each a Session; everyone starts in room "general".
 //
 // Example:
 //   Server server(options, RealClock::Default(), absl::LocalTimeZone());
@@ -74,7 +75,8 @@ class Server {
   // from any thread, including before Run().
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
-  Room& room() { return room_; }
+  Lobby& lobby() { return lobby_; }
+  Room& default_room() { return lobby_.default_room(); }
   const AdmissionGate& gate() const { return gate_; }
   // Sessions not yet destroyed (finished ones are reaped on the next accept).
   size_t session_count() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -98,7 +100,7 @@ class Server {
 
   const ServerOptions options_;
   NameRegistry names_;
-  Room room_;
+  Lobby lobby_;
   SessionContext context_;
   AdmissionGate gate_;
   ScopedFd listener_;

@@ -123,6 +123,42 @@ TEST_F(ServerTest, LateJoinerGetsHistoryInOrder) {
   EXPECT_EQ(bob.Read(expected.size()), expected);
 }
 
+TEST_F(ServerTest, ThreeClientsAcrossTwoRooms) {
+  StartServer();
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  alice.ReadUntil(Prompt("alice"));  // bob joined
+  alice.ReadUntil(Prompt("alice"));  // carol joined
+  bob.ReadUntil(Prompt("bob"));      // carol joined
+
+  carol.Send("/join dev\n");
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")), "You are now in dev.\n" + Prompt("carol"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("carol has left our chat...", "alice"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("carol has left our chat...", "bob"));
+
+  alice.Send("general only\n");
+  alice.Read(Prompt("alice").size());
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event(Chat("alice", "general only"), "bob"));
+  carol.Send("dev only\n");
+  carol.Read(Prompt("carol").size());
+  bob.Send("/msg carol across rooms\n");
+  bob.Read(Prompt("bob").size());
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")),
+            Event("[2026-11-23 18:30:00][bob -> you]:across rooms", "carol"));
+  EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(50)));
+
+  bob.Send("/rooms\n");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), "Rooms: dev (1), general (2)\n" + Prompt("bob"));
+  bob.Send("/join dev\n");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")),
+            "You are now in dev.\n" + Chat("carol", "dev only") + "\n" + Prompt("bob"));
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")), Event("bob has joined our chat...", "carol"));
+  bob.Send("/users\n");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")),
+            "Users in dev (2): bob, carol\nConnected in total: 3\n" + Prompt("bob"));
+}
+
 TEST_F(ServerTest, EleventhClientWaitsUntilASlotFrees) {
   StartServer();  // default max_clients = 10
   std::vector<LineClient> clients;
@@ -227,7 +263,7 @@ TEST_F(ServerTest, ConnectDisconnectCyclesLeakNothing) {
   }
   EXPECT_EQ(threads_after, threads_expected);
   EXPECT_EQ(CountDirectoryEntries("/proc/self/fd"), fds_expected);
-  EXPECT_EQ(server_->room().member_count(), 0u);
+  EXPECT_EQ(server_->default_room().member_count(), 0u);
 }
 
 TEST_F(ServerTest, StopSaysGoodbyeToEveryoneAndReturns) {

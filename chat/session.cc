@@ -90,7 +90,10 @@ void Session::DeliverEvent(const SharedText& line) {
 
 void Session::DeliverWelcome(const std::vector<SharedText>& history) {
   std::vector<Frame> frames;
-  frames.reserve(history.size() + 1);
+  frames.reserve(history.size() + 2);
+  // Only ever set by this session's reader, which is the thread running this: a client
+  // joins rooms only by its own doing.
+  if (!welcome_note_.empty()) frames.push_back(RawFrame(std::exchange(welcome_note_, {})));
   for (const SharedText& line : history) frames.push_back(Frame{Frame::Kind::kHistory, line});
   frames.push_back(PromptFrame());
   OnPushResult(outbox_.Push(std::move(frames)));
@@ -244,7 +247,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   } else {
     candidate = TrimBlanks(line.text);
     refusal = ValidateName(candidate);
-    if (!refusal && !context_.names->Claim(candidate)) {
+    if (!refusal && !context_.names->Claim(candidate, this)) {
       refusal = absl::StrCat("Name '", candidate, "' is already taken.");
     }
   }
@@ -259,8 +262,9 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
     absl::MutexLock lock(&name_mu_);
     name_ = std::string(candidate);
   }
-  LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << context_.room->name();
-  context_.room->Join(this, MakeShared(FormatJoinNotice(candidate)));
+  room_ = context_.lobby->Join(Lobby::kDefaultRoom, this, MakeShared(FormatJoinNotice(candidate)));
+  CHECK(room_ != nullptr) << "the default room always exists";
+  LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << room_->name();
   return true;
 }
 
@@ -274,12 +278,9 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
                                           " bytes and was not sent.\n")));
   } else {
     const std::string text = SanitizeText(line.text);
-    if (!IsBlank(text)) {
-      const std::string name = this->name();
-      const absl::Time now = context_.clock->Now();
-      context_.room->Broadcast(this,
-                               MakeShared(FormatChatLine(now, context_.time_zone, name, text)));
-      VLOG(1) << "message from " << name << " (" << text.size() << " bytes)";
+    if (!RunCommand(ParseCommand(text), reply)) {
+      Enqueue(std::move(reply));
+      return;
     }
   }
   reply.push_back(PromptFrame());
@@ -288,8 +289,9 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
 
 void Session::LeaveRoom() {
   const std::string name = this->name();
-  context_.room->Leave(this, MakeShared(FormatLeaveNotice(name)));
+  context_.lobby->Leave(room_, this, MakeShared(FormatLeaveNotice(name)));
   context_.names->Release(name);
+  room_ = nullptr;
   in_room_ = false;
   LOG(INFO) << "leave " << peer_ << " " << name;
 }
@@ -305,6 +307,7 @@ const char* Session::Describe(EndReason reason) {
     case EndReason::kLoginTimeout: return "no name before the login timeout";
     case EndReason::kIdle: return "idle timeout";
     case EndReason::kFlooding: return "flooding";
+    case EndReason::kQuit: return "client quit";
   }
   return "unknown";
 }
@@ -323,7 +326,7 @@ void Session::WriteLoop() {
       bytes.append(prompt);
     };
     bytes.clear();
-    bool ok = true;
+    SendResult result = SendResult::kOk;
     for (const Frame& frame : batch) {
       switch (frame.kind) {
         case Frame::Kind::kRaw:
@@ -341,16 +344,21 @@ void Session::WriteLoop() {
           break;
       }
       if (bytes.size() >= kWriteChunkBytes) {
-        ok = SendAll(fd_.get(), bytes) == SendResult::kOk;
+        result = SendAll(fd_.get(), bytes);
         bytes.clear();
-        if (!ok) break;
+        if (result != SendResult::kOk) break;
       }
     }
-    if (ok && !bytes.empty()) ok = SendAll(fd_.get(), bytes) == SendResult::kOk;
-    if (!ok) {
+    if (result == SendResult::kOk && !bytes.empty()) result = SendAll(fd_.get(), bytes);
+    if (result != SendResult::kOk) {
       if (end_reason() == EndReason::kNone) {
-        LOG(WARNING) << "send to " << peer_ << " (" << name()
-                     << ") failed or timed out; disconnecting";
+        // A peer that vanished is ordinary; one that stopped reading is worth a warning.
+        if (result == SendResult::kTimedOut) {
+          LOG(WARNING) << "send to " << peer_ << " (" << name() << ") made no progress for "
+                       << context_.options.send_timeout << "; disconnecting";
+        } else {
+          LOG(INFO) << "send to " << peer_ << " (" << name() << ") failed: peer gone";
+        }
       }
       outbox_.Abort();
       EndWith(EndReason::kSendFailed, SHUT_RDWR);

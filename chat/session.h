@@ -2,7 +2,7 @@
 //
 // Defines:
 //   SessionOptions - per-connection limits.
-//   SessionContext - the shared services a session uses (room, names, clock).
+//   SessionContext - the shared services a session uses (lobby, names, clock).
 //   Session        - a reader thread (login, then chat) and a writer thread (drains the
 //                    outbox to the socket).
 
@@ -21,7 +21,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
+#include "chat/command.h"
 #include "chat/line_framer.h"
+#include "chat/lobby.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
 #include "chat/rate_limiter.h"
@@ -55,7 +57,7 @@ struct SessionOptions {
 // SessionContext: services shared by all sessions. Everything pointed to must outlive
 // every session.
 struct SessionContext {
-  Room* room = nullptr;
+  Lobby* lobby = nullptr;
   NameRegistry* names = nullptr;
   const Clock* clock = nullptr;
   absl::TimeZone time_zone;
@@ -107,6 +109,7 @@ class Session final : public Participant {
   // Participant (called with the room locked; never blocks).
   void DeliverEvent(const SharedText& line) override;
   void DeliverWelcome(const std::vector<SharedText>& history) override;
+  std::string DisplayName() const override { return name(); }
 
   // "1.2.3.4:5678" of the client, for logs.
   const std::string& peer() const { return peer_; }
@@ -124,6 +127,7 @@ class Session final : public Participant {
     kLoginTimeout,
     kIdle,
     kFlooding,
+    kQuit,
   };
   static const char* Describe(EndReason reason);
 
@@ -140,6 +144,13 @@ class Session final : public Participant {
   // Handles one line at the name prompt; true once the client is in the room.
   bool HandleNameLine(const LineFramer::Line& line);
   void HandleChatLine(const LineFramer::Line& line);
+  // Carries out a parsed line (session_commands.cc). Appends the client's reply to
+  // `reply`; returns false when no fresh prompt should follow it.
+  bool RunCommand(const Command& command, std::vector<Frame>& reply);
+  void Rename(std::string_view new_name, std::vector<Frame>& reply);
+  // Returns false if the move happened (the new room's welcome carries the prompt).
+  bool MoveToRoom(std::string_view room_name, std::vector<Frame>& reply);
+  void SendPrivate(std::string_view recipient, std::string_view text, std::vector<Frame>& reply);
   void LeaveRoom();
 
   // Queues the client's own output (replies, prompts); overflow ends the session.
@@ -172,6 +183,9 @@ class Session final : public Participant {
   RateLimiter limiter_;
   size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;
+  Room* room_ = nullptr;  // the room the client is in, once logged in
+  // Said before the history when the client changes rooms ("You are now in ...").
+  std::string welcome_note_;
   bool stop_reading_ = false;  // the reader decided to end the session
   std::chrono::steady_clock::time_point login_deadline_;
   bool idle_timeout_armed_ = false;

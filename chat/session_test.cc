@@ -15,6 +15,7 @@
 #include "chat/message.h"
 #include "chat/testing/fake_clock.h"
 #include "chat/testing/line_client.h"
+#include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
 #include "gtest/gtest.h"
 
@@ -23,75 +24,9 @@ namespace {
 
 using testing::LineClient;
 
-const absl::Time kStart =
-    absl::FromCivil(absl::CivilSecond(2026, 1, 2, 3, 4, 5), absl::UTCTimeZone());
+using testing::Welcome;
 
-std::string Welcome() { return absl::StrCat(kBanner, kNamePrompt); }
-
-class SessionTest : public ::testing::Test {
- protected:
-  SessionTest() : room_("general", 100), clock_(kStart) {}
-
-  void SetUp() override {
-    context_.room = &room_;
-    context_.names = &names_;
-    context_.clock = &clock_;
-    context_.time_zone = absl::UTCTimeZone();
-    context_.options = options_;
-  }
-
-  // The test body's LineClients are gone by now, so every session has seen end of stream.
-  ~SessionTest() override {
-    for (auto& connection : connections_) {
-      connection->finished.WaitForNotification();
-      connection->session.reset();
-    }
-  }
-
-  struct Connection {
-    std::unique_ptr<Session> session;
-    absl::Notification finished;
-  };
-
-  // The prompt as the fake clock stamps it now.
-  std::string Prompt(std::string_view name) const {
-    return FormatPrompt(clock_.Now(), absl::UTCTimeZone(), name);
-  }
-  std::string Event(std::string_view line, std::string_view recipient) const {
-    return absl::StrCat("\n", line, "\n", Prompt(recipient));
-  }
-
-  // Connect() starts a Session on one end of a socketpair and returns the other end.
-  LineClient Connect() {
-    testing::SocketPair pair = testing::MakeSocketPair();
-    auto connection = std::make_unique<Connection>();
-    Connection* raw = connection.get();
-    connection->session = std::make_unique<Session>(
-        std::move(pair.server_end), context_, [raw](Session*) { raw->finished.Notify(); });
-    connection->session->Start();
-    connections_.push_back(std::move(connection));
-    return LineClient(std::move(pair.client_end));
-  }
-
-  // Connects and logs in as `name`, consuming the welcome and the first prompt.
-  LineClient LoggedIn(std::string_view name) {
-    LineClient client = Connect();
-    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
-    client.Send(absl::StrCat(name, "\n"));
-    EXPECT_EQ(client.ReadUntil(Prompt(name)), Prompt(name));
-    return client;
-  }
-
-  Session& session(size_t i) { return *connections_[i]->session; }
-  absl::Notification& finished(size_t i) { return connections_[i]->finished; }
-
-  SessionOptions options_;
-  Room room_;
-  NameRegistry names_;
-  testing::FakeClock clock_;
-  SessionContext context_;
-  std::vector<std::unique_ptr<Connection>> connections_;
-};
+class SessionTest : public testing::SessionFixture {};
 
 TEST_F(SessionTest, SendsBannerAndNamePromptExactly) {
   LineClient client = Connect();

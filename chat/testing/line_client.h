@@ -20,6 +20,7 @@ class LineClient {
  public:
   static constexpr absl::Duration kDefaultTimeout = absl::Seconds(20);
 
+  LineClient() = default;  // not connected; assign one later
   explicit LineClient(ScopedFd fd, absl::Duration timeout = kDefaultTimeout);
 
   // LineClient::Connect() opens a TCP connection to host:port.
@@ -67,7 +68,7 @@ class LineClient {
 
   ScopedFd fd_;
   std::string pending_;
-  absl::Duration timeout_;
+  absl::Duration timeout_ = kDefaultTimeout;
 };
 
 }  // namespace chat::testing

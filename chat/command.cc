@@ -1,0 +1,86 @@
+#include "chat/command.h"
+
+#include <cctype>
+
+#include "chat/sanitize.h"
+
+namespace chat {
+
+const std::string_view kHelpText =
+    "Commands:\n"
+    "  /help             this list\n"
+    "  /name NEW         change your name\n"
+    "  /users, /who      who is in this room, and how many are connected\n"
+    "  /msg NAME TEXT    private message to NAME (also /dm)\n"
+    "  /rooms            list the rooms\n"
+    "  /join ROOM        move to ROOM (created on first join)\n"
+    "  /me ACTION        emote: * you ACTION\n"
+    "  /ping             pong, with the server time\n"
+    "  /quit             leave the chat\n"
+    "  //text            send a line that starts with '/'\n";
+
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Splits "word rest" at the first run of blanks.
+std::pair<std::string_view, std::string_view> FirstWord(std::string_view text) {
+  text = TrimBlanks(text);
+  const size_t end = text.find_first_of(" \t");
+  if (end == std::string_view::npos) return {text, {}};
+  return {text.substr(0, end), TrimBlanks(text.substr(end))};
+}
+
+Command Usage(std::string_view usage) { return Command{Command::Kind::kUsage, {}, usage}; }
+
+}  // namespace
+
+Command ParseCommand(std::string_view line) {
+  if (line.empty() || line[0] != '/') return Command{Command::Kind::kMessage, {}, line};
+  if (line.size() > 1 && line[1] == '/') {
+    return Command{Command::Kind::kMessage, {}, line.substr(1)};
+  }
+  const size_t word_end = line.find_first_of(" \t");
+  const std::string_view word = line.substr(0, word_end);
+  const std::string_view rest =
+      word_end == std::string_view::npos ? std::string_view() : line.substr(word_end + 1);
+  const std::string_view args = TrimBlanks(rest);
+  using Kind = Command::Kind;
+
+  if (EqualsIgnoreCase(word, "/help")) return Command{Kind::kHelp, {}, {}};
+  if (EqualsIgnoreCase(word, "/users") || EqualsIgnoreCase(word, "/who")) {
+    return Command{Kind::kUsers, {}, {}};
+  }
+  if (EqualsIgnoreCase(word, "/rooms")) return Command{Kind::kRooms, {}, {}};
+  if (EqualsIgnoreCase(word, "/ping")) return Command{Kind::kPing, {}, {}};
+  if (EqualsIgnoreCase(word, "/quit")) return Command{Kind::kQuit, {}, {}};
+  if (EqualsIgnoreCase(word, "/name")) {
+    if (args.empty()) return Usage("Usage: /name NEW");
+    return Command{Kind::kName, args, {}};
+  }
+  if (EqualsIgnoreCase(word, "/join")) {
+    if (args.empty()) return Usage("Usage: /join ROOM");
+    return Command{Kind::kJoin, args, {}};
+  }
+  if (EqualsIgnoreCase(word, "/me")) {
+    if (args.empty()) return Usage("Usage: /me ACTION");
+    return Command{Kind::kMe, {}, args};
+  }
+  if (EqualsIgnoreCase(word, "/msg") || EqualsIgnoreCase(word, "/dm")) {
+    const auto [recipient, text] = FirstWord(args);
+    if (recipient.empty() || IsBlank(text)) return Usage("Usage: /msg NAME TEXT");
+    return Command{Kind::kMsg, recipient, text};
+  }
+  return Command{Kind::kUnknown, word, {}};
+}
+
+}  // namespace chat

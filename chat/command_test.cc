@@ -1,0 +1,74 @@
+#include "chat/command.h"
+
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using Kind = Command::Kind;
+
+void ExpectParse(std::string_view line, Kind kind, std::string_view target = {},
+                 std::string_view text = {}) {
+  const Command command = ParseCommand(line);
+  EXPECT_EQ(command.kind, kind) << line;
+  EXPECT_EQ(command.target, target) << line;
+  EXPECT_EQ(command.text, text) << line;
+}
+
+TEST(ParseCommandTest, PlainLinesAreMessages) {
+  ExpectParse("hello", Kind::kMessage, {}, "hello");
+  ExpectParse(" /not a command", Kind::kMessage, {}, " /not a command");
+  ExpectParse("", Kind::kMessage, {}, "");
+}
+
+TEST(ParseCommandTest, DoubleSlashSendsALiteralSlash) {
+  ExpectParse("//help", Kind::kMessage, {}, "/help");
+  ExpectParse("//", Kind::kMessage, {}, "/");
+}
+
+TEST(ParseCommandTest, SimpleCommandsIgnoreCaseAndArguments) {
+  ExpectParse("/help", Kind::kHelp);
+  ExpectParse("/HELP", Kind::kHelp);
+  ExpectParse("/users", Kind::kUsers);
+  ExpectParse("/who", Kind::kUsers);
+  ExpectParse("/rooms", Kind::kRooms);
+  ExpectParse("/ping", Kind::kPing);
+  ExpectParse("/quit now", Kind::kQuit);
+}
+
+TEST(ParseCommandTest, NameTakesTheRestOfTheLineTrimmed) {
+  ExpectParse("/name  Bob the 2nd \t", Kind::kName, "Bob the 2nd");
+  ExpectParse("/name", Kind::kUsage, {}, "Usage: /name NEW");
+  ExpectParse("/name   ", Kind::kUsage, {}, "Usage: /name NEW");
+}
+
+TEST(ParseCommandTest, MsgTakesARecipientAndText) {
+  ExpectParse("/msg bob hi there", Kind::kMsg, "bob", "hi there");
+  ExpectParse("/dm\tbob \t hi", Kind::kMsg, "bob", "hi");
+  ExpectParse("/msg bob", Kind::kUsage, {}, "Usage: /msg NAME TEXT");
+  ExpectParse("/msg bob   ", Kind::kUsage, {}, "Usage: /msg NAME TEXT");
+  ExpectParse("/msg", Kind::kUsage, {}, "Usage: /msg NAME TEXT");
+}
+
+TEST(ParseCommandTest, JoinAndMe) {
+  ExpectParse("/join random", Kind::kJoin, "random");
+  ExpectParse("/join", Kind::kUsage, {}, "Usage: /join ROOM");
+  ExpectParse("/me waves hello", Kind::kMe, {}, "waves hello");
+  ExpectParse("/me", Kind::kUsage, {}, "Usage: /me ACTION");
+}
+
+TEST(ParseCommandTest, UnknownCommandsAreReported) {
+  ExpectParse("/frob a b", Kind::kUnknown, "/frob");
+  ExpectParse("/", Kind::kUnknown, "/");
+  ExpectParse("/helpme", Kind::kUnknown, "/helpme");
+}
+
+TEST(ParseCommandTest, HelpTextListsEveryCommand) {
+  for (const char* command : {"/help", "/name", "/users", "/who", "/msg", "/dm", "/rooms",
+                              "/join", "/me", "/ping", "/quit", "//text"}) {
+    EXPECT_NE(kHelpText.find(command), std::string_view::npos) << command;
+  }
+}
+
+}  // namespace
+}  // namespace chat

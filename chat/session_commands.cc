@@ -1,0 +1,153 @@
+// Session: what each chat command does. (The rest of Session is in session.cc.)
+//
+// Replies go to the sender only and never into any history. Texts here are part of the
+// protocol: README.md documents them, tests pin them.
+
+#include <sys/socket.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "chat/message.h"
+#include "chat/name.h"
+#include "chat/sanitize.h"
+#include "chat/session.h"
+#include "glog/logging.h"
+
+namespace chat {
+namespace {
+
+Frame ReplyLine(std::string text) {
+  return Frame{Frame::Kind::kRaw, MakeShared(absl::StrCat(text, "\n"))};
+}
+
+}  // namespace
+
+bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
+  const absl::Time now = context_.clock->Now();
+  const absl::TimeZone zone = context_.time_zone;
+  switch (command.kind) {
+    case Command::Kind::kMessage:
+      if (!IsBlank(command.text)) {
+        const std::string name = this->name();
+        room_->Broadcast(this, MakeShared(FormatChatLine(now, zone, name, command.text)));
+        VLOG(1) << "message from " << name << " (" << command.text.size() << " bytes)";
+      }
+      return true;
+    case Command::Kind::kMe:
+      room_->Broadcast(this, MakeShared(FormatEmote(now, zone, name(), command.text)));
+      return true;
+    case Command::Kind::kHelp:
+      reply.push_back(Frame{Frame::Kind::kRaw, MakeShared(std::string(kHelpText))});
+      return true;
+    case Command::Kind::kName:
+      Rename(command.target, reply);
+      return true;
+    case Command::Kind::kUsers: {
+      const std::vector<std::string> members = room_->MemberNames();
+      reply.push_back(ReplyLine(absl::StrCat("Users in ", room_->name(), " (", members.size(),
+                                             "): ", absl::StrJoin(members, ", "))));
+      reply.push_back(
+          ReplyLine(absl::StrCat("Connected in total: ", context_.names->size())));
+      return true;
+    }
+    case Command::Kind::kMsg:
+      SendPrivate(command.target, command.text, reply);
+      return true;
+    case Command::Kind::kRooms: {
+      std::vector<std::string> rooms;
+      for (const auto& [name, members] : context_.lobby->List()) {
+        rooms.push_back(absl::StrCat(name, " (", members, ")"));
+      }
+      reply.push_back(ReplyLine(absl::StrCat("Rooms: ", absl::StrJoin(rooms, ", "))));
+      return true;
+    }
+    case Command::Kind::kJoin:
+      return MoveToRoom(command.target, reply);
+    case Command::Kind::kPing:
+      reply.push_back(ReplyLine(absl::StrCat("pong ", FormatTimestamp(now, zone))));
+      return true;
+    case Command::Kind::kQuit:
+      reply.push_back(ReplyLine("Bye!"));
+      EndWith(EndReason::kQuit, SHUT_RD);
+      stop_reading_ = true;
+      return false;
+    case Command::Kind::kUnknown:
+      reply.push_back(
+          ReplyLine(absl::StrCat("Unknown command: ", command.target, " (try /help)")));
+      return true;
+    case Command::Kind::kUsage:
+      reply.push_back(ReplyLine(std::string(command.text)));
+      return true;
+  }
+  return true;
+}
+
+void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
+  const std::string old_name = name();
+  if (std::optional<std::string> refusal = ValidateName(new_name)) {
+    reply.push_back(ReplyLine(*refusal));
+    return;
+  }
+  if (new_name == old_name) {
+    reply.push_back(ReplyLine(absl::StrCat("You are already called ", new_name, ".")));
+    return;
+  }
+  if (!context_.names->Rename(old_name, new_name)) {
+    reply.push_back(ReplyLine(absl::StrCat("Name '", new_name, "' is already taken.")));
+    return;
+  }
+  {
+    absl::MutexLock lock(&name_mu_);
+    name_ = std::string(new_name);
+  }
+  LOG(INFO) << "rename " << peer_ << " " << old_name << " -> " << new_name;
+  room_->Announce(this, MakeShared(FormatRenameNotice(old_name, new_name)));
+  reply.push_back(ReplyLine(absl::StrCat("You are now known as ", new_name, ".")));
+}
+
+bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) {
+  if (std::optional<std::string> refusal = ValidateRoomName(room_name)) {
+    reply.push_back(ReplyLine(*refusal));
+    return true;
+  }
+  if (room_name == room_->name()) {
+    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_name, ".")));
+    return true;
+  }
+  const std::string name = this->name();
+  // Whatever the client was owed (replies queued earlier) goes out before the move.
+  Enqueue(std::move(reply));
+  reply.clear();
+  welcome_note_ = absl::StrCat("You are now in ", room_name, ".\n");
+  Room* next = context_.lobby->Move(room_, std::string(room_name), this,
+                                    MakeShared(FormatLeaveNotice(name)),
+                                    MakeShared(FormatJoinNotice(name)));
+  if (next == nullptr) {
+    welcome_note_.clear();
+    reply.push_back(ReplyLine(absl::StrCat("Too many rooms (", context_.lobby->max_rooms(),
+                                           "); join an existing one (see /rooms).")));
+    return true;
+  }
+  LOG(INFO) << "join " << peer_ << " " << name << " " << room_->name() << " -> "
+            << next->name();
+  room_ = next;
+  return false;  // the new room's welcome (history, prompt) is already queued
+}
+
+void Session::SendPrivate(std::string_view recipient, std::string_view text,
+                          std::vector<Frame>& reply) {
+  const std::string name = this->name();
+  if (recipient == name) {
+    reply.push_back(ReplyLine("You cannot send a private message to yourself."));
+    return;
+  }
+  const SharedText line =
+      MakeShared(FormatPrivateMessage(context_.clock->Now(), context_.time_zone, name, text));
+  if (!context_.names->DeliverTo(recipient, line)) {
+    reply.push_back(ReplyLine(absl::StrCat("No such user: ", recipient)));
+    return;
+  }
+  VLOG(1) << "private message " << name << " -> " << recipient;
+}
+
+}  // namespace chat
