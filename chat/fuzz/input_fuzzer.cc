@@ -1,11 +1,13 @@
 // Fuzz target for everything that touches raw client bytes before they are trusted:
-// TelnetFilter -> LineFramer -> SanitizeText / ValidateName.
+// TelnetFilter -> LineFramer -> SanitizeText / ValidateName / ParseCommand.
 //
 // Checks properties, not just crashes:
 //   - the framer never holds more than max_line_bytes + 1 bytes;
 //   - sanitised text has no C0/DEL/C1 control bytes (tab aside) and is valid UTF-8,
 //     i.e. sanitising it again changes nothing;
-//   - a name that ValidateName accepts is non-empty, short, bracket- and control-free.
+//   - a name that ValidateName accepts is non-empty, short, bracket- and control-free;
+//   - ParseCommand's views lie inside the line, messages keep the line's text, and a
+//     /msg always has a one-word recipient and non-blank text.
 //
 // Built as a libFuzzer binary under --config=fuzz (clang); in every other configuration
 // fuzz_corpus_main.cc replays testdata/fuzz/input so the corpus is a regression test.
@@ -16,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "chat/command.h"
 #include "chat/line_framer.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
@@ -27,6 +30,27 @@ constexpr size_t kMaxLine = 64;
 
 void Check(bool condition) {
   if (!condition) std::abort();
+}
+
+bool Within(std::string_view part, std::string_view whole) {
+  return part.empty() ||
+         (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+}
+
+void CheckCommand(std::string_view line) {
+  const chat::Command command = chat::ParseCommand(line);
+  using Kind = chat::Command::Kind;
+  if (command.kind == Kind::kUsage) return;  // text is a constant usage line
+  Check(Within(command.target, line) && Within(command.text, line));
+  if (command.kind == Kind::kMessage) {
+    Check(command.text == line || (line.substr(0, 2) == "//" && command.text == line.substr(1)));
+  }
+  if (command.kind == Kind::kMsg) {
+    Check(!command.target.empty());
+    Check(command.target.find_first_of(" \t") == std::string_view::npos);
+    Check(!chat::IsBlank(command.text));
+  }
+  if (command.kind != Kind::kMessage) Check(!line.empty() && line[0] == '/');
 }
 
 void CheckSanitized(std::string_view text) {
@@ -61,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       Check(line.text.size() <= kMaxLine);
       Check(line.text.find('\n') == std::string::npos);
-      CheckSanitized(chat::SanitizeText(line.text));
+      const std::string sanitized = chat::SanitizeText(line.text);
+      CheckSanitized(sanitized);
+      CheckCommand(sanitized);
       const std::string_view name = chat::TrimBlanks(line.text);
       if (!chat::ValidateName(name).has_value()) {
         Check(!name.empty() && name.size() <= chat::kMaxNameBytes);
