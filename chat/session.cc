@@ -103,11 +103,8 @@ void Session::Enqueue(std::vector<Frame> frames) { OnPushResult(outbox_.Push(std
 
 void Session::OnPushResult(Outbox::PushResult result) {
   if (result != Outbox::PushResult::kOverflow) return;
-  // The Redis way: never block or write here (we may be inside the room's lock); shut
-  // the socket down and let the reader thread run the normal leave.
-  LOG(WARNING) << "disconnecting " << peer_ << " (" << name()
-               << "): fell more than " << context_.options.max_outbox_bytes
-               << " bytes behind";
+  // The Redis way: never block, write or even log here (we may be inside the room's
+  // lock); shut the socket down and let the reader thread log and run the normal leave.
   EndWith(EndReason::kSlowReader, SHUT_RDWR);
 }
 
@@ -158,7 +155,16 @@ void Session::ReadLoop() {
   }
 
   if (in_room_) LeaveRoom();
-  LOG(INFO) << "disconnect " << peer_ << ": " << Describe(end_reason());
+  const EndReason reason = end_reason();
+  // Clients the server chose to drop are worth a warning; ordinary leaves are not.
+  const bool dropped = reason == EndReason::kSlowReader || reason == EndReason::kSendTimeout ||
+                       reason == EndReason::kFlooding || reason == EndReason::kReadError;
+  LOG_IF(INFO, !dropped) << "disconnect " << peer_ << ": " << Describe(reason);
+  LOG_IF(WARNING, dropped) << "disconnect " << peer_ << ": " << Describe(reason)
+                           << (reason == EndReason::kSlowReader
+                                   ? absl::StrCat(" (more than ", context_.options.max_outbox_bytes,
+                                                  " bytes behind)")
+                                   : std::string());
   // Let the writer flush what is queued (a farewell, or replies to a client that
   // half-closed), bounded by send_timeout; then close.
   outbox_.Close();
@@ -302,7 +308,7 @@ const char* Session::Describe(EndReason reason) {
     case EndReason::kPeerClosed: return "client closed the connection";
     case EndReason::kReadError: return "read error";
     case EndReason::kSlowReader: return "too slow reading its output";
-    case EndReason::kSendFailed: return "send failed or timed out";
+    case EndReason::kSendTimeout: return "send made no progress before the send timeout";
     case EndReason::kStopped: return "server shutting down";
     case EndReason::kLoginTimeout: return "no name before the login timeout";
     case EndReason::kIdle: return "idle timeout";
@@ -361,7 +367,8 @@ void Session::WriteLoop() {
         }
       }
       outbox_.Abort();
-      EndWith(EndReason::kSendFailed, SHUT_RDWR);
+      EndWith(result == SendResult::kTimedOut ? EndReason::kSendTimeout : EndReason::kPeerClosed,
+              SHUT_RDWR);
       return;
     }
   }

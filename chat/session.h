@@ -122,7 +122,7 @@ class Session final : public Participant {
     kPeerClosed,
     kReadError,
     kSlowReader,
-    kSendFailed,
+    kSendTimeout,
     kStopped,
     kLoginTimeout,
     kIdle,
