@@ -151,6 +151,7 @@ void Session::ReadLoop() {
     for (const LineFramer::Line& line : framer_.Feed(text)) {
       if (stop_reading_) break;
       if (AdmitLine()) HandleLine(line);
+      lines_received_.fetch_add(1, std::memory_order_release);
     }
   }
 

@@ -9,7 +9,9 @@
 #ifndef CHAT_SESSION_H_
 #define CHAT_SESSION_H_
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -113,6 +115,10 @@ class Session final : public Participant {
 
   // "1.2.3.4:5678" of the client, for logs.
   const std::string& peer() const { return peer_; }
+
+  // Complete lines read from the client so far, including dropped ones. A test can wait
+  // on it to know the session has acted on everything it sent.
+  uint64_t lines_received() const { return lines_received_.load(std::memory_order_acquire); }
   // The accepted name, or empty before login.
   std::string name() const ABSL_LOCKS_EXCLUDED(name_mu_);
 
@@ -176,6 +182,8 @@ class Session final : public Participant {
   // Written by the reader at login, read by the writer for prompts and by logs.
   mutable absl::Mutex name_mu_;
   std::string name_ ABSL_GUARDED_BY(name_mu_);
+
+  std::atomic<uint64_t> lines_received_ = 0;
 
   // Used only by the reader thread.
   TelnetFilter telnet_;

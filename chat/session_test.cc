@@ -2,6 +2,7 @@
 
 #include "chat/session.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "chat/message.h"
 #include "chat/testing/fake_clock.h"
@@ -260,6 +262,9 @@ TEST_F(SessionTest, FloodIsDroppedWithOneNoticePerFlood) {
                                 Event("[2026-01-02 03:04:05][bob]:m2", "alice");
   EXPECT_EQ(alice.Read(delivered.size()), delivered);
 
+  // Let bob's session act on all five lines before time moves, or m4 could find the
+  // token that the advance refills.
+  ASSERT_TRUE(AwaitLinesReceived(1, 1 + 5));
   clock_.Advance(absl::Seconds(1));  // one token back: the flood is over
   bob.Send("m6\n");
   EXPECT_EQ(bob.Read(Prompt("bob").size()), Prompt("bob"));
@@ -370,14 +375,18 @@ TEST_F(SessionTest, StalledReaderIsDroppedWithoutStallingOthers) {
   // `stalled` never reads again. Its socket buffers fill, then its outbox.
   const std::string payload(200, 'p');
   constexpr int kLines = 3000;  // ~700 KB of output per recipient
-  // Bob types like a person: one line, then waits for his prompt. Alice keeps up.
-  std::jthread sender([&] {
-    for (int i = 0; i < kLines; ++i) {
+  // Bob types like a person: one line, then waits for his prompt; and he never gets more
+  // than a few lines ahead of what alice has read, so only `stalled` can fall behind.
+  std::atomic<int> alice_read = 0;
+  std::jthread sender([&](std::stop_token stop) {  // stopped if an assertion ends the test
+    for (int i = 0; i < kLines && !stop.stop_requested(); ++i) {
+      while (alice_read.load() < i - 8 && !stop.stop_requested()) {
+        absl::SleepFor(absl::Microseconds(100));
+      }
       bob.Send(absl::StrCat(i, payload, "\n"));
       bob.ReadUntil(Prompt("bob"));
     }
   });
-  std::string expected;
   bool stalled_left = false;
   for (int i = 0; i < kLines; ++i) {
     std::string got = alice.ReadUntil(Prompt("alice"));
@@ -386,6 +395,7 @@ TEST_F(SessionTest, StalledReaderIsDroppedWithoutStallingOthers) {
       got = alice.ReadUntil(Prompt("alice"));
     }
     ASSERT_EQ(got, Event(absl::StrCat("[2026-01-02 03:04:05][bob]:", i, payload), "alice"));
+    alice_read.store(i + 1);
   }
   sender.join();
   finished(1).WaitForNotification();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "chat/lobby.h"
 #include "chat/message.h"
@@ -84,6 +85,15 @@ class SessionFixture : public ::testing::Test {
   }
 
   Session& session(size_t i) { return *connections_[i]->session; }
+
+  // Waits until session `i` has acted on `lines` lines in total (login included).
+  bool AwaitLinesReceived(size_t i, uint64_t lines) {
+    for (int tries = 0; tries < 20000; ++tries) {
+      if (session(i).lines_received() >= lines) return true;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return false;
+  }
   absl::Notification& finished(size_t i) { return connections_[i]->finished; }
 
   SessionOptions options_;
