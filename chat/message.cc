@@ -28,13 +28,31 @@ std::string FormatTimestamp(absl::Time t, absl::TimeZone zone) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, zone);
 }
 
+const std::string& TimestampFormatter::Format(absl::Time t) {
+  const int64_t second = absl::ToUnixSeconds(t);  // rounds toward -infinity, like %S
+  if (second != cached_second_) {
+    cached_text_ = FormatTimestamp(t, zone_);
+    cached_second_ = second;
+  }
+  return cached_text_;
+}
+
+std::string FormatChatLine(std::string_view timestamp, std::string_view name,
+                           std::string_view text) {
+  return absl::StrCat("[", timestamp, "][", name, "]:", text);
+}
+
+std::string FormatPrompt(std::string_view timestamp, std::string_view name) {
+  return FormatChatLine(timestamp, name, "");
+}
+
 std::string FormatChatLine(absl::Time t, absl::TimeZone zone, std::string_view name,
                            std::string_view text) {
-  return absl::StrCat("[", FormatTimestamp(t, zone), "][", name, "]:", text);
+  return FormatChatLine(FormatTimestamp(t, zone), name, text);
 }
 
 std::string FormatPrompt(absl::Time t, absl::TimeZone zone, std::string_view name) {
-  return FormatChatLine(t, zone, name, "");
+  return FormatPrompt(FormatTimestamp(t, zone), name);
 }
 
 std::string FormatJoinNotice(std::string_view name) {

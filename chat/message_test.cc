@@ -60,6 +60,18 @@ TEST(MessageTest, FormatsNotices) {
   EXPECT_EQ(FormatLeaveNotice("Yenlik"), "Yenlik has left our chat...");
 }
 
+TEST(MessageTest, TimestampFormatterMatchesFormatTimestamp) {
+  TimestampFormatter formatter(absl::UTCTimeZone());
+  const absl::Time t = At(2026, 11, 23, 18, 30, 0);
+  for (const absl::Duration d :
+       {absl::ZeroDuration(), absl::Milliseconds(999), absl::Seconds(1), absl::Seconds(1),
+        absl::Hours(-30), absl::Milliseconds(-1), absl::Seconds(86400 * 400)}) {
+    EXPECT_EQ(formatter.Format(t + d), FormatTimestamp(t + d, absl::UTCTimeZone()));
+  }
+  EXPECT_EQ(formatter.Format(At(1969, 12, 31, 23, 59, 59) + absl::Milliseconds(500)),
+            "1969-12-31 23:59:59");
+}
+
 TEST(MessageTest, FormatsCommandOutput) {
   const absl::Time t = At(2020, 1, 20, 15, 48, 41);
   EXPECT_EQ(FormatRenameNotice("alice", "alicia"), "alice changed their name to alicia");

@@ -37,6 +37,8 @@ Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on
       peer_(PeerAddress(fd.get())),
       fd_(std::move(fd)),
       outbox_(context.options.max_outbox_bytes),
+      reader_timestamps_(context.time_zone),
+      writer_timestamps_(context.time_zone),
       framer_(context.options.max_line_bytes),
       limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
 
@@ -329,7 +331,9 @@ void Session::WriteLoop() {
     // One timestamp per batch: every prompt drawn in one write shows the same time.
     std::string prompt;
     const auto append_prompt = [&] {
-      if (prompt.empty()) prompt = FormatPrompt(context_.clock->Now(), context_.time_zone, name());
+      if (prompt.empty()) {
+        prompt = FormatPrompt(writer_timestamps_.Format(context_.clock->Now()), name());
+      }
       bytes.append(prompt);
     };
     bytes.clear();

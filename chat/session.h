@@ -26,6 +26,7 @@
 #include "chat/command.h"
 #include "chat/line_framer.h"
 #include "chat/lobby.h"
+#include "chat/message.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
 #include "chat/rate_limiter.h"
@@ -184,6 +185,10 @@ class Session final : public Participant {
   std::string name_ ABSL_GUARDED_BY(name_mu_);
 
   std::atomic<uint64_t> lines_received_ = 0;
+
+  // One per thread: the reader stamps lines, the writer stamps prompts.
+  TimestampFormatter reader_timestamps_;
+  TimestampFormatter writer_timestamps_;
 
   // Used only by the reader thread.
   TelnetFilter telnet_;

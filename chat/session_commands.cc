@@ -29,7 +29,8 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
     case Command::Kind::kMessage:
       if (!IsBlank(command.text)) {
         const std::string name = this->name();
-        room_->Broadcast(this, MakeShared(FormatChatLine(now, zone, name, command.text)));
+        room_->Broadcast(this, MakeShared(FormatChatLine(reader_timestamps_.Format(now), name,
+                                                         command.text)));
         VLOG(1) << "message from " << name << " (" << command.text.size() << " bytes)";
       }
       return true;
