@@ -2,8 +2,8 @@
 
 namespace chat {
 
-Lobby::Lobby(size_t history_limit, size_t max_rooms)
-    : history_limit_(history_limit), max_rooms_(max_rooms < 1 ? 1 : max_rooms) {
+Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)
+    : history_limit_(history_limit), max_rooms_(max_rooms < 1 ? 1 : max_rooms), journal_(journal) {
   absl::MutexLock lock(&mu_);
   default_room_ = FindOrCreateLocked(kDefaultRoom, /*enforce_limit=*/false);
 }
@@ -12,7 +12,7 @@ Room* Lobby::FindOrCreateLocked(const std::string& name, bool enforce_limit) {
   auto it = rooms_.find(name);
   if (it != rooms_.end()) return it->second.get();
   if (enforce_limit && rooms_.size() >= max_rooms_) return nullptr;
-  auto room = std::make_unique<Room>(name, history_limit_);
+  auto room = std::make_unique<Room>(name, history_limit_, journal_);
   Room* raw = room.get();
   rooms_.emplace(name, std::move(room));
   return raw;

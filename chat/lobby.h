@@ -34,7 +34,8 @@ class Lobby {
  public:
   static constexpr char kDefaultRoom[] = "general";
 
-  Lobby(size_t history_limit, size_t max_rooms);
+  // `journal` (optional, not owned) is given to every room; it must outlive the lobby.
+  Lobby(size_t history_limit, size_t max_rooms, Journal* journal = nullptr);
   Lobby(const Lobby&) = delete;
   Lobby& operator=(const Lobby&) = delete;
 
@@ -77,6 +78,7 @@ class Lobby {
 
   const size_t history_limit_;
   const size_t max_rooms_;
+  Journal* const journal_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
   Room* default_room_;  // owned by rooms_, never removed

@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
+#include "chat/history/history_log.h"
 #include "chat/server.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
@@ -54,6 +55,13 @@ DEFINE_string(login_timeout, "60s",
 DEFINE_string(idle_timeout, "0",
               "Disconnect a logged-in client that sends nothing for this long, with a notice. "
               "0 (the default) disables.");
+DEFINE_string(history_file, "",
+              "Durable chat history: every chat line is appended to this file before it is "
+              "broadcast, and read back on start (e.g. /var/lib/tcpchat/history.log). Empty: "
+              "history is kept in memory only.");
+DEFINE_string(history_fsync, "batch",
+              "When the history file is fsynced: always (every line), batch (at most every "
+              "100 ms, one fsync per batch), or never (leave it to the OS).");
 DEFINE_string(shutdown_grace, "1s",
               "On SIGINT/SIGTERM, how long clients get to receive the goodbye line before "
               "their connections are cut.");
@@ -86,6 +94,13 @@ DEFINE_validator(send_timeout, &ValidateDuration);
 DEFINE_validator(shutdown_grace, &ValidateDuration);
 DEFINE_validator(login_timeout, &ValidateDuration);
 DEFINE_validator(idle_timeout, &ValidateDuration);
+
+bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
+  if (chat::history::ParseFsyncPolicy(value).ok()) return true;
+  std::cerr << "--" << flag << ": expected always, batch or never, got '" << value << "'\n";
+  return false;
+}
+DEFINE_validator(history_fsync, &ValidateFsyncPolicy);
 
 // Resolves --port and the optional positional port, exiting with the classic usage line
 // on anything else.
@@ -157,11 +172,13 @@ int main(int argc, char** argv) {
   ParseDurationFlag(FLAGS_login_timeout, &options.session.login_timeout);
   ParseDurationFlag(FLAGS_idle_timeout, &options.session.idle_timeout);
   ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
+  options.history_file = FLAGS_history_file;
+  options.history_fsync = *chat::history::ParseFsyncPolicy(FLAGS_history_fsync);
 
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
   if (absl::Status status = server.Listen(); !status.ok()) {
-    LOG(ERROR) << "cannot listen on port " << port << ": " << status;
-    std::cerr << "cannot listen on port " << port << ": " << status.message() << "\n";
+    LOG(ERROR) << "cannot start on port " << port << ": " << status;
+    std::cerr << "cannot start on port " << port << ": " << status.message() << "\n";
     return 1;
   }
   std::cout << "Listening on the port :" << server.port() << std::endl;

@@ -4,8 +4,8 @@
 
 namespace chat {
 
-Room::Room(std::string name, size_t history_limit)
-    : name_(std::move(name)), history_limit_(history_limit) {}
+Room::Room(std::string name, size_t history_limit, Journal* journal)
+    : name_(std::move(name)), history_limit_(history_limit), journal_(journal) {}
 
 void Room::Join(Participant* member, const SharedText& notice) {
   absl::MutexLock lock(&mu_);
@@ -22,13 +22,25 @@ void Room::Leave(Participant* member, const SharedText& notice) {
   DeliverToOthersLocked(member, notice);
 }
 
-void Room::Broadcast(const Participant* sender, const SharedText& line) {
+void Room::Broadcast(const Participant* sender, const SharedText& line,
+                     const SpokenLine* spoken) {
   absl::MutexLock lock(&mu_);
-  if (history_limit_ > 0) {
-    if (history_.size() == history_limit_) history_.pop_front();
-    history_.push_back(line);
-  }
+  // Journal first, under the lock: on disk before any client can have seen it, and in
+  // the same order as the history.
+  if (journal_ != nullptr && spoken != nullptr) journal_->Record(name_, *spoken);
+  AddToHistoryLocked(line);
   DeliverToOthersLocked(sender, line);
+}
+
+void Room::Restore(const std::vector<SharedText>& lines) {
+  absl::MutexLock lock(&mu_);
+  for (const SharedText& line : lines) AddToHistoryLocked(line);
+}
+
+void Room::AddToHistoryLocked(const SharedText& line) {
+  if (history_limit_ == 0) return;
+  if (history_.size() == history_limit_) history_.pop_front();
+  history_.push_back(line);
 }
 
 void Room::Announce(const Participant* sender, const SharedText& line) {

@@ -2,6 +2,7 @@
 //
 // Defines:
 //   Participant - what the room needs of a member: somewhere to queue lines.
+//   SpokenLine, Journal - durable storage of what is said, before anyone sees it.
 //   Room        - members plus a bounded history; Join, Leave, Broadcast.
 //
 // The room never touches a socket. Deliveries happen inside the room's critical section,
@@ -14,10 +15,12 @@
 #include <cstddef>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "chat/outbox.h"
 
 namespace chat {
@@ -39,6 +42,23 @@ class Participant {
   virtual std::string DisplayName() const = 0;
 };
 
+// SpokenLine is what a broadcast line says, before formatting: what a Journal stores.
+struct SpokenLine {
+  absl::Time time;
+  std::string_view name;
+  std::string_view text;
+  bool emote = false;  // a /me action rather than a chat line
+};
+
+// Journal stores broadcast lines durably. Record() is called with the room locked, before
+// the line is delivered to anyone, so the journal has every line a client can have seen,
+// in the room's order. It must not call back into the room.
+class Journal {
+ public:
+  virtual ~Journal() = default;
+  virtual void Record(std::string_view room, const SpokenLine& line) = 0;
+};
+
 // Room holds its members (not owned: a member must Leave() before it is destroyed) and
 // the last `history_limit` chat lines. Thread-safe.
 //
@@ -49,7 +69,8 @@ class Participant {
 //   room.Leave(&me, MakeShared(FormatLeaveNotice("alice")));
 class Room {
  public:
-  Room(std::string name, size_t history_limit);
+  // `journal` (optional, not owned) must outlive the room.
+  Room(std::string name, size_t history_limit, Journal* journal = nullptr);
   Room(const Room&) = delete;
   Room& operator=(const Room&) = delete;
 
@@ -65,8 +86,14 @@ class Room {
   void Leave(Participant* member, const SharedText& notice) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Room::Broadcast() records `line` in the history and delivers it to every member
-  // except `sender`.
-  void Broadcast(const Participant* sender, const SharedText& line) ABSL_LOCKS_EXCLUDED(mu_);
+  // except `sender`. With a journal, `spoken` (the same line unformatted) is recorded in
+  // it first.
+  void Broadcast(const Participant* sender, const SharedText& line,
+                 const SpokenLine* spoken = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Room::Restore() appends `lines` (oldest first) to the history without delivering or
+  // journaling them: history read back from disk at start-up.
+  void Restore(const std::vector<SharedText>& lines) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Room::Announce() delivers `line` to every member except `sender` without recording
   // it in the history (a notice such as a rename).
@@ -81,9 +108,11 @@ class Room {
  private:
   void DeliverToOthersLocked(const Participant* except, const SharedText& line)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddToHistoryLocked(const SharedText& line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   const size_t history_limit_;
+  Journal* const journal_;
 
   mutable absl::Mutex mu_;
   // A vector: rooms are small (the server caps clients), and iteration is the hot path.

@@ -4,7 +4,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -140,6 +142,54 @@ TEST(RoomTest, ConcurrentBroadcastsAreSeenInOneOrder) {
   for (const SharedText& line : room.History()) history.push_back(*line);
   EXPECT_EQ(order1, history);
   EXPECT_EQ(lines_of(late.got()), history);
+}
+
+class RecordingJournal : public Journal {
+ public:
+  void Record(std::string_view room, const SpokenLine& line) override {
+    recorded.push_back(absl::StrCat(room, "|", line.name, "|", line.text, line.emote ? "|me" : ""));
+  }
+  std::vector<std::string> recorded;
+};
+
+TEST(RoomTest, JournalRecordsSpokenLinesBeforeDelivery) {
+  RecordingJournal journal;
+  Room room("general", 10, &journal);
+  // The journal is checked from inside delivery: the line must already be recorded.
+  class Checker : public FakeParticipant {
+   public:
+    explicit Checker(const RecordingJournal& journal) : journal_(journal) {}
+    void DeliverEvent(const SharedText& line) override {
+      seen_recorded = journal_.recorded.size();
+      FakeParticipant::DeliverEvent(line);
+    }
+    size_t seen_recorded = 0;
+
+   private:
+    const RecordingJournal& journal_;
+  };
+  FakeParticipant alice;
+  Checker bob(journal);
+  room.Join(&alice, T("a"));
+  room.Join(&bob, T("b"));
+  const SpokenLine spoken{absl::UnixEpoch(), "alice", "hi", false};
+  room.Broadcast(&alice, T("[t][alice]:hi"), &spoken);
+  EXPECT_THAT(journal.recorded, ElementsAre("general|alice|hi"));
+  EXPECT_EQ(bob.seen_recorded, 1u);
+  room.Broadcast(&alice, T("unjournaled"));  // no SpokenLine: history only
+  EXPECT_EQ(journal.recorded.size(), 1u);
+  EXPECT_EQ(room.History().size(), 2u);
+}
+
+TEST(RoomTest, RestoreFillsHistoryWithoutDelivering) {
+  Room room("general", 2);
+  FakeParticipant a;
+  room.Join(&a, T("a"));
+  room.Restore({T("old 1"), T("old 2"), T("old 3")});
+  std::vector<std::string> history;
+  for (const SharedText& line : room.History()) history.push_back(*line);
+  EXPECT_THAT(history, ElementsAre("old 2", "old 3"));
+  EXPECT_THAT(a.got(), ElementsAre("prompt"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 
 namespace chat {
@@ -19,7 +20,8 @@ constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
 
 Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone)
     : options_(std::move(options)),
-      lobby_(options_.history_size, options_.max_rooms),
+      time_zone_(time_zone),
+      lobby_(options_.history_size, options_.max_rooms, &journal_slot_),
       gate_(options_.max_clients) {
   context_.lobby = &lobby_;
   context_.names = &names_;
@@ -34,6 +36,29 @@ Server::~Server() {
 }
 
 absl::Status Server::Listen() {
+  if (!options_.history_file.empty()) {
+    HistoryJournal::Stats stats;
+    history::HistoryLogOptions log_options;
+    log_options.fsync_policy = options_.history_fsync;
+    absl::StatusOr<std::unique_ptr<HistoryJournal>> journal = HistoryJournal::Open(
+        options_.history_file, std::move(log_options), options_.history_size, time_zone_, lobby_,
+        &stats);
+    if (!journal.ok()) {
+      return absl::Status(journal.status().code(),
+                          absl::StrCat("history file ", options_.history_file, ": ",
+                                       journal.status().message()));
+    }
+    journal_ = *std::move(journal);
+    journal_slot_.target = journal_.get();
+    LOG(INFO) << "history " << options_.history_file << ": " << stats.records_loaded
+              << " lines in " << stats.rooms << " room(s) read back";
+    LOG_IF(WARNING, stats.corrupt_lines_skipped > 0)
+        << "history " << options_.history_file << ": skipped " << stats.corrupt_lines_skipped
+        << " corrupt line(s)";
+    LOG_IF(WARNING, stats.torn_tail)
+        << "history " << options_.history_file
+        << ": the last line was cut short by a crash and was skipped";
+  }
   absl::StatusOr<ScopedFd> listener =
       ListenTcp(options_.address, options_.port, options_.listen_backlog);
   if (!listener.ok()) return listener.status();

@@ -17,6 +17,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chat/admission_gate.h"
+#include "chat/history/history_log.h"
+#include "chat/history_journal.h"
 #include "chat/clock.h"
 #include "chat/name_registry.h"
 #include "chat/lobby.h"
@@ -37,6 +39,10 @@ struct ServerOptions {
   size_t max_rooms = 100;
   // On shutdown, how long clients get to receive the farewell before being cut off.
   absl::Duration shutdown_grace = absl::Seconds(1);
+  // Durable history: every chat line is appended here before it is broadcast, and read
+  // back at start-up. Empty: history lives in memory only.
+  std::string history_file;
+  history::FsyncPolicy history_fsync = history::FsyncPolicy::kBatch;
   SessionOptions session;
 };
 
@@ -60,7 +66,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Server::Listen() binds the listening socket. Call once, before Run().
+  // Server::Listen() restores the history file (if configured) and binds the listening
+  // socket. Call once, before Run().
   absl::Status Listen();
 
   // The bound port (after Listen()).
@@ -98,7 +105,20 @@ class Server {
   // Sleeps up to `delay` unless Stop() is called meanwhile.
   void SleepUnlessStopped(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Rooms are built before the history file is opened (in Listen), so they journal
+  // through this slot, which is filled in before any session exists.
+  class JournalSlot final : public Journal {
+   public:
+    void Record(std::string_view room, const SpokenLine& line) override {
+      if (target != nullptr) target->Record(room, line);
+    }
+    Journal* target = nullptr;
+  };
+
   const ServerOptions options_;
+  const absl::TimeZone time_zone_;
+  JournalSlot journal_slot_;
+  std::unique_ptr<HistoryJournal> journal_;
   NameRegistry names_;
   Lobby lobby_;
   SessionContext context_;

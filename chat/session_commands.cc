@@ -29,14 +29,19 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
     case Command::Kind::kMessage:
       if (!IsBlank(command.text)) {
         const std::string name = this->name();
-        room_->Broadcast(this, MakeShared(FormatChatLine(reader_timestamps_.Format(now), name,
-                                                         command.text)));
+        const SpokenLine spoken{now, name, command.text, /*emote=*/false};
+        room_->Broadcast(
+            this, MakeShared(FormatChatLine(reader_timestamps_.Format(now), name, command.text)),
+            &spoken);
         VLOG(1) << "message from " << name << " (" << command.text.size() << " bytes)";
       }
       return true;
-    case Command::Kind::kMe:
-      room_->Broadcast(this, MakeShared(FormatEmote(now, zone, name(), command.text)));
+    case Command::Kind::kMe: {
+      const std::string name = this->name();
+      const SpokenLine spoken{now, name, command.text, /*emote=*/true};
+      room_->Broadcast(this, MakeShared(FormatEmote(now, zone, name, command.text)), &spoken);
       return true;
+    }
     case Command::Kind::kHelp:
       reply.push_back(Frame{Frame::Kind::kRaw, MakeShared(std::string(kHelpText))});
       return true;

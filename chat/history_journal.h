@@ -1,0 +1,70 @@
+// chat/history_journal.h: connects the rooms to the durable history file.
+//
+// Defines:
+//   HistoryJournal - a Journal that appends every broadcast line to a history::HistoryLog,
+//                    and restores the rooms' histories from that file at start-up.
+
+#ifndef CHAT_HISTORY_JOURNAL_H_
+#define CHAT_HISTORY_JOURNAL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "chat/history/history_log.h"
+#include "chat/lobby.h"
+#include "chat/room.h"
+
+namespace chat {
+
+// An emote is stored as a record whose text is kEmotePrefix + the action (the IRC CTCP
+// ACTION convention). Sanitised chat text never contains 0x01, so a chat line can never
+// be read back as an emote or the other way round.
+inline constexpr std::string_view kEmotePrefix = "\x01" "ACTION ";
+
+// HistoryJournal is thread-safe (HistoryLog is); Record() is called under room locks.
+class HistoryJournal final : public Journal {
+ public:
+  struct Stats {
+    int64_t records_loaded = 0;
+    int64_t corrupt_lines_skipped = 0;
+    bool torn_tail = false;
+    int64_t rooms = 0;
+  };
+
+  // HistoryJournal::Open() reads `path` back into `lobby` (the newest `per_room_limit`
+  // lines of each room, formatted in `zone`), then opens it for appending. Call before
+  // any client connects. `on_write_error` runs after each failed append (for metrics).
+  static absl::StatusOr<std::unique_ptr<HistoryJournal>> Open(
+      const std::string& path, history::HistoryLogOptions options, size_t per_room_limit,
+      absl::TimeZone zone, Lobby& lobby, Stats* stats,
+      std::function<void()> on_write_error = nullptr);
+
+  // Journal. A failed append is logged (rate-limited) and counted; the line is still
+  // broadcast: losing history must not stop the chat.
+  void Record(std::string_view room, const SpokenLine& line) override;
+
+  int64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
+  history::HistoryLog& log() { return *log_; }
+
+ private:
+  HistoryJournal(std::unique_ptr<history::HistoryLog> log, std::function<void()> on_write_error)
+      : log_(std::move(log)), on_write_error_(std::move(on_write_error)) {}
+
+  std::unique_ptr<history::HistoryLog> log_;
+  std::function<void()> on_write_error_;
+  std::atomic<int64_t> write_errors_ = 0;
+};
+
+// FormatRestoredLine() turns a stored record back into the line clients see, exactly as
+// it was first broadcast (given the same time zone).
+std::string FormatRestoredLine(const history::HistoryRecord& record, absl::TimeZone zone);
+
+}  // namespace chat
+
+#endif  // CHAT_HISTORY_JOURNAL_H_
