@@ -20,6 +20,7 @@ packages=(
   libgtest-dev         # GoogleTest
   libgmock-dev         # GoogleMock
   netcat-openbsd       # `nc`, the client people use
+  prometheus           # only for `promtool check metrics`, which validates /metrics in the suite
   ca-certificates      # apt over https mirrors, if configured
 )
 

@@ -1,0 +1,131 @@
+#include "chat/metrics/server_metrics.h"
+
+#include <dirent.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+namespace chat::metrics {
+
+std::string_view DisconnectReasonLabel(DisconnectReason reason) {
+  switch (reason) {
+    case DisconnectReason::kPeerClosed:
+      return "peer_closed";
+    case DisconnectReason::kReadError:
+      return "read_error";
+    case DisconnectReason::kSlowReader:
+      return "slow_reader";
+    case DisconnectReason::kSendFailed:
+      return "send_failed";
+    case DisconnectReason::kStopped:
+      return "stopped";
+    case DisconnectReason::kLoginTimeout:
+      return "login_timeout";
+    case DisconnectReason::kIdle:
+      return "idle";
+    case DisconnectReason::kFlooding:
+      return "flooding";
+  }
+  return "unknown";
+}
+
+std::string_view RejectReasonLabel(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kTooLong:
+      return "too_long";
+    case RejectReason::kRateLimited:
+      return "rate_limited";
+    case RejectReason::kEmpty:
+      return "empty";
+    case RejectReason::kBadName:
+      return "bad_name";
+  }
+  return "unknown";
+}
+
+std::vector<double> FsyncLatencyBuckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+}
+
+int CountProcessThreads() {
+  // opendir/readdir rather than std::filesystem: no exceptions, no allocation per entry.
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int threads = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++threads;  // skip "." and ".."
+  }
+  ::closedir(dir);
+  return threads;
+}
+
+namespace {
+
+// Registers one counter series per reason, in enum order, so that the array can be
+// indexed by the enum's value.
+template <typename Reason, size_t kCount>
+std::array<Counter*, kCount> AddByReason(Registry& registry, std::string_view name,
+                                         std::string_view help, std::string_view (*label)(Reason)) {
+  std::array<Counter*, kCount> counters{};
+  for (size_t i = 0; i < kCount; ++i) {
+    counters[i] =
+        &registry.AddCounter(name, help, {{"reason", std::string(label(static_cast<Reason>(i)))}});
+  }
+  return counters;
+}
+
+}  // namespace
+
+ServerMetrics::ServerMetrics(std::string_view version)
+    : connected_clients(registry.AddGauge("tcpchat_connected_clients",
+                                          "Open client connections, logged in or not.")),
+      logged_in_clients(registry.AddGauge("tcpchat_logged_in_clients",
+                                          "Clients that have picked a name and joined the room.")),
+      admission_blocked(registry.AddGauge(
+          "tcpchat_admission_blocked",
+          "1 while every client slot is taken and new connections wait in the listen "
+          "backlog, else 0.")),
+      connections_accepted(
+          registry.AddCounter("tcpchat_connections_accepted_total", "TCP connections accepted.")),
+      messages_received(registry.AddCounter("tcpchat_messages_received_total",
+                                            "Chat messages accepted from clients.")),
+      messages_broadcast(
+          registry.AddCounter("tcpchat_messages_broadcast_total",
+                              "Lines (messages and notices) broadcast to the room.")),
+      deliveries(
+          registry.AddCounter("tcpchat_deliveries_total",
+                              "Lines queued to recipients; a broadcast to N clients counts N.")),
+      received_bytes(
+          registry.AddCounter("tcpchat_received_bytes_total", "Bytes read from client sockets.")),
+      sent_bytes(
+          registry.AddCounter("tcpchat_sent_bytes_total", "Bytes written to client sockets.")),
+      slow_client_disconnects(registry.AddCounter(
+          "tcpchat_slow_client_disconnects_total",
+          "Clients disconnected because they read too slowly and their outbox overflowed.")),
+      history_write_errors(registry.AddCounter("tcpchat_history_write_errors_total",
+                                               "Failed writes of the chat history file.")),
+      history_fsync_seconds(registry.AddHistogram("tcpchat_history_fsync_duration_seconds",
+                                                  "Time each fsync of the chat history file took.",
+                                                  FsyncLatencyBuckets())),
+      disconnects_by_reason(AddByReason<DisconnectReason, kDisconnectReasonCount>(
+          registry, "tcpchat_disconnects_total", "Client connections ended, by reason.",
+          &DisconnectReasonLabel)),
+      rejected_lines_by_reason(AddByReason<RejectReason, kRejectReasonCount>(
+          registry, "tcpchat_rejected_lines_total", "Input lines refused, by reason.",
+          &RejectReasonLabel)) {
+  registry.AddCallbackGauge("tcpchat_process_threads", "Threads in the server process.", [] {
+    const int threads = CountProcessThreads();
+    return threads < 0 ? std::numeric_limits<double>::quiet_NaN() : threads;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  registry.AddCallbackGauge("tcpchat_uptime_seconds", "Seconds since the server started.", [start] {
+    // steady_clock: uptime must not jump when the wall clock is set.
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
+  registry.AddCallbackGauge("tcpchat_build_info", "The server's version, as a label; always 1.",
+                            [] { return 1.0; }, {{"version", std::string(version)}});
+}
+
+}  // namespace chat::metrics

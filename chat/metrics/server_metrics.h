@@ -1,0 +1,120 @@
+// chat/metrics/server_metrics.h: every metric the chat server exports, by name.
+//
+// Defines:
+//   DisconnectReason, RejectReason - the label values of the by-reason counters.
+//   ServerMetrics                  - owns a Registry holding all tcpchat_* metrics and
+//                                    exposes each one as a named member.
+//   CountProcessThreads            - entries of /proc/self/task.
+//   kFsyncLatencyBuckets           - the fsync histogram's bounds, in seconds.
+
+#ifndef CHAT_METRICS_SERVER_METRICS_H_
+#define CHAT_METRICS_SERVER_METRICS_H_
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "chat/metrics/metrics.h"
+
+namespace chat::metrics {
+
+// Why a client connection ended; the `reason` label of tcpchat_disconnects_total.
+enum class DisconnectReason {
+  kPeerClosed,    // the client closed the connection
+  kReadError,     // recv() failed (reset, ...)
+  kSlowReader,    // the client's outbox overflowed: it does not read fast enough
+  kSendFailed,    // send() failed or timed out
+  kStopped,       // the server is shutting down
+  kLoginTimeout,  // no acceptable name in time
+  kIdle,          // silent for longer than the idle timeout
+  kFlooding,      // kept exceeding the rate limit
+};
+inline constexpr size_t kDisconnectReasonCount = 8;
+
+// Why an input line was refused; the `reason` label of tcpchat_rejected_lines_total.
+enum class RejectReason {
+  kTooLong,      // longer than the line limit
+  kRateLimited,  // over the per-client message rate
+  kEmpty,        // nothing left after trimming
+  kBadName,      // an unacceptable login name
+};
+inline constexpr size_t kRejectReasonCount = 4;
+
+// The label values, e.g. "peer_closed", "too_long".
+std::string_view DisconnectReasonLabel(DisconnectReason reason);
+std::string_view RejectReasonLabel(RejectReason reason);
+
+// Upper bounds for fsync latency in seconds, 1-2.5-5 steps from 100 us to 10 s. Local
+// disks fsync in 0.1-10 ms; the long tail is where a stalled disk shows.
+std::vector<double> FsyncLatencyBuckets();
+
+// CountProcessThreads() counts the entries of /proc/self/task (one per thread of this
+// process), or returns -1 where /proc is not mounted.
+int CountProcessThreads();
+
+// ServerMetrics is the chat server's metrics, created once at startup. The server
+// increments the members directly; RenderPrometheus() serves a scrape. Thread-safe:
+// every member is a lock-free metric (see metrics.h) owned by `registry`.
+//
+// Example:
+//   ServerMetrics metrics("1.2.0");
+//   metrics.connections_accepted.Increment();
+//   metrics.disconnects(DisconnectReason::kIdle).Increment();
+//   metrics.history_fsync_seconds.Observe(absl::ToDoubleSeconds(elapsed));
+struct ServerMetrics {
+  // `version` becomes the label of tcpchat_build_info. Uptime counts from here.
+  explicit ServerMetrics(std::string_view version);
+  ServerMetrics(const ServerMetrics&) = delete;
+  ServerMetrics& operator=(const ServerMetrics&) = delete;
+
+  std::string RenderPrometheus() const { return registry.RenderPrometheus(); }
+
+  Counter& disconnects(DisconnectReason reason) const {
+    return *disconnects_by_reason[static_cast<size_t>(reason)];
+  }
+  Counter& rejected_lines(RejectReason reason) const {
+    return *rejected_lines_by_reason[static_cast<size_t>(reason)];
+  }
+
+  // Declared first, so it is constructed before, and destroyed after, the references
+  // below, which all point into it. More metrics may be added to it by the server.
+  Registry registry;
+
+  // tcpchat_connected_clients: open client connections, logged in or not.
+  Gauge& connected_clients;
+  // tcpchat_logged_in_clients: clients that have picked a name and joined the room.
+  Gauge& logged_in_clients;
+  // tcpchat_admission_blocked: 1 while every client slot is taken and new connections
+  // wait in the listen backlog, else 0.
+  Gauge& admission_blocked;
+  // tcpchat_connections_accepted_total: TCP connections accepted.
+  Counter& connections_accepted;
+  // tcpchat_messages_received_total: chat messages accepted from clients.
+  Counter& messages_received;
+  // tcpchat_messages_broadcast_total: lines (messages and notices) sent to the room.
+  Counter& messages_broadcast;
+  // tcpchat_deliveries_total: lines queued to recipients (a broadcast to N counts N).
+  Counter& deliveries;
+  // tcpchat_received_bytes_total: bytes read from client sockets.
+  Counter& received_bytes;
+  // tcpchat_sent_bytes_total: bytes written to client sockets.
+  Counter& sent_bytes;
+  // tcpchat_slow_client_disconnects_total: clients cut off because they read too slowly.
+  Counter& slow_client_disconnects;
+  // tcpchat_history_write_errors_total: failed writes of the chat history file.
+  Counter& history_write_errors;
+  // tcpchat_history_fsync_duration_seconds: how long each history fsync took.
+  Histogram& history_fsync_seconds;
+  // tcpchat_disconnects_total{reason}: connections ended, by DisconnectReason.
+  const std::array<Counter*, kDisconnectReasonCount> disconnects_by_reason;
+  // tcpchat_rejected_lines_total{reason}: input lines refused, by RejectReason.
+  const std::array<Counter*, kRejectReasonCount> rejected_lines_by_reason;
+  // Computed at scrape time, so they have no member:
+  //   tcpchat_process_threads         CountProcessThreads() (NaN without /proc)
+  //   tcpchat_uptime_seconds          seconds since this object was constructed
+  //   tcpchat_build_info{version}     always 1
+};
+
+}  // namespace chat::metrics
+
+#endif  // CHAT_METRICS_SERVER_METRICS_H_

@@ -1,0 +1,137 @@
+#include "chat/metrics/server_metrics.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace chat::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The value of the one sample line that starts with `series` followed by a space.
+double SampleValue(const std::string& text, const std::string& series) {
+  for (std::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, series + " ")) {
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+    }
+  }
+  ADD_FAILURE() << "no sample " << series << " in:\n" << text;
+  return -1;
+}
+
+TEST(ServerMetricsTest, ExportsEveryFamilyWithHelpAndType) {
+  ServerMetrics metrics("1.2.3");
+  const std::string text = metrics.RenderPrometheus();
+  const std::vector<std::pair<std::string, std::string>> families = {
+      {"tcpchat_connected_clients", "gauge"},
+      {"tcpchat_logged_in_clients", "gauge"},
+      {"tcpchat_admission_blocked", "gauge"},
+      {"tcpchat_connections_accepted_total", "counter"},
+      {"tcpchat_messages_received_total", "counter"},
+      {"tcpchat_messages_broadcast_total", "counter"},
+      {"tcpchat_deliveries_total", "counter"},
+      {"tcpchat_received_bytes_total", "counter"},
+      {"tcpchat_sent_bytes_total", "counter"},
+      {"tcpchat_slow_client_disconnects_total", "counter"},
+      {"tcpchat_history_write_errors_total", "counter"},
+      {"tcpchat_history_fsync_duration_seconds", "histogram"},
+      {"tcpchat_disconnects_total", "counter"},
+      {"tcpchat_rejected_lines_total", "counter"},
+      {"tcpchat_process_threads", "gauge"},
+      {"tcpchat_uptime_seconds", "gauge"},
+      {"tcpchat_build_info", "gauge"},
+  };
+  for (const auto& [name, type] : families) {
+    EXPECT_THAT(text, HasSubstr(absl::StrCat("\n# TYPE ", name, " ", type, "\n"))) << name;
+    EXPECT_THAT(text, HasSubstr(absl::StrCat("# HELP ", name, " "))) << name;
+  }
+  EXPECT_THAT(text, HasSubstr("\ntcpchat_build_info{version=\"1.2.3\"} 1\n"));
+}
+
+TEST(ServerMetricsTest, MembersShowUpInTheirSeries) {
+  ServerMetrics metrics("v");
+  metrics.connected_clients.Set(3);
+  metrics.logged_in_clients.Set(2);
+  metrics.admission_blocked.Set(1);
+  metrics.connections_accepted.Increment(7);
+  metrics.received_bytes.Increment(1234);
+  metrics.history_fsync_seconds.Observe(0.0003);
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_EQ(SampleValue(text, "tcpchat_connected_clients"), 3);
+  EXPECT_EQ(SampleValue(text, "tcpchat_logged_in_clients"), 2);
+  EXPECT_EQ(SampleValue(text, "tcpchat_admission_blocked"), 1);
+  EXPECT_EQ(SampleValue(text, "tcpchat_connections_accepted_total"), 7);
+  EXPECT_EQ(SampleValue(text, "tcpchat_received_bytes_total"), 1234);
+  EXPECT_EQ(SampleValue(text, "tcpchat_history_fsync_duration_seconds_count"), 1);
+  EXPECT_EQ(SampleValue(text, "tcpchat_history_fsync_duration_seconds_bucket{le=\"0.00025\"}"), 0);
+  EXPECT_EQ(SampleValue(text, "tcpchat_history_fsync_duration_seconds_bucket{le=\"0.0005\"}"), 1);
+}
+
+TEST(ServerMetricsTest, EveryReasonHasItsOwnSeries) {
+  ServerMetrics metrics("v");
+  for (size_t i = 0; i < kDisconnectReasonCount; ++i) {
+    metrics.disconnects(static_cast<DisconnectReason>(i)).Increment(i + 1);
+  }
+  for (size_t i = 0; i < kRejectReasonCount; ++i) {
+    metrics.rejected_lines(static_cast<RejectReason>(i)).Increment(10 * (i + 1));
+  }
+  const std::string text = metrics.RenderPrometheus();
+  const char* disconnects[] = {"peer_closed", "read_error",    "slow_reader", "send_failed",
+                               "stopped",     "login_timeout", "idle",        "flooding"};
+  for (size_t i = 0; i < kDisconnectReasonCount; ++i) {
+    EXPECT_EQ(DisconnectReasonLabel(static_cast<DisconnectReason>(i)), disconnects[i]);
+    EXPECT_EQ(SampleValue(
+                  text, absl::StrCat("tcpchat_disconnects_total{reason=\"", disconnects[i], "\"}")),
+              i + 1);
+  }
+  const char* rejects[] = {"too_long", "rate_limited", "empty", "bad_name"};
+  for (size_t i = 0; i < kRejectReasonCount; ++i) {
+    EXPECT_EQ(RejectReasonLabel(static_cast<RejectReason>(i)), rejects[i]);
+    EXPECT_EQ(SampleValue(
+                  text, absl::StrCat("tcpchat_rejected_lines_total{reason=\"", rejects[i], "\"}")),
+              10 * (i + 1));
+  }
+}
+
+TEST(ServerMetricsTest, UptimeIsNonNegativeAndThreadsArePositive) {
+  ServerMetrics metrics("v");
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_GE(SampleValue(text, "tcpchat_uptime_seconds"), 0);
+  EXPECT_GE(SampleValue(text, "tcpchat_process_threads"), 1);
+}
+
+TEST(CountProcessThreadsTest, SeesANewThread) {
+  const int before = CountProcessThreads();
+  ASSERT_GE(before, 1);
+  absl::Notification started, release;
+  std::thread thread([&] {
+    started.Notify();
+    release.WaitForNotification();
+  });
+  started.WaitForNotification();
+  EXPECT_GT(CountProcessThreads(), before);
+  release.Notify();
+  thread.join();
+}
+
+TEST(FsyncLatencyBucketsTest, CoverMicrosecondsToSeconds) {
+  const std::vector<double> buckets = FsyncLatencyBuckets();
+  ASSERT_FALSE(buckets.empty());
+  EXPECT_DOUBLE_EQ(buckets.front(), 0.0001);
+  EXPECT_DOUBLE_EQ(buckets.back(), 10);
+  EXPECT_TRUE(std::is_sorted(buckets.begin(), buckets.end()));
+}
+
+}  // namespace
+}  // namespace chat::metrics
