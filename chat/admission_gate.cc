@@ -9,8 +9,10 @@ bool AdmissionGate::Acquire() {
   if (!CanProceed()) {
     LOG(INFO) << "all " << capacity_ << " client slots are taken; new connections wait";
     blocked_ = true;
+    if (on_blocked_) on_blocked_(true);
     mu_.Await(absl::Condition(this, &AdmissionGate::CanProceed));
     blocked_ = false;
+    if (on_blocked_) on_blocked_(false);
   }
   if (closed_) return false;
   ++in_use_;

@@ -6,6 +6,8 @@
 #ifndef CHAT_ADMISSION_GATE_H_
 #define CHAT_ADMISSION_GATE_H_
 
+#include <functional>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -24,7 +26,10 @@ namespace chat {
 //   }
 class AdmissionGate {
  public:
-  explicit AdmissionGate(int capacity) : capacity_(capacity) {}
+  // `on_blocked` (optional) is told when an Acquire() starts (true) and stops (false)
+  // waiting on a full gate; it runs with the gate locked, so it must be quick (a gauge).
+  explicit AdmissionGate(int capacity, std::function<void(bool)> on_blocked = nullptr)
+      : capacity_(capacity), on_blocked_(std::move(on_blocked)) {}
   AdmissionGate(const AdmissionGate&) = delete;
   AdmissionGate& operator=(const AdmissionGate&) = delete;
 
@@ -58,6 +63,7 @@ class AdmissionGate {
   bool IsBlocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return blocked_; }
 
   const int capacity_;
+  const std::function<void(bool)> on_blocked_;
   mutable absl::Mutex mu_;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

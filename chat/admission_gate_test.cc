@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
@@ -44,6 +45,17 @@ TEST(AdmissionGateTest, CloseWakesABlockedAcquire) {
   waiter.join();
   EXPECT_FALSE(gate.Acquire());
   EXPECT_EQ(gate.in_use(), 1);
+}
+
+TEST(AdmissionGateTest, ReportsWhenItBlocksAndUnblocks) {
+  std::vector<bool> reports;  // written under the gate's lock, read after the join
+  AdmissionGate gate(1, [&](bool blocked) { reports.push_back(blocked); });
+  ASSERT_TRUE(gate.Acquire());
+  std::jthread second([&] { EXPECT_TRUE(gate.Acquire()); });
+  ASSERT_TRUE(gate.AwaitBlocked(absl::Seconds(30)));
+  gate.Release();
+  second.join();
+  EXPECT_EQ(reports, (std::vector<bool>{true, false}));
 }
 
 TEST(AdmissionGateTest, AwaitAllReleased) {

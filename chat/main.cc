@@ -62,6 +62,15 @@ DEFINE_string(history_file, "",
 DEFINE_string(history_fsync, "batch",
               "When the history file is fsynced: always (every line), batch (at most every "
               "100 ms, one fsync per batch), or never (leave it to the OS).");
+DEFINE_int32(metrics_port, 0,
+             "Serve Prometheus metrics at http://<metrics_address>:<port>/metrics and a "
+             "health check at /healthz. 0: off.");
+DEFINE_string(metrics_address, "127.0.0.1",
+              "Numeric address for the metrics endpoint; loopback by default so metrics are "
+              "not public by accident.");
+DEFINE_bool(log_message_text, false,
+            "Log what people say, at INFO. Off by default: chat text is private; logs only "
+            "say who sent how many bytes (at --v=1).");
 DEFINE_string(shutdown_grace, "1s",
               "On SIGINT/SIGTERM, how long clients get to receive the goodbye line before "
               "their connections are cut.");
@@ -69,6 +78,7 @@ DEFINE_string(shutdown_grace, "1s",
 namespace {
 
 constexpr char kUsage[] = "[USAGE]: ./TCPChat $port";
+constexpr char kVersion[] = "0.5.0";
 
 [[noreturn]] void UsageExit() {
   std::cout << kUsage << std::endl;
@@ -173,6 +183,14 @@ int main(int argc, char** argv) {
   ParseDurationFlag(FLAGS_idle_timeout, &options.session.idle_timeout);
   ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
   options.history_file = FLAGS_history_file;
+  if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
+    std::cerr << "--metrics_port: expected 0 (off) or a port in 1..65535\n";
+    return 1;
+  }
+  if (FLAGS_metrics_port > 0) options.metrics_port = FLAGS_metrics_port;
+  options.metrics_address = FLAGS_metrics_address;
+  options.session.log_message_text = FLAGS_log_message_text;
+  options.version = kVersion;
   options.history_fsync = *chat::history::ParseFsyncPolicy(FLAGS_history_fsync);
 
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());

@@ -21,9 +21,12 @@ constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
 Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone)
     : options_(std::move(options)),
       time_zone_(time_zone),
+      metrics_(options_.version),
       lobby_(options_.history_size, options_.max_rooms, &journal_slot_),
-      gate_(options_.max_clients) {
+      gate_(options_.max_clients,
+            [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }) {
   context_.lobby = &lobby_;
+  context_.metrics = &metrics_;
   context_.names = &names_;
   context_.clock = &clock;
   context_.time_zone = time_zone;
@@ -32,32 +35,41 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
 
 Server::~Server() {
   Stop();
+  if (http_ != nullptr) http_->Stop();
   ReapFinished();
+}
+
+absl::Status Server::OpenHistory() {
+  HistoryJournal::Stats stats;
+  history::HistoryLogOptions log_options;
+  log_options.fsync_policy = options_.history_fsync;
+  log_options.on_fsync = [this](absl::Duration latency) {
+    metrics_.history_fsync_seconds.Observe(absl::ToDoubleSeconds(latency));
+  };
+  absl::StatusOr<std::unique_ptr<HistoryJournal>> journal = HistoryJournal::Open(
+      options_.history_file, std::move(log_options), options_.history_size, time_zone_, lobby_,
+      &stats, [this] { metrics_.history_write_errors.Increment(); });
+  if (!journal.ok()) {
+    return absl::Status(journal.status().code(),
+                        absl::StrCat("history file ", options_.history_file, ": ",
+                                     journal.status().message()));
+  }
+  journal_ = *std::move(journal);
+  journal_slot_.target = journal_.get();
+  LOG(INFO) << "history " << options_.history_file << ": " << stats.records_loaded
+            << " lines in " << stats.rooms << " room(s) read back";
+  LOG_IF(WARNING, stats.corrupt_lines_skipped > 0)
+      << "history " << options_.history_file << ": skipped " << stats.corrupt_lines_skipped
+      << " corrupt line(s)";
+  LOG_IF(WARNING, stats.torn_tail)
+      << "history " << options_.history_file
+      << ": the last line was cut short by a crash and was skipped";
+  return absl::OkStatus();
 }
 
 absl::Status Server::Listen() {
   if (!options_.history_file.empty()) {
-    HistoryJournal::Stats stats;
-    history::HistoryLogOptions log_options;
-    log_options.fsync_policy = options_.history_fsync;
-    absl::StatusOr<std::unique_ptr<HistoryJournal>> journal = HistoryJournal::Open(
-        options_.history_file, std::move(log_options), options_.history_size, time_zone_, lobby_,
-        &stats);
-    if (!journal.ok()) {
-      return absl::Status(journal.status().code(),
-                          absl::StrCat("history file ", options_.history_file, ": ",
-                                       journal.status().message()));
-    }
-    journal_ = *std::move(journal);
-    journal_slot_.target = journal_.get();
-    LOG(INFO) << "history " << options_.history_file << ": " << stats.records_loaded
-              << " lines in " << stats.rooms << " room(s) read back";
-    LOG_IF(WARNING, stats.corrupt_lines_skipped > 0)
-        << "history " << options_.history_file << ": skipped " << stats.corrupt_lines_skipped
-        << " corrupt line(s)";
-    LOG_IF(WARNING, stats.torn_tail)
-        << "history " << options_.history_file
-        << ": the last line was cut short by a crash and was skipped";
+    if (absl::Status status = OpenHistory(); !status.ok()) return status;
   }
   absl::StatusOr<ScopedFd> listener =
       ListenTcp(options_.address, options_.port, options_.listen_backlog);
@@ -66,7 +78,27 @@ absl::Status Server::Listen() {
   if (!port.ok()) return port.status();
   listener_ = *std::move(listener);
   port_ = *port;
+  if (options_.metrics_port.has_value()) {
+    metrics::HttpServerOptions http_options;
+    http_options.address = options_.metrics_address;
+    http_options.port = *options_.metrics_port;
+    http_ = std::make_unique<metrics::HttpServer>(
+        http_options, [this] { return metrics_.RenderPrometheus(); },
+        [this] { return Accepting(); });
+    if (absl::Status status = http_->Start(); !status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat("metrics on ", options_.metrics_address, ":",
+                                       *options_.metrics_port, ": ", status.message()));
+    }
+    LOG(INFO) << "metrics on http://" << options_.metrics_address << ":" << http_->port()
+              << "/metrics";
+  }
   return absl::OkStatus();
+}
+
+bool Server::Accepting() const {
+  absl::MutexLock lock(&mu_);
+  return !stopping_ && listener_.valid();
 }
 
 void Server::Stop() {
@@ -91,6 +123,7 @@ void Server::AcceptLoop() {
     ReapFinished();
     const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
+      metrics_.connections_accepted.Increment();
       StartSession(ScopedFd(fd));  // the session releases the slot when it ends
       continue;
     }

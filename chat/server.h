@@ -8,6 +8,7 @@
 #define CHAT_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@
 #include "chat/clock.h"
 #include "chat/name_registry.h"
 #include "chat/lobby.h"
+#include "chat/metrics/http_server.h"
+#include "chat/metrics/server_metrics.h"
 #include "chat/session.h"
 #include "chat/socket.h"
 
@@ -43,6 +46,12 @@ struct ServerOptions {
   // back at start-up. Empty: history lives in memory only.
   std::string history_file;
   history::FsyncPolicy history_fsync = history::FsyncPolicy::kBatch;
+  // Prometheus /metrics and /healthz over HTTP, when set (0 picks a free port). The
+  // address defaults to loopback so metrics are not public by accident.
+  std::optional<int> metrics_port;
+  std::string metrics_address = "127.0.0.1";
+  // Reported as tcpchat_build_info{version=...}.
+  std::string version = "dev";
   SessionOptions session;
 };
 
@@ -72,6 +81,9 @@ class Server {
 
   // The bound port (after Listen()).
   int port() const { return port_; }
+  // The metrics HTTP port (after Listen()), or 0 when metrics are off.
+  int metrics_port() const { return http_ == nullptr ? 0 : http_->port(); }
+  metrics::ServerMetrics& metrics() { return metrics_; }
 
   // Server::Run() accepts connections until Stop(), then says goodbye to every client,
   // waits up to shutdown_grace for them to get it, cuts off the rest, and joins every
@@ -102,6 +114,8 @@ class Server {
   // finishing session's last act takes mu_.
   void ReapFinished() ABSL_LOCKS_EXCLUDED(mu_);
   bool NoLiveSessions() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return live_.empty(); }
+  bool Accepting() const ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status OpenHistory();
   // Sleeps up to `delay` unless Stop() is called meanwhile.
   void SleepUnlessStopped(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -117,6 +131,7 @@ class Server {
 
   const ServerOptions options_;
   const absl::TimeZone time_zone_;
+  metrics::ServerMetrics metrics_;
   JournalSlot journal_slot_;
   std::unique_ptr<HistoryJournal> journal_;
   NameRegistry names_;
@@ -125,6 +140,7 @@ class Server {
   AdmissionGate gate_;
   ScopedFd listener_;
   int port_ = 0;
+  std::unique_ptr<metrics::HttpServer> http_;  // declared after what its handlers read
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

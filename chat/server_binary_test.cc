@@ -174,7 +174,8 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
   for (const char* flag : {"port", "address", "max_clients", "history_size", "max_line_bytes",
                            "max_outbox_bytes", "send_timeout", "max_msgs_per_sec", "burst",
                            "flood_disconnect_after", "login_timeout", "idle_timeout",
-                           "shutdown_grace", "max_rooms", "history_file", "history_fsync"}) {
+                           "shutdown_grace", "max_rooms", "history_file", "history_fsync",
+                           "metrics_port", "metrics_address", "log_message_text"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }

@@ -8,7 +8,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -264,6 +268,67 @@ TEST_F(ServerTest, ConnectDisconnectCyclesLeakNothing) {
   EXPECT_EQ(threads_after, threads_expected);
   EXPECT_EQ(CountDirectoryEntries("/proc/self/fd"), fds_expected);
   EXPECT_EQ(server_->default_room().member_count(), 0u);
+}
+
+// GETs `path` from the metrics port and returns the whole response.
+std::string HttpGet(int port, std::string_view path) {
+  absl::StatusOr<LineClient> http = LineClient::Connect(port);
+  if (!http.ok()) return "";
+  http->Send(absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n"));
+  return http->ReadToEnd();
+}
+
+// The value of an unlabelled series in a Prometheus scrape, or -1.
+double Metric(const std::string& scrape, std::string_view series) {
+  for (std::string_view line : absl::StrSplit(scrape, '\n')) {
+    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ")) {
+      double value = -1;
+      return absl::SimpleAtod(line, &value) ? value : -1;
+    }
+  }
+  return -1;
+}
+
+TEST_F(ServerTest, MetricsMoveAsClientsJoinChatAndLeave) {
+  ServerOptions options;
+  options.metrics_port = 0;  // any free port
+  StartServer(options);
+  const int port = server_->metrics_port();
+  ASSERT_GT(port, 0);
+  EXPECT_TRUE(absl::StartsWith(HttpGet(port, "/healthz"), "HTTP/1.1 200"));
+  std::string scrape = HttpGet(port, "/metrics");
+  EXPECT_EQ(Metric(scrape, "tcpchat_logged_in_clients"), 0);
+
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  bob.Send("hello\n");
+  bob.Read(Prompt("bob").size());
+  alice.ReadUntil(Prompt("alice"));
+  bob.Send(std::string(5000, 'x') + "\n");  // too long: rejected
+  bob.ReadUntil(Prompt("bob"));
+  scrape = HttpGet(port, "/metrics");
+  EXPECT_EQ(Metric(scrape, "tcpchat_logged_in_clients"), 2);
+  EXPECT_EQ(Metric(scrape, "tcpchat_connected_clients"), 2);
+  EXPECT_EQ(Metric(scrape, "tcpchat_connections_accepted_total"), 2);
+  EXPECT_EQ(Metric(scrape, "tcpchat_messages_received_total"), 2);
+  EXPECT_EQ(Metric(scrape, "tcpchat_deliveries_total"), 2);  // bob's join, bob's hello
+  EXPECT_EQ(Metric(scrape, "tcpchat_rejected_lines_total{reason=\"too_long\"}"), 1);
+  EXPECT_GT(Metric(scrape, "tcpchat_received_bytes_total"), 5000);
+  EXPECT_GT(Metric(scrape, "tcpchat_sent_bytes_total"), 2 * kBanner.size());
+
+  bob.Close();
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
+  // The session counts its disconnect before the leave notice goes out.
+  scrape = HttpGet(port, "/metrics");
+  EXPECT_EQ(Metric(scrape, "tcpchat_logged_in_clients"), 1);
+  EXPECT_EQ(Metric(scrape, "tcpchat_disconnects_total{reason=\"peer_closed\"}"), 1);
+  EXPECT_EQ(HttpGet(port, "/nope").substr(0, 12), "HTTP/1.1 404");
+
+  server_->Stop();
+  runner_.join();
+  EXPECT_TRUE(absl::StartsWith(HttpGet(port, "/healthz"), "HTTP/1.1 503"));
+  server_.reset();
 }
 
 TEST_F(ServerTest, StopSaysGoodbyeToEveryoneAndReturns) {

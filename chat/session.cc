@@ -51,6 +51,7 @@ Session::~Session() {
 
 void Session::Start() {
   LOG(INFO) << "connect " << peer_;
+  context_.metrics->connected_clients.Increment();
   login_deadline_ = std::chrono::steady_clock::now() +
                     absl::ToChronoNanoseconds(context_.options.login_timeout);
   if (context_.options.send_timeout > absl::ZeroDuration()) {
@@ -87,6 +88,7 @@ std::string Session::name() const {
 // Participant: called by the room with its lock held, from any thread.
 
 void Session::DeliverEvent(const SharedText& line) {
+  context_.metrics->deliveries.Increment();
   OnPushResult(outbox_.Push(Frame{Frame::Kind::kEvent, line}));
 }
 
@@ -148,6 +150,7 @@ void Session::ReadLoop() {
       EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
       break;
     }
+    context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
     const std::string text =
         telnet_.Filter(std::string_view(buffer.data(), static_cast<size_t>(got)));
     for (const LineFramer::Line& line : framer_.Feed(text)) {
@@ -157,8 +160,10 @@ void Session::ReadLoop() {
     }
   }
 
-  if (in_room_) LeaveRoom();
   const EndReason reason = end_reason();
+  // Count before the leave notice goes out: whoever sees the notice sees the metrics too.
+  CountDisconnect(reason);
+  if (in_room_) LeaveRoom();
   // Clients the server chose to drop are worth a warning; ordinary leaves are not.
   const bool dropped = reason == EndReason::kSlowReader || reason == EndReason::kSendTimeout ||
                        reason == EndReason::kFlooding || reason == EndReason::kReadError;
@@ -220,6 +225,7 @@ bool Session::AdmitLine() {
     return true;
   }
   ++flood_drops_;
+  context_.metrics->rejected_lines(metrics::RejectReason::kRateLimited).Increment();
   const size_t limit = context_.options.flood_disconnect_after;
   if (limit > 0 && flood_drops_ >= limit) {
     LOG(WARNING) << "disconnecting " << peer_ << " (" << name() << "): flooding, "
@@ -262,6 +268,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   }
   if (refusal) {
     LOG(INFO) << "name refused for " << peer_ << ": " << *refusal;
+    context_.metrics->rejected_lines(metrics::RejectReason::kBadName).Increment();
     std::vector<Frame> reply;
     reply.push_back(RawFrame(absl::StrCat(*refusal, "\n", kNamePrompt)));
     Enqueue(std::move(reply));
@@ -274,14 +281,18 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   room_ = context_.lobby->Join(Lobby::kDefaultRoom, this, MakeShared(FormatJoinNotice(candidate)));
   CHECK(room_ != nullptr) << "the default room always exists";
   LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << room_->name();
+  context_.metrics->logged_in_clients.Increment();
+  context_.metrics->messages_broadcast.Increment();  // the join notice
   return true;
 }
 
 void Session::HandleChatLine(const LineFramer::Line& line) {
   std::vector<Frame> reply;
+  context_.metrics->messages_received.Increment();
   if (line.too_long) {
     LOG(WARNING) << "line over " << context_.options.max_line_bytes << " bytes from " << peer_
                  << " dropped";
+    context_.metrics->rejected_lines(metrics::RejectReason::kTooLong).Increment();
     reply.push_back(RawFrame(absl::StrCat("Your message was longer than ",
                                           context_.options.max_line_bytes,
                                           " bytes and was not sent.\n")));
@@ -298,6 +309,8 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
 
 void Session::LeaveRoom() {
   const std::string name = this->name();
+  context_.metrics->logged_in_clients.Decrement();
+  context_.metrics->messages_broadcast.Increment();  // the leave notice
   context_.lobby->Leave(room_, this, MakeShared(FormatLeaveNotice(name)));
   context_.names->Release(name);
   room_ = nullptr;
@@ -321,8 +334,36 @@ const char* Session::Describe(EndReason reason) {
   return "unknown";
 }
 
+void Session::CountDisconnect(EndReason reason) {
+  using metrics::DisconnectReason;
+  DisconnectReason label = DisconnectReason::kPeerClosed;
+  switch (reason) {
+    case EndReason::kNone:
+    case EndReason::kPeerClosed: label = DisconnectReason::kPeerClosed; break;
+    case EndReason::kReadError: label = DisconnectReason::kReadError; break;
+    case EndReason::kSlowReader: label = DisconnectReason::kSlowReader; break;
+    case EndReason::kSendTimeout: label = DisconnectReason::kSendTimeout; break;
+    case EndReason::kStopped: label = DisconnectReason::kStopped; break;
+    case EndReason::kLoginTimeout: label = DisconnectReason::kLoginTimeout; break;
+    case EndReason::kIdle: label = DisconnectReason::kIdle; break;
+    case EndReason::kFlooding: label = DisconnectReason::kFlooding; break;
+    case EndReason::kQuit: label = DisconnectReason::kQuit; break;
+  }
+  context_.metrics->disconnects(label).Increment();
+  if (reason == EndReason::kSlowReader || reason == EndReason::kSendTimeout) {
+    context_.metrics->slow_client_disconnects.Increment();
+  }
+  context_.metrics->connected_clients.Decrement();
+}
+
 // ---------------------------------------------------------------------------------------
 // Writer thread: the only code that writes to the socket. Holds no lock while sending.
+
+SendResult Session::Send(std::string_view bytes) {
+  const SendResult result = SendAll(fd_.get(), bytes);
+  if (result == SendResult::kOk) context_.metrics->sent_bytes.Increment(bytes.size());
+  return result;
+}
 
 void Session::WriteLoop() {
   std::vector<Frame> batch;
@@ -355,12 +396,12 @@ void Session::WriteLoop() {
           break;
       }
       if (bytes.size() >= kWriteChunkBytes) {
-        result = SendAll(fd_.get(), bytes);
+        result = Send(bytes);
         bytes.clear();
         if (result != SendResult::kOk) break;
       }
     }
-    if (result == SendResult::kOk && !bytes.empty()) result = SendAll(fd_.get(), bytes);
+    if (result == SendResult::kOk && !bytes.empty()) result = Send(bytes);
     if (result != SendResult::kOk) {
       if (end_reason() == EndReason::kNone) {
         // A peer that vanished is ordinary; one that stopped reading is worth a warning.

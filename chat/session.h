@@ -27,6 +27,7 @@
 #include "chat/line_framer.h"
 #include "chat/lobby.h"
 #include "chat/message.h"
+#include "chat/metrics/server_metrics.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
 #include "chat/rate_limiter.h"
@@ -55,6 +56,8 @@ struct SessionOptions {
   // A logged-in client that sends nothing for this long is told and disconnected.
   // Zero: never.
   absl::Duration idle_timeout = absl::ZeroDuration();
+  // Log what people say (at INFO). Off by default: chat text is private.
+  bool log_message_text = false;
 };
 
 // SessionContext: services shared by all sessions. Everything pointed to must outlive
@@ -63,6 +66,7 @@ struct SessionContext {
   Lobby* lobby = nullptr;
   NameRegistry* names = nullptr;
   const Clock* clock = nullptr;
+  metrics::ServerMetrics* metrics = nullptr;
   absl::TimeZone time_zone;
   SessionOptions options;
 };
@@ -162,6 +166,9 @@ class Session final : public Participant {
 
   // Queues the client's own output (replies, prompts); overflow ends the session.
   void Enqueue(std::vector<Frame> frames);
+  // The writer's send: SendAll plus the byte count.
+  SendResult Send(std::string_view bytes);
+  void CountDisconnect(EndReason reason);
   void OnPushResult(Outbox::PushResult result);
 
   // Records why the session ends (first reason wins) and shuts the socket down in

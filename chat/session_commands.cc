@@ -27,19 +27,29 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
   const absl::TimeZone zone = context_.time_zone;
   switch (command.kind) {
     case Command::Kind::kMessage:
-      if (!IsBlank(command.text)) {
+      if (IsBlank(command.text)) {
+        context_.metrics->rejected_lines(metrics::RejectReason::kEmpty).Increment();
+        return true;
+      }
+      {
         const std::string name = this->name();
         const SpokenLine spoken{now, name, command.text, /*emote=*/false};
         room_->Broadcast(
             this, MakeShared(FormatChatLine(reader_timestamps_.Format(now), name, command.text)),
             &spoken);
-        VLOG(1) << "message from " << name << " (" << command.text.size() << " bytes)";
+        context_.metrics->messages_broadcast.Increment();
+        LOG_IF(INFO, context_.options.log_message_text)
+            << "message from " << name << " in " << room_->name() << ": " << command.text;
+        VLOG(1) << "message from " << name << " in " << room_->name() << " ("
+                << command.text.size() << " bytes)";
       }
       return true;
     case Command::Kind::kMe: {
       const std::string name = this->name();
       const SpokenLine spoken{now, name, command.text, /*emote=*/true};
       room_->Broadcast(this, MakeShared(FormatEmote(now, zone, name, command.text)), &spoken);
+      context_.metrics->messages_broadcast.Increment();
+      VLOG(1) << "emote from " << name << " in " << room_->name();
       return true;
     }
     case Command::Kind::kHelp:
@@ -108,6 +118,7 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
   }
   LOG(INFO) << "rename " << peer_ << " " << old_name << " -> " << new_name;
   room_->Announce(this, MakeShared(FormatRenameNotice(old_name, new_name)));
+  context_.metrics->messages_broadcast.Increment();
   reply.push_back(ReplyLine(absl::StrCat("You are now known as ", new_name, ".")));
 }
 
@@ -137,6 +148,7 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
   LOG(INFO) << "join " << peer_ << " " << name << " " << room_->name() << " -> "
             << next->name();
   room_ = next;
+  context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
   return false;  // the new room's welcome (history, prompt) is already queued
 }
 

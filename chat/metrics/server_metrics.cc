@@ -16,8 +16,8 @@ std::string_view DisconnectReasonLabel(DisconnectReason reason) {
       return "read_error";
     case DisconnectReason::kSlowReader:
       return "slow_reader";
-    case DisconnectReason::kSendFailed:
-      return "send_failed";
+    case DisconnectReason::kSendTimeout:
+      return "send_timeout";
     case DisconnectReason::kStopped:
       return "stopped";
     case DisconnectReason::kLoginTimeout:
@@ -26,6 +26,8 @@ std::string_view DisconnectReasonLabel(DisconnectReason reason) {
       return "idle";
     case DisconnectReason::kFlooding:
       return "flooding";
+    case DisconnectReason::kQuit:
+      return "quit";
   }
   return "unknown";
 }

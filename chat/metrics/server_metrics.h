@@ -23,13 +23,14 @@ enum class DisconnectReason {
   kPeerClosed,    // the client closed the connection
   kReadError,     // recv() failed (reset, ...)
   kSlowReader,    // the client's outbox overflowed: it does not read fast enough
-  kSendFailed,    // send() failed or timed out
+  kSendTimeout,   // send() made no progress for the send timeout
   kStopped,       // the server is shutting down
   kLoginTimeout,  // no acceptable name in time
   kIdle,          // silent for longer than the idle timeout
   kFlooding,      // kept exceeding the rate limit
+  kQuit,          // the client typed /quit
 };
-inline constexpr size_t kDisconnectReasonCount = 8;
+inline constexpr size_t kDisconnectReasonCount = 9;
 
 // Why an input line was refused; the `reason` label of tcpchat_rejected_lines_total.
 enum class RejectReason {

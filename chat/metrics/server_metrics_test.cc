@@ -87,8 +87,9 @@ TEST(ServerMetricsTest, EveryReasonHasItsOwnSeries) {
     metrics.rejected_lines(static_cast<RejectReason>(i)).Increment(10 * (i + 1));
   }
   const std::string text = metrics.RenderPrometheus();
-  const char* disconnects[] = {"peer_closed", "read_error",    "slow_reader", "send_failed",
-                               "stopped",     "login_timeout", "idle",        "flooding"};
+  const char* disconnects[] = {"peer_closed", "read_error",    "slow_reader",
+                               "send_timeout", "stopped",      "login_timeout",
+                               "idle",         "flooding",     "quit"};
   for (size_t i = 0; i < kDisconnectReasonCount; ++i) {
     EXPECT_EQ(DisconnectReasonLabel(static_cast<DisconnectReason>(i)), disconnects[i]);
     EXPECT_EQ(SampleValue(

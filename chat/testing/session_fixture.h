@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "chat/lobby.h"
 #include "chat/message.h"
+#include "chat/metrics/server_metrics.h"
 #include "chat/name_registry.h"
 #include "chat/session.h"
 #include "chat/testing/fake_clock.h"
@@ -38,6 +39,7 @@ class SessionFixture : public ::testing::Test {
     context_.lobby = &lobby_;
     context_.names = &names_;
     context_.clock = &clock_;
+    context_.metrics = &metrics_;
     context_.time_zone = absl::UTCTimeZone();
     context_.options = options_;
   }
@@ -101,6 +103,7 @@ class SessionFixture : public ::testing::Test {
   Room& room_ = lobby_.default_room();
   NameRegistry names_;
   FakeClock clock_;
+  metrics::ServerMetrics metrics_{"test"};
   SessionContext context_;
   std::vector<std::unique_ptr<Connection>> connections_;
 };
