@@ -10,9 +10,17 @@ size_t Outbox::Charge(const Frame& frame) {
 }
 
 Outbox::PushResult Outbox::Push(Frame frame) {
-  std::vector<Frame> frames;
-  frames.push_back(std::move(frame));
-  return Push(std::move(frames));
+  // The broadcast hot path: one frame, no temporary vector.
+  const size_t charge = Charge(frame);
+  absl::MutexLock lock(&mu_);
+  if (closed_) return PushResult::kClosed;
+  if (bytes_ + charge > max_bytes_) {
+    closed_ = true;
+    return PushResult::kOverflow;
+  }
+  bytes_ += charge;
+  frames_.push_back(std::move(frame));
+  return PushResult::kQueued;
 }
 
 Outbox::PushResult Outbox::Push(std::vector<Frame> frames) {

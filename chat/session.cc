@@ -151,7 +151,7 @@ void Session::ReadLoop() {
       break;
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
-    const std::string text =
+    const std::string_view text =
         telnet_.Filter(std::string_view(buffer.data(), static_cast<size_t>(got)));
     for (const LineFramer::Line& line : framer_.Feed(text)) {
       if (stop_reading_) break;

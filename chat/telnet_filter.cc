@@ -11,8 +11,12 @@ constexpr unsigned char kSe = 240;
 
 }  // namespace
 
-std::string TelnetFilter::Filter(std::string_view bytes) {
-  std::string out;
+std::string_view TelnetFilter::Filter(std::string_view bytes) {
+  if (state_ == State::kData && bytes.find(static_cast<char>(kIac)) == std::string_view::npos) {
+    return bytes;
+  }
+  std::string& out = filtered_;
+  out.clear();
   out.reserve(bytes.size());
   for (const char c : bytes) {
     const auto byte = static_cast<unsigned char>(c);

@@ -21,8 +21,10 @@ namespace chat {
 class TelnetFilter {
  public:
   // TelnetFilter::Filter() returns the data bytes of `bytes`; a command split across
-  // calls is removed as a whole.
-  std::string Filter(std::string_view bytes);
+  // calls is removed as a whole. The result views `bytes` itself when there is nothing
+  // to remove (the common case: no 0xFF byte), else an internal buffer; either way it is
+  // valid until the next call.
+  std::string_view Filter(std::string_view bytes);
 
   // True while inside a subnegotiation (for tests).
   bool in_subnegotiation() const { return state_ == State::kSubnegotiation || state_ == State::kSubnegotiationIac; }
@@ -36,6 +38,7 @@ class TelnetFilter {
     kSubnegotiationIac  // after IAC inside a subnegotiation
   };
   State state_ = State::kData;
+  std::string filtered_;
 };
 
 }  // namespace chat
