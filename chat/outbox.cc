@@ -56,6 +56,14 @@ bool Outbox::Take(std::vector<Frame>& out) {
 
 bool Outbox::ReadyToTake() const { return closed_ || !frames_.empty(); }
 
+void Outbox::TakeMore(std::vector<Frame>& out) {
+  absl::MutexLock lock(&mu_);
+  out.insert(out.end(), std::make_move_iterator(frames_.begin()),
+             std::make_move_iterator(frames_.end()));
+  frames_.clear();
+  in_flight_bytes_ = bytes_;
+}
+
 void Outbox::Close() {
   absl::MutexLock lock(&mu_);
   closed_ = true;

@@ -73,6 +73,10 @@ class Outbox {
   // outbox is closed and drained: the writer should exit.
   bool Take(std::vector<Frame>& out) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Outbox::TakeMore() appends whatever is queued now to `out`, without waiting: lets a
+  // writer that just woke up collect what arrived meanwhile into the same send.
+  void TakeMore(std::vector<Frame>& out) ABSL_LOCKS_EXCLUDED(mu_);
+
   // Outbox::Close() refuses further pushes; frames already queued are still taken.
   void Close() ABSL_LOCKS_EXCLUDED(mu_);
 
