@@ -75,6 +75,23 @@ TEST(OutboxTest, BatchBeingWrittenStaysChargedUntilNextTake) {
   EXPECT_EQ(outbox.queued_bytes(), 0u);
 }
 
+TEST(OutboxTest, TakeMoreAppendsWithoutWaiting) {
+  Outbox outbox(1000);
+  outbox.Push(Event("a"));
+  std::vector<Frame> batch;
+  ASSERT_TRUE(outbox.Take(batch));
+  outbox.TakeMore(batch);  // nothing new: returns at once
+  EXPECT_EQ(Texts(batch), (std::vector<std::string>{"a"}));
+  outbox.Push(Event("b"));
+  outbox.Push(Event("c"));
+  outbox.TakeMore(batch);
+  EXPECT_EQ(Texts(batch), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_GT(outbox.queued_bytes(), 0u);  // still held by the writer
+  outbox.Close();
+  EXPECT_FALSE(outbox.Take(batch));
+  EXPECT_EQ(outbox.queued_bytes(), 0u);
+}
+
 TEST(OutboxTest, CloseDrainsThenEnds) {
   Outbox outbox(1000);
   outbox.Push(Event("last words"));
