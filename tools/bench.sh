@@ -29,7 +29,7 @@ opt=$(bazel info -c opt bazel-bin 2>/dev/null)
 tcpchat=$opt/chat/server
 chat_bench=$opt/tools/chat_bench
 
-label() { sed "s/^{/{\"label\":\"$1\",/"; }
+label() { sed "s|^{|{\"label\":\"$1\",|"; }
 
 # chatload (the independent tool) through shared/bench/run.sh: label, chatload flags, --, server.
 chatload() {
@@ -71,8 +71,8 @@ for _ in $(seq "$reps"); do
   # 1000 clients x 5 messages.
   ours "1000x5 tcpchat (chat_bench)" --max_msgs_per_sec=0 --max_clients=1000 -- --clients=1000 --messages=5
   # One stalled reader, 512-byte payloads, against the same run without it.
-  chatload "512B tcpchat" -n 10 -m 2000 -size 512 -- $tc
-  chatload "512B tcpchat + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- $tc
+  chatload "512B tcpchat" -n 10 -m 2000 -size 512 -- $tc --max_clients=20
+  chatload "512B tcpchat + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- $tc --max_clients=20
   chatload "512B baseline-go + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- "$bin/baseline-go" -port {PORT} -max 200
 done
 
