@@ -9,24 +9,7 @@ size_t Outbox::Charge(const Frame& frame) {
   return kFrameOverheadBytes + (frame.text == nullptr ? 0 : frame.text->size());
 }
 
-Outbox::PushResult Outbox::Push(Frame frame) {
-  // The broadcast hot path: one frame, no temporary vector.
-  const size_t charge = Charge(frame);
-  absl::MutexLock lock(&mu_);
-  if (closed_) return PushResult::kClosed;
-  if (bytes_ + charge > max_bytes_) {
-    closed_ = true;
-    return PushResult::kOverflow;
-  }
-  bytes_ += charge;
-  frames_.push_back(std::move(frame));
-  return PushResult::kQueued;
-}
-
-Outbox::PushResult Outbox::Push(std::vector<Frame> frames) {
-  size_t charge = 0;
-  for (const Frame& frame : frames) charge += Charge(frame);
-  absl::MutexLock lock(&mu_);
+Outbox::PushResult Outbox::ReserveLocked(size_t charge) {
   if (closed_) return PushResult::kClosed;
   if (bytes_ + charge > max_bytes_) {
     // Too far behind: keep what is queued (it may still drain) but accept nothing more,
@@ -35,9 +18,28 @@ Outbox::PushResult Outbox::Push(std::vector<Frame> frames) {
     return PushResult::kOverflow;
   }
   bytes_ += charge;
-  frames_.insert(frames_.end(), std::make_move_iterator(frames.begin()),
-                 std::make_move_iterator(frames.end()));
   return PushResult::kQueued;
+}
+
+Outbox::PushResult Outbox::Push(Frame frame) {
+  // The broadcast hot path: one frame, no temporary vector.
+  const size_t charge = Charge(frame);
+  absl::MutexLock lock(&mu_);
+  const PushResult result = ReserveLocked(charge);
+  if (result == PushResult::kQueued) frames_.push_back(std::move(frame));
+  return result;
+}
+
+Outbox::PushResult Outbox::Push(std::vector<Frame> frames) {
+  size_t charge = 0;
+  for (const Frame& frame : frames) charge += Charge(frame);
+  absl::MutexLock lock(&mu_);
+  const PushResult result = ReserveLocked(charge);
+  if (result == PushResult::kQueued) {
+    frames_.insert(frames_.end(), std::make_move_iterator(frames.begin()),
+                   std::make_move_iterator(frames.end()));
+  }
+  return result;
 }
 
 bool Outbox::Take(std::vector<Frame>& out) {

@@ -87,6 +87,8 @@ class Outbox {
 
  private:
   static size_t Charge(const Frame& frame);
+  // Charges `charge` bytes if they fit; closes the outbox on overflow.
+  PushResult ReserveLocked(size_t charge) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool ReadyToTake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_bytes_;
