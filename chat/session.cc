@@ -19,6 +19,8 @@ constexpr size_t kReadChunkBytes = 16 * 1024;
 // The writer sends in chunks of about this size, so a long history replay never needs one
 // contiguous buffer of its full size.
 constexpr size_t kWriteChunkBytes = 64 * 1024;
+// Write buffer capacity a session keeps between batches.
+constexpr size_t kKeptWriteBufferBytes = 4 * 1024;
 // A batch smaller than this makes the writer yield once before sending (see WriteLoop).
 constexpr size_t kSmallBatch = 4;
 
@@ -410,6 +412,9 @@ void Session::WriteLoop() {
       }
     }
     if (result == SendResult::kOk && !bytes.empty()) result = Send(bytes);
+    // A history replay grows the buffer to a full chunk; an idle client should not keep
+    // that much memory for the rest of its session.
+    if (bytes.capacity() > kKeptWriteBufferBytes) std::string().swap(bytes);
     if (result != SendResult::kOk) {
       if (end_reason() == EndReason::kNone) {
         // A peer that vanished is ordinary; one that stopped reading is worth a warning.
