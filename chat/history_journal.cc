@@ -51,7 +51,6 @@ void HistoryJournal::Record(std::string_view room, const SpokenLine& line) {
   };
   const absl::Status status = log_->Append(record);
   if (status.ok()) return;
-  write_errors_.fetch_add(1, std::memory_order_relaxed);
   if (on_write_error_) on_write_error_();
   LOG_EVERY_N(ERROR, 100) << "history file " << log_->path() << ": append failed ("
                           << google::COUNTER << " so far): " << status;

@@ -7,7 +7,6 @@
 #ifndef CHAT_HISTORY_JOURNAL_H_
 #define CHAT_HISTORY_JOURNAL_H_
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,12 +44,9 @@ class HistoryJournal final : public Journal {
       absl::TimeZone zone, Lobby& lobby, Stats* stats,
       std::function<void()> on_write_error = nullptr);
 
-  // Journal. A failed append is logged (rate-limited) and counted; the line is still
-  // broadcast: losing history must not stop the chat.
+  // Journal. A failed append is logged (rate-limited) and reported to on_write_error;
+  // the line is still broadcast: losing history must not stop the chat.
   void Record(std::string_view room, const SpokenLine& line) override;
-
-  int64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
-  history::HistoryLog& log() { return *log_; }
 
  private:
   HistoryJournal(std::unique_ptr<history::HistoryLog> log, std::function<void()> on_write_error)
@@ -58,7 +54,6 @@ class HistoryJournal final : public Journal {
 
   std::unique_ptr<history::HistoryLog> log_;
   std::function<void()> on_write_error_;
-  std::atomic<int64_t> write_errors_ = 0;
 };
 
 // FormatRestoredLine() turns a stored record back into the line clients see, exactly as

@@ -15,6 +15,7 @@
 #include "chat/server.h"
 #include "chat/testing/fake_clock.h"
 #include "chat/testing/line_client.h"
+#include "chat/testing/protocol.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -31,7 +32,7 @@ TEST(ServerFdExhaustionTest, BacksOffAndRecoversWhenDescriptorsRunOut) {
   ASSERT_TRUE(server.Listen().ok());
   std::jthread runner([&] { server.Run(); });
 
-  const std::string welcome = absl::StrCat(kBanner, kNamePrompt);
+  const std::string welcome = testing::Welcome();
   absl::StatusOr<LineClient> alice = LineClient::Connect(server.port());
   ASSERT_TRUE(alice.ok());
   ASSERT_EQ(alice->Read(welcome.size()), welcome);

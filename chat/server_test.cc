@@ -19,12 +19,15 @@
 #include "chat/message.h"
 #include "chat/testing/fake_clock.h"
 #include "chat/testing/line_client.h"
+#include "chat/testing/protocol.h"
 #include "gtest/gtest.h"
 
 namespace chat {
 namespace {
 
 using testing::LineClient;
+using testing::LogIn;
+using testing::Welcome;
 
 const absl::Time kStart =
     absl::FromCivil(absl::CivilSecond(2026, 11, 23, 18, 30, 0), absl::UTCTimeZone());
@@ -38,7 +41,6 @@ std::string Event(std::string_view line, std::string_view recipient) {
 std::string Chat(std::string_view name, std::string_view text) {
   return absl::StrCat("[2026-11-23 18:30:00][", name, "]:", text);
 }
-std::string Welcome() { return absl::StrCat(kBanner, kNamePrompt); }
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -67,9 +69,7 @@ class ServerTest : public ::testing::Test {
 
   LineClient LoggedIn(std::string_view name) {
     LineClient client = Connect();
-    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
-    client.Send(absl::StrCat(name, "\n"));
-    EXPECT_EQ(client.ReadUntil(Prompt(name)), Prompt(name));
+    LogIn(client, name, Prompt(name));
     return client;
   }
 

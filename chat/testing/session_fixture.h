@@ -21,6 +21,7 @@
 #include "chat/session.h"
 #include "chat/testing/fake_clock.h"
 #include "chat/testing/line_client.h"
+#include "chat/testing/protocol.h"
 #include "chat/testing/socket_pair.h"
 #include "gtest/gtest.h"
 
@@ -28,8 +29,6 @@ namespace chat::testing {
 
 inline const absl::Time kStart =
     absl::FromCivil(absl::CivilSecond(2026, 1, 2, 3, 4, 5), absl::UTCTimeZone());
-
-inline std::string Welcome() { return absl::StrCat(kBanner, kNamePrompt); }
 
 class SessionFixture : public ::testing::Test {
  protected:
@@ -80,9 +79,7 @@ class SessionFixture : public ::testing::Test {
   // Connects and logs in as `name`, consuming the welcome and the first prompt.
   LineClient LoggedIn(std::string_view name) {
     LineClient client = Connect();
-    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
-    client.Send(absl::StrCat(name, "\n"));
-    EXPECT_EQ(client.ReadUntil(Prompt(name)), Prompt(name));
+    LogIn(client, name, Prompt(name));
     return client;
   }
 
