@@ -44,10 +44,10 @@ TEST(HistoryJournalTest, LinesSurviveARestartInEveryRoom) {
     // Rooms built after Open journal through it.
     Lobby writing(100, 10, journal->get());
     Silent alice;
-    Room* general = writing.Join("general", &alice, MakeShared("joined"));
+    std::shared_ptr<Room> general = writing.Join("general", &alice, MakeShared("joined"));
     const SpokenLine hello{t, "alice", "hello\tworld \\ \xFF", false};
     general->Broadcast(&alice, MakeShared("ignored: the journal keeps the parts"), &hello);
-    Room* dev = writing.Move(general, "dev", &alice, MakeShared("left"), MakeShared("joined"));
+    std::shared_ptr<Room> dev = writing.Move(general, "dev", &alice, MakeShared("left"), MakeShared("joined"));
     const SpokenLine wave{t + absl::Seconds(1), "alice", "waves", true};
     dev->Broadcast(&alice, MakeShared("ignored"), &wave);
     writing.Leave(dev, &alice, MakeShared("left"));

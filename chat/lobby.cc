@@ -1,69 +1,156 @@
 #include "chat/lobby.h"
 
+#include <algorithm>
+
 namespace chat {
+namespace {
+
+LobbyOptions LinesOnly(size_t history_limit, size_t max_rooms) {
+  LobbyOptions options;
+  options.history = HistoryLimits{history_limit, 0};
+  options.max_history_bytes = 0;
+  options.max_rooms = max_rooms;
+  options.room_expiry = absl::ZeroDuration();
+  options.max_rooms_per_creator = 0;
+  return options;
+}
+
+}  // namespace
+
+Lobby::Lobby(LobbyOptions options, const Clock& clock, Journal* journal)
+    : options_([&] {
+        options.max_rooms = std::max<size_t>(options.max_rooms, 1);
+        return options;
+      }()),
+      clock_(clock),
+      journal_(journal),
+      budget_(options_.max_history_bytes) {
+  absl::MutexLock lock(&mu_);
+  default_room_ = FindOrCreateLocked(kDefaultRoom, {}, /*enforce_limits=*/false, nullptr).get();
+}
 
 Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)
-    : history_limit_(history_limit), max_rooms_(max_rooms < 1 ? 1 : max_rooms), journal_(journal) {
-  absl::MutexLock lock(&mu_);
-  default_room_ = FindOrCreateLocked(kDefaultRoom, /*enforce_limit=*/false);
-}
+    : Lobby(LinesOnly(history_limit, max_rooms), RealClock::Default(), journal) {}
 
-Room* Lobby::FindOrCreateLocked(const std::string& name, bool enforce_limit) {
+std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name,
+                                                std::string_view creator, bool enforce_limits,
+                                                JoinRefusal* refusal) {
   auto it = rooms_.find(name);
-  if (it != rooms_.end()) return it->second.get();
-  if (enforce_limit && rooms_.size() >= max_rooms_) return nullptr;
-  auto room = std::make_unique<Room>(name, history_limit_, journal_);
-  Room* raw = room.get();
-  rooms_.emplace(name, std::move(room));
-  return raw;
+  if (it != rooms_.end()) return it->second.room;
+  if (enforce_limits) {
+    RemoveUnusedLocked();  // expired rooms make way
+    JoinRefusal why = JoinRefusal::kNone;
+    if (rooms_.size() >= options_.max_rooms) {
+      why = JoinRefusal::kTooManyRooms;
+    } else if (options_.max_rooms_per_creator > 0 && !creator.empty() &&
+               static_cast<size_t>(std::count_if(rooms_.begin(), rooms_.end(), [&](const auto& r) {
+                 return r.second.creator == creator;
+               })) >= options_.max_rooms_per_creator) {
+      why = JoinRefusal::kTooManyOfYours;
+    }
+    if (why != JoinRefusal::kNone) {
+      if (refusal != nullptr) *refusal = why;
+      return nullptr;
+    }
+  }
+  auto room = std::make_shared<Room>(name, options_.history, journal_, &budget_);
+  rooms_.emplace(name, Entry{room, std::string(creator), clock_.Now()});
+  return room;
 }
 
-Room* Lobby::Join(const std::string& name, Participant* member, const SharedText& notice) {
+std::shared_ptr<Room> Lobby::Join(const std::string& name, Participant* member,
+                                  const SharedText& notice, std::string_view creator,
+                                  JoinRefusal* refusal) {
   absl::MutexLock lock(&mu_);
-  Room* room = FindOrCreateLocked(name, /*enforce_limit=*/true);
+  std::shared_ptr<Room> room = FindOrCreateLocked(name, creator, /*enforce_limits=*/true, refusal);
   if (room != nullptr) room->Join(member, notice);
   return room;
 }
 
-Room* Lobby::Move(Room* from, const std::string& to_name, Participant* member,
-                  const SharedText& leave_notice, const SharedText& join_notice) {
+std::shared_ptr<Room> Lobby::Move(const std::shared_ptr<Room>& from, const std::string& to_name,
+                                  Participant* member, const SharedText& leave_notice,
+                                  const SharedText& join_notice, std::string_view creator,
+                                  JoinRefusal* refusal) {
   absl::MutexLock lock(&mu_);
-  Room* to = FindOrCreateLocked(to_name, /*enforce_limit=*/true);
+  std::shared_ptr<Room> to = FindOrCreateLocked(to_name, creator, /*enforce_limits=*/true, refusal);
   if (to == nullptr || to == from) return to;
   LeaveLocked(from, member, leave_notice);
   to->Join(member, join_notice);
   return to;
 }
 
-void Lobby::Leave(Room* room, Participant* member, const SharedText& notice) {
+void Lobby::Leave(const std::shared_ptr<Room>& room, Participant* member,
+                  const SharedText& notice) {
   absl::MutexLock lock(&mu_);
   LeaveLocked(room, member, notice);
 }
 
-void Lobby::LeaveLocked(Room* room, Participant* member, const SharedText& notice) {
+void Lobby::LeaveLocked(const std::shared_ptr<Room>& room, Participant* member,
+                        const SharedText& notice) {
   room->Leave(member, notice);
-  if (room != default_room_ && room->member_count() == 0 && !room->has_history()) {
-    rooms_.erase(room->name());
+  if (room.get() == default_room_ || room->member_count() > 0) return;
+  auto it = rooms_.find(room->name());
+  if (it == rooms_.end() || it->second.room != room) return;
+  if (!room->has_history()) {
+    rooms_.erase(it);  // the caller's reference keeps the room alive until it drops it
+  } else {
+    it->second.emptied_at = clock_.Now();
   }
 }
 
-std::vector<std::pair<std::string, size_t>> Lobby::List() const {
+bool Lobby::Removable(const Entry& entry, absl::Time now) const {
+  if (entry.room.get() == default_room_ || entry.room->member_count() > 0) return false;
+  if (!entry.room->has_history()) return true;  // e.g. trimmed away by the history cap
+  return options_.room_expiry > absl::ZeroDuration() &&
+         now - entry.emptied_at >= options_.room_expiry;
+}
+
+void Lobby::RemoveUnusedLocked() {
+  const absl::Time now = clock_.Now();
+  for (auto it = rooms_.begin(); it != rooms_.end();) {
+    it = Removable(it->second, now) ? rooms_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<std::pair<std::string, size_t>> Lobby::List() {
   absl::MutexLock lock(&mu_);
+  RemoveUnusedLocked();
   std::vector<std::pair<std::string, size_t>> rooms;
   rooms.reserve(rooms_.size());
-  for (const auto& [name, room] : rooms_) rooms.emplace_back(name, room->member_count());
+  for (const auto& [name, entry] : rooms_) rooms.emplace_back(name, entry.room->member_count());
   return rooms;
 }
 
-Room* Lobby::Find(const std::string& name) const {
+std::shared_ptr<Room> Lobby::Find(const std::string& name) const {
   absl::MutexLock lock(&mu_);
   const auto it = rooms_.find(name);
-  return it == rooms_.end() ? nullptr : it->second.get();
+  return it == rooms_.end() ? nullptr : it->second.room;
 }
 
-Room* Lobby::FindOrCreate(const std::string& name) {
+std::shared_ptr<Room> Lobby::FindOrCreate(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  return FindOrCreateLocked(name, /*enforce_limit=*/false);
+  return FindOrCreateLocked(name, {}, /*enforce_limits=*/false, nullptr);
+}
+
+void Lobby::EnforceHistoryBudget() {
+  if (!budget_.over()) return;
+  absl::MutexLock lock(&mu_);
+  // Take from the largest history first: the room that uses the most gives back first,
+  // so one busy room cannot erase the history of quiet ones.
+  while (budget_.over()) {
+    Room* largest = nullptr;
+    size_t largest_bytes = 0;
+    for (const auto& [name, entry] : rooms_) {
+      const size_t bytes = entry.room->history_bytes();
+      if (bytes > largest_bytes) {
+        largest = entry.room.get();
+        largest_bytes = bytes;
+      }
+    }
+    if (largest == nullptr) break;  // what is left belongs to rooms already removed
+    const size_t excess = budget_.used() - budget_.max_bytes();
+    if (largest->TrimOldest(std::min(excess, largest_bytes)) == 0) break;
+  }
 }
 
 }  // namespace chat

@@ -81,4 +81,18 @@ std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_
   return absl::StrCat("[", FormatTimestamp(t, zone), "][", from, " -> you]:", text);
 }
 
+std::string FormatHistoryCut(size_t lines_not_shown) {
+  return absl::StrCat("(", lines_not_shown, lines_not_shown == 1 ? " earlier line is" : " earlier lines are",
+                      " not shown)\n");
+}
+
+std::string FormatTooManyRooms(size_t max_rooms) {
+  return absl::StrCat("Too many rooms (", max_rooms, "); join an existing one (see /rooms).");
+}
+
+std::string FormatTooManyRoomsOfYours(size_t max_per_address) {
+  return absl::StrCat("Your address has already created ", max_per_address,
+                      " rooms that still exist; join an existing one (see /rooms).");
+}
+
 }  // namespace chat

@@ -15,6 +15,7 @@
 #ifndef CHAT_MESSAGE_H_
 #define CHAT_MESSAGE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -73,6 +74,15 @@ std::string FormatEmote(absl::Time t, absl::TimeZone zone, std::string_view name
 // "[<time>][<from> -> you]:<text>", a /msg as its recipient sees it.
 std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_view from,
                                  std::string_view text);
+
+// "(N earlier lines are not shown)\n": said before a replayed history that had to be cut
+// to fit the client's output limit.
+std::string FormatHistoryCut(size_t lines_not_shown);
+
+// Why /join could not create a room: all `max_rooms` exist, or this address already
+// created `max_per_address` rooms that still exist.
+std::string FormatTooManyRooms(size_t max_rooms);
+std::string FormatTooManyRoomsOfYours(size_t max_per_address);
 
 }  // namespace chat
 

@@ -5,13 +5,12 @@
 namespace chat {
 
 size_t Outbox::Charge(const Frame& frame) {
-  if (frame.kind == Frame::Kind::kHistory) return 0;
   return kFrameOverheadBytes + (frame.text == nullptr ? 0 : frame.text->size());
 }
 
 Outbox::PushResult Outbox::ReserveLocked(size_t charge) {
   if (closed_) return PushResult::kClosed;
-  if (bytes_ + charge > max_bytes_) {
+  if (max_bytes_ > 0 && bytes_ + charge > max_bytes_) {
     // Too far behind: keep what is queued (it may still drain) but accept nothing more,
     // so the client never sees a gap followed by later lines.
     closed_ = true;
@@ -71,9 +70,19 @@ void Outbox::Close() {
   closed_ = true;
 }
 
+void Outbox::CloseWith(Frame last) {
+  const size_t charge = Charge(last);
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  if (aborted_) return;
+  bytes_ += charge;
+  frames_.push_back(std::move(last));
+}
+
 void Outbox::Abort() {
   absl::MutexLock lock(&mu_);
   closed_ = true;
+  aborted_ = true;
   frames_.clear();
   bytes_ = in_flight_bytes_;
 }

@@ -42,9 +42,11 @@ struct Frame {
 // Room lock) never block: Push() either queues or reports that the client is too far
 // behind. The single consumer, the client's writer thread, blocks in Take().
 //
-// Memory bound: every frame but kHistory is charged its text plus kFrameOverheadBytes, from Push() until the writer comes
-// back for more (so including the batch it is writing), are charged against `max_bytes`. kHistory frames are not: they share the room's history strings, which
-// exist anyway, so replaying a long history to a new client does not count as lag.
+// Memory bound: every frame is charged its text plus kFrameOverheadBytes against
+// `max_bytes`, from Push() until the writer comes back for more (so including the batch
+// it is writing). History replayed to a newcomer is charged too: a history line shares
+// the room's string, but the room may drop that line while this queue still holds it, so
+// the queue is what keeps it alive. A `max_bytes` of 0 means no bound.
 //
 // Lock order: Room's mutex, then Outbox::mu_. Outbox never calls out while locked.
 // Thread-safe.
@@ -80,6 +82,10 @@ class Outbox {
   // Outbox::Close() refuses further pushes; frames already queued are still taken.
   void Close() ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Outbox::CloseWith() queues `last` even past the byte bound (but not after Abort()),
+  // then closes: a farewell that a full queue must not crowd out.
+  void CloseWith(Frame last) ABSL_LOCKS_EXCLUDED(mu_);
+
   // Outbox::Abort() closes and discards what is queued: the writer exits at once.
   void Abort() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -97,6 +103,7 @@ class Outbox {
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // queued + in flight
   size_t in_flight_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // taken, not yet written
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool aborted_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace chat

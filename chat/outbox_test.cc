@@ -52,15 +52,45 @@ TEST(OutboxTest, ManySmallFramesAreBoundedToo) {
   EXPECT_GT(queued, 10);
 }
 
-TEST(OutboxTest, HistoryIsNotChargedButIsQueued) {
-  Outbox outbox(100);
+// The issue this pins: a slow reader alternating /join between rooms with long
+// histories grew the server by hundreds of MiB, because replays were free.
+TEST(OutboxTest, HistoryIsChargedLikeAnyFrame) {
+  Outbox outbox(1000);
   std::vector<Frame> history;
   for (int i = 0; i < 50; ++i) history.push_back(History(std::string(50, 'h')));
-  EXPECT_EQ(outbox.Push(std::move(history)), Outbox::PushResult::kQueued);
+  EXPECT_EQ(outbox.Push(std::move(history)), Outbox::PushResult::kOverflow);
   EXPECT_EQ(outbox.queued_bytes(), 0u);
+  Outbox roomy(50 * (50 + Outbox::kFrameOverheadBytes));
+  history.clear();
+  for (int i = 0; i < 50; ++i) history.push_back(History(std::string(50, 'h')));
+  EXPECT_EQ(roomy.Push(std::move(history)), Outbox::PushResult::kQueued);
+  EXPECT_EQ(roomy.queued_bytes(), 50 * (50 + Outbox::kFrameOverheadBytes));
+}
+
+TEST(OutboxTest, ZeroMeansUnbounded) {
+  Outbox outbox(0);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(outbox.Push(Event(std::string(1000, 'x'))), Outbox::PushResult::kQueued);
+  }
+}
+
+TEST(OutboxTest, CloseWithQueuesTheFarewellEvenWhenFull) {
+  Outbox outbox(100);
+  ASSERT_EQ(outbox.Push(Event(std::string(30, 'x'))), Outbox::PushResult::kQueued);
+  outbox.CloseWith(Frame{Frame::Kind::kRaw, MakeShared("goodbye")});
+  EXPECT_EQ(outbox.Push(Event("late")), Outbox::PushResult::kClosed);
   std::vector<Frame> batch;
   ASSERT_TRUE(outbox.Take(batch));
-  EXPECT_EQ(batch.size(), 50u);
+  EXPECT_EQ(Texts(batch), (std::vector<std::string>{std::string(30, 'x'), "goodbye"}));
+  EXPECT_FALSE(outbox.Take(batch));
+}
+
+TEST(OutboxTest, CloseWithAfterAbortQueuesNothing) {
+  Outbox outbox(100);
+  outbox.Abort();
+  outbox.CloseWith(Frame{Frame::Kind::kRaw, MakeShared("goodbye")});
+  std::vector<Frame> batch;
+  EXPECT_FALSE(outbox.Take(batch));
 }
 
 TEST(OutboxTest, BatchBeingWrittenStaysChargedUntilNextTake) {

@@ -4,8 +4,14 @@
 
 namespace chat {
 
-Room::Room(std::string name, size_t history_limit, Journal* journal)
-    : name_(std::move(name)), history_limit_(history_limit), journal_(journal) {}
+Room::Room(std::string name, HistoryLimits limits, Journal* journal, HistoryBudget* budget)
+    : name_(std::move(name)), limits_(limits), journal_(journal), budget_(budget) {}
+
+Room::~Room() {
+  // Hand the history's bytes back to the server-wide budget.
+  absl::MutexLock lock(&mu_);
+  if (budget_ != nullptr) budget_->Remove(history_bytes_);
+}
 
 void Room::Join(Participant* member, const SharedText& notice) {
   absl::MutexLock lock(&mu_);
@@ -38,9 +44,34 @@ void Room::Restore(const std::vector<SharedText>& lines) {
 }
 
 void Room::AddToHistoryLocked(const SharedText& line) {
-  if (history_limit_ == 0) return;
-  if (history_.size() == history_limit_) history_.pop_front();
+  if (limits_.max_lines == 0) return;
+  const size_t charge = HistoryCharge(*line);
+  // A line larger than the whole byte bound is still kept (alone): the bound is on what
+  // accumulates, and the line limit keeps single lines small.
+  while (!history_.empty() &&
+         (history_.size() >= limits_.max_lines ||
+          (limits_.max_bytes > 0 && history_bytes_ + charge > limits_.max_bytes))) {
+    PopOldestLocked();
+  }
   history_.push_back(line);
+  history_bytes_ += charge;
+  if (budget_ != nullptr) budget_->Add(charge);
+}
+
+size_t Room::PopOldestLocked() {
+  const size_t charge = HistoryCharge(*history_.front());
+  history_.pop_front();
+  history_bytes_ -= charge;
+  if (budget_ != nullptr) budget_->Remove(charge);
+  return charge;
+}
+
+size_t Room::TrimOldest(size_t bytes) {
+  absl::MutexLock lock(&mu_);
+  size_t freed = 0;
+  while (freed < bytes && !history_.empty()) freed += PopOldestLocked();
+  if (history_.empty()) history_.shrink_to_fit();
+  return freed;
 }
 
 void Room::Announce(const Participant* sender, const SharedText& line) {
@@ -71,6 +102,11 @@ std::vector<std::string> Room::MemberNames() const {
 bool Room::has_history() const {
   absl::MutexLock lock(&mu_);
   return !history_.empty();
+}
+
+size_t Room::history_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return history_bytes_;
 }
 
 std::vector<SharedText> Room::History() const {

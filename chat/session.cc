@@ -37,6 +37,7 @@ Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on
     : context_(context),
       on_finished_(std::move(on_finished)),
       peer_(PeerAddress(fd.get())),
+      address_key_(PeerAddress(fd.get())),  // TODO(integration): PeerAddressKey
       fd_(std::move(fd)),
       outbox_(context.options.max_outbox_bytes),
       reader_timestamps_(context.time_zone),
@@ -66,14 +67,14 @@ void Session::Start() {
 }
 
 void Session::SayGoodbye(std::string_view farewell) {
-  outbox_.Push(RawFrame(std::string(farewell)));
-  outbox_.Close();
+  outbox_.CloseWith(RawFrame(std::string(farewell)));
 }
 
 void Session::Stop() {
   outbox_.Close();
-  // SHUT_RD only: the writer may still have a farewell to send.
-  EndWith(EndReason::kStopped, SHUT_RD);
+  stopping_.store(true, std::memory_order_relaxed);
+  absl::MutexLock lock(&socket_mu_);
+  if (end_reason_ == EndReason::kNone) end_reason_ = EndReason::kStopped;
 }
 
 void Session::Abort() {
@@ -95,12 +96,26 @@ void Session::DeliverEvent(const SharedText& line) {
 }
 
 void Session::DeliverWelcome(const std::vector<SharedText>& history) {
+  // Replay the newest lines that fit in half the output limit, so a long history can
+  // never by itself make a newcomer "too slow", and the other half is left for what is
+  // said meanwhile. Replayed lines are charged like any output (see Outbox).
+  const size_t limit = context_.options.max_outbox_bytes;
+  const size_t budget = limit == 0 ? SIZE_MAX : limit / 2;
+  size_t first = history.size();
+  for (size_t used = 0; first > 0; --first) {
+    const size_t charge = history[first - 1]->size() + Outbox::kFrameOverheadBytes;
+    if (used + charge > budget) break;
+    used += charge;
+  }
   std::vector<Frame> frames;
-  frames.reserve(history.size() + 2);
+  frames.reserve(history.size() - first + 3);
   // Only ever set by this session's reader, which is the thread running this: a client
   // joins rooms only by its own doing.
   if (!welcome_note_.empty()) frames.push_back(RawFrame(std::exchange(welcome_note_, {})));
-  for (const SharedText& line : history) frames.push_back(Frame{Frame::Kind::kHistory, line});
+  if (first > 0) frames.push_back(RawFrame(FormatHistoryCut(first)));
+  for (size_t i = first; i < history.size(); ++i) {
+    frames.push_back(Frame{Frame::Kind::kHistory, history[i]});
+  }
   frames.push_back(PromptFrame());
   OnPushResult(outbox_.Push(std::move(frames)));
 }
@@ -112,6 +127,11 @@ void Session::OnPushResult(Outbox::PushResult result) {
   // The Redis way: never block, write or even log here (we may be inside the room's
   // lock); shut the socket down and let the reader thread log and run the normal leave.
   EndWith(EndReason::kSlowReader, SHUT_RDWR);
+}
+
+void Session::ShutdownSocket(int how) {
+  absl::MutexLock lock(&socket_mu_);
+  if (socket_open_) ::shutdown(fd_.get(), how);
 }
 
 void Session::EndWith(EndReason reason, int how) {
@@ -153,6 +173,7 @@ void Session::ReadLoop() {
       break;
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
+    if (stopping_.load(std::memory_order_relaxed)) continue;  // read only to avoid a reset
     const std::string_view text =
         telnet_.Filter(std::string_view(buffer.data(), static_cast<size_t>(got)));
     for (const LineFramer::Line& line : framer_.Feed(text)) {
@@ -291,7 +312,10 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
 void Session::HandleChatLine(const LineFramer::Line& line) {
   std::vector<Frame> reply;
   context_.metrics->messages_received.Increment();
-  if (line.too_long) {
+  // The limit applies to what would be stored and sent: sanitising replaces each invalid
+  // byte with a 3-byte U+FFFD, so a line can triple in size.
+  std::string text = line.too_long ? std::string() : SanitizeText(line.text);
+  if (line.too_long || text.size() > context_.options.max_line_bytes) {
     LOG(WARNING) << "line over " << context_.options.max_line_bytes << " bytes from " << peer_
                  << " dropped";
     context_.metrics->rejected_lines(metrics::RejectReason::kTooLong).Increment();
@@ -299,7 +323,6 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
                                           context_.options.max_line_bytes,
                                           " bytes and was not sent.\n")));
   } else {
-    const std::string text = SanitizeText(line.text);
     if (!RunCommand(ParseCommand(text), reply)) {
       Enqueue(std::move(reply));
       return;
@@ -315,7 +338,7 @@ void Session::LeaveRoom() {
   context_.metrics->messages_broadcast.Increment();  // the leave notice
   context_.lobby->Leave(room_, this, MakeShared(FormatLeaveNotice(name)));
   context_.names->Release(name);
-  room_ = nullptr;
+  room_.reset();  // the last reference, if the lobby removed the room
   in_room_ = false;
   LOG(INFO) << "leave " << peer_ << " " << name;
 }
@@ -428,6 +451,9 @@ void Session::WriteLoop() {
       return;
     }
   }
+  // Everything owed is sent: end our side of the stream (the client sees end of file
+  // after the last line) while the reader may still drain the client's input.
+  ShutdownSocket(SHUT_WR);
 }
 
 }  // namespace chat

@@ -105,9 +105,12 @@ class Session final : public Participant {
   // so nobody receives the leave notices of a shutdown.
   void SayGoodbye(std::string_view farewell);
 
-  // Session::Stop() begins a graceful close: output is closed (see SayGoodbye) and the
-  // reader is woken. The connection closes once the writer has flushed, or after
-  // send_timeout.
+  // Session::Stop() begins a graceful close: output is closed (see SayGoodbye); once the
+  // writer has flushed it shuts down the sending side, and the reader keeps reading (and
+  // discarding) until the client closes. Closing earlier, with the client's input still
+  // unread, would make the kernel answer with a reset that destroys the goodbye in the
+  // client's receive buffer. The server calls Abort() on those still open after its
+  // grace period.
   void Stop() ABSL_LOCKS_EXCLUDED(socket_mu_);
 
   // Session::Abort() drops the connection now, discarding queued output.
@@ -164,6 +167,8 @@ class Session final : public Participant {
   void SendPrivate(std::string_view recipient, std::string_view text, std::vector<Frame>& reply);
   void LeaveRoom();
 
+  // Shuts down the socket in `how` unless it is already closed.
+  void ShutdownSocket(int how) ABSL_LOCKS_EXCLUDED(socket_mu_);
   // Queues the client's own output (replies, prompts); overflow ends the session.
   void Enqueue(std::vector<Frame> frames);
   // The writer's send: SendAll plus the byte count.
@@ -179,6 +184,8 @@ class Session final : public Participant {
   const SessionContext& context_;
   const FinishedCallback on_finished_;
   const std::string peer_;
+  // Who the client is for per-address limits (see chat/abuse/address_key.h).
+  const std::string address_key_;
   ScopedFd fd_;
   Outbox outbox_;
 
@@ -192,6 +199,9 @@ class Session final : public Participant {
   std::string name_ ABSL_GUARDED_BY(name_mu_);
 
   std::atomic<uint64_t> lines_received_ = 0;
+  // Set by Stop(): the server is closing; input is read and discarded until the client
+  // closes or the grace period ends, so the goodbye is not destroyed by a reset.
+  std::atomic<bool> stopping_ = false;
 
   // One per thread: the reader stamps lines, the writer stamps prompts.
   TimestampFormatter reader_timestamps_;
@@ -203,7 +213,9 @@ class Session final : public Participant {
   RateLimiter limiter_;
   size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;
-  Room* room_ = nullptr;  // the room the client is in, once logged in
+  // The room the client is in, once logged in. Shared with the lobby, which may remove
+  // the room (e.g. when we leave it last) while we still hold it.
+  std::shared_ptr<Room> room_;
   // Said before the history when the client changes rooms ("You are now in ...").
   std::string welcome_note_;
   bool stop_reading_ = false;  // the reader decided to end the session

@@ -37,6 +37,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
         room_->Broadcast(
             this, MakeShared(FormatChatLine(reader_timestamps_.Format(now), name, command.text)),
             &spoken);
+        context_.lobby->EnforceHistoryBudget();
         context_.metrics->messages_broadcast.Increment();
         LOG_IF(INFO, context_.options.log_message_text)
             << "message from " << name << " in " << room_->name() << ": " << command.text;
@@ -48,6 +49,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       const std::string name = this->name();
       const SpokenLine spoken{now, name, command.text, /*emote=*/true};
       room_->Broadcast(this, MakeShared(FormatEmote(now, zone, name, command.text)), &spoken);
+      context_.lobby->EnforceHistoryBudget();
       context_.metrics->messages_broadcast.Increment();
       VLOG(1) << "emote from " << name << " in " << room_->name();
       return true;
@@ -136,18 +138,22 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
   Enqueue(std::move(reply));
   reply.clear();
   welcome_note_ = absl::StrCat("You are now in ", room_name, ".\n");
-  Room* next = context_.lobby->Move(room_, std::string(room_name), this,
-                                    MakeShared(FormatLeaveNotice(name)),
-                                    MakeShared(FormatJoinNotice(name)));
+  JoinRefusal refusal = JoinRefusal::kNone;
+  std::shared_ptr<Room> next = context_.lobby->Move(
+      room_, std::string(room_name), this, MakeShared(FormatLeaveNotice(name)),
+      MakeShared(FormatJoinNotice(name)), address_key_, &refusal);
   if (next == nullptr) {
     welcome_note_.clear();
-    reply.push_back(ReplyLine(absl::StrCat("Too many rooms (", context_.lobby->max_rooms(),
-                                           "); join an existing one (see /rooms).")));
+    reply.push_back(ReplyLine(refusal == JoinRefusal::kTooManyOfYours
+                                  ? FormatTooManyRoomsOfYours(
+                                        context_.lobby->options().max_rooms_per_creator)
+                                  : FormatTooManyRooms(context_.lobby->max_rooms())));
     return true;
   }
   LOG(INFO) << "join " << peer_ << " " << name << " " << room_->name() << " -> "
             << next->name();
-  room_ = next;
+  // Our reference was the old room's last one if the move removed it from the lobby.
+  room_ = std::move(next);
   context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
   return false;  // the new room's welcome (history, prompt) is already queued
 }

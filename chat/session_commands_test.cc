@@ -8,6 +8,7 @@
 #include "chat/message.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -203,6 +204,69 @@ TEST_F(SessionCommandsTest, ClientsThatNeverTypeASlashSeeTheBaseProtocol) {
   EXPECT_EQ(bob.Read(Prompt("bob").size()), Prompt("bob"));
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
             Event("[2026-01-02 03:04:05][bob]:plain line", "alice"));
+}
+
+// The crash this pins (`printf 'eve\n/join dev\n/join general\n' | nc ...`): leaving a room
+// as its last member, with nothing said in it, removed the room during the move and the
+// session then read the freed room. ASan reports heap-use-after-free if it comes back.
+TEST_F(SessionCommandsTest, LeavingAnEmptiedRoomIsSafe) {
+  LineClient eve = LoggedIn("eve");
+  for (int round = 0; round < 3; ++round) {
+    ExpectReply(eve, "eve", "/join dev", "You are now in dev.\n");
+    ExpectReply(eve, "eve", "/join general", "You are now in general.\n");
+  }
+  ExpectReply(eve, "eve", "/rooms", "Rooms: general (1)\n");
+  // The session still works: it can chat, list and leave.
+  ExpectReply(eve, "eve", "/users", "Users in general (1): eve\nConnected in total: 1\n");
+  eve.Send("/quit\n");
+  EXPECT_EQ(eve.ReadToEnd(), "Bye!\n");
+}
+
+// A client that disconnects while alone in a room removes the room on its way out.
+TEST_F(SessionCommandsTest, DisconnectingLastMemberRemovesTheRoom) {
+  LineClient eve = LoggedIn("eve");
+  ExpectReply(eve, "eve", "/join dev", "You are now in dev.\n");
+  eve.Close();
+  finished(0).WaitForNotification();
+  EXPECT_EQ(lobby_.Find("dev"), nullptr);
+}
+
+// Sanitising turns each invalid byte into a 3-byte U+FFFD; the line limit applies to
+// the result, so what is stored and sent never exceeds --max_line_bytes.
+TEST_F(SessionCommandsTest, LineLimitAppliesAfterSanitising) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  const size_t limit = options_.max_line_bytes;
+  ExpectReply(bob, "bob", std::string(limit / 3 + 1, '\x80'),
+              absl::StrCat("Your message was longer than ", limit,
+                           " bytes and was not sent.\n"));
+  EXPECT_TRUE(room_.History().empty());
+  ExpectReply(bob, "bob", std::string(limit / 3, '\x80'), "");
+  ASSERT_EQ(room_.History().size(), 1u);
+  EXPECT_LE(room_.History()[0]->size(), limit + 64);
+}
+
+// A long history is replayed only as far as half the output limit allows, so replays
+// stay bounded per client (they are charged to its outbox) and a newcomer is told.
+TEST_F(SessionCommandsTest, ReplayIsCutToHalfTheOutputLimit) {
+  options_.max_outbox_bytes = 4096;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(alice.Send(absl::StrCat(std::string(90, 'x'), i, "\n")));
+    alice.Read(Prompt("alice").size());
+  }
+  LineClient bob = Connect();
+  bob.Read(Welcome().size());
+  bob.Send("bob\n");
+  const std::string replay = bob.ReadUntil(Prompt("bob"));
+  // Each line is "[2026-01-02 03:04:05][alice]:" (29 bytes) + 92, charged 121 + 64 = 185
+  // bytes: 2048 / 185 = 11 lines fit, so lines 29..39 are replayed.
+  EXPECT_THAT(replay, ::testing::StartsWith("(29 earlier lines are not shown)\n"));
+  EXPECT_THAT(replay, ::testing::HasSubstr(absl::StrCat(std::string(90, 'x'), "29\n")));
+  EXPECT_THAT(replay, ::testing::HasSubstr(absl::StrCat(std::string(90, 'x'), "39\n")));
+  EXPECT_THAT(replay,
+              ::testing::Not(::testing::HasSubstr(absl::StrCat(std::string(90, 'x'), "28\n"))));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -227,6 +228,34 @@ TEST_F(SessionTest, StopSendsFarewellThenCloses) {
   session(0).SayGoodbye("\nbye now\n");
   session(0).Stop();
   EXPECT_EQ(alice.ReadToEnd(), "\nbye now\n");
+  // The server keeps its end open until the client closes (or Abort() after the grace
+  // period), so the client's unread input cannot turn the close into a reset.
+  EXPECT_FALSE(finished(0).HasBeenNotified());
+  alice.Close();
+  finished(0).WaitForNotification();
+  EXPECT_EQ(room_.member_count(), 0u);
+}
+
+// The fault this pins: a client still sending when the server stopped never got the
+// goodbye, because closing with its input unread made the kernel send a reset, which
+// discards what was waiting in the client's receive buffer.
+TEST_F(SessionTest, ClientStillSendingGetsTheGoodbye) {
+  LineClient alice = LoggedIn("alice");
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(alice.Send("still talking\n"));
+  session(0).SayGoodbye("\nbye now\n");
+  session(0).Stop();
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(alice.Send("and talking\n"));
+  EXPECT_THAT(alice.ReadToEnd(), ::testing::EndsWith("\nbye now\n"));
+  alice.Close();
+  finished(0).WaitForNotification();
+}
+
+TEST_F(SessionTest, AbortEndsASessionWhoseClientNeverCloses) {
+  LineClient alice = LoggedIn("alice");
+  session(0).SayGoodbye("\nbye now\n");
+  session(0).Stop();
+  EXPECT_EQ(alice.ReadToEnd(), "\nbye now\n");
+  session(0).Abort();
   finished(0).WaitForNotification();
   EXPECT_EQ(room_.member_count(), 0u);
 }
