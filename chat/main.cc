@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -34,12 +35,25 @@ DEFINE_uint64(max_rooms, 100,
 DEFINE_uint64(history_size, 10000,
               "Chat lines kept in memory per room and replayed to each client joining it; "
               "the oldest drop off. 0 keeps none.");
+DEFINE_uint64(history_room_bytes, 1 << 20,
+              "Bytes of history kept in memory per room (text plus 64 bytes per line), on top "
+              "of --history_size; the oldest lines drop off. 0: bounded by lines only.");
+DEFINE_uint64(history_total_bytes, 64 << 20,
+              "Bytes of history kept in memory by all rooms together; when over, the rooms "
+              "with the most history lose their oldest lines first. 0: no server-wide cap.");
+DEFINE_string(room_expiry, "24h",
+              "Remove a room (and its in-memory history) once nobody has been in it for this "
+              "long, so invented rooms cannot use up --max_rooms for good. 0: never.");
+DEFINE_uint64(max_rooms_per_ip, 5,
+              "Rooms one source address (IPv4 address or IPv6 /64) may have created that "
+              "still exist. 0: no limit.");
 DEFINE_uint64(max_line_bytes, 4096,
-              "Longest accepted line in bytes, without its newline. Longer lines are "
-              "dropped and the sender is told.");
+              "Longest accepted line in bytes, without its newline, counted after invalid "
+              "UTF-8 is replaced. Longer lines are dropped and the sender is told.");
 DEFINE_uint64(max_outbox_bytes, 1 << 20,
               "Output a client may fall behind by, in bytes, before it is disconnected as "
-              "too slow, so one stalled reader cannot grow the server's memory.");
+              "too slow, so one stalled reader cannot grow the server's memory. History "
+              "replayed on joining counts too and is cut to half of this. 0: no limit.");
 DEFINE_string(send_timeout, "10s",
               "Disconnect a client whose socket accepts no data for this long (e.g. 10s, "
               "500ms). 0 disables.");
@@ -104,6 +118,7 @@ DEFINE_validator(send_timeout, &ValidateDuration);
 DEFINE_validator(shutdown_grace, &ValidateDuration);
 DEFINE_validator(login_timeout, &ValidateDuration);
 DEFINE_validator(idle_timeout, &ValidateDuration);
+DEFINE_validator(room_expiry, &ValidateDuration);
 
 bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
   if (chat::history::ParseFsyncPolicy(value).ok()) return true;
@@ -137,6 +152,9 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
+// Runs the server until a signal stops it; the process's exit status.
+int Serve(const chat::ServerOptions& options);
+
 }  // namespace
 
 // A negative number would otherwise reach gflags as an unknown flag ("-1").
@@ -148,6 +166,11 @@ bool LooksLikeNegativeNumber(const char* arg) {
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (LooksLikeNegativeNumber(argv[i])) UsageExit();
+    // gflags would name the binary ("server"); people know the product.
+    if (std::string_view(argv[i]) == "--version" || std::string_view(argv[i]) == "-version") {
+      std::cout << "tcpchat " << kVersion << std::endl;
+      return 0;
+    }
   }
   gflags::SetUsageMessage("A group chat server for nc and telnet clients.\n  server [--port=N] [N]");
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
@@ -159,13 +182,13 @@ int main(int argc, char** argv) {
   if (gflags::GetCommandLineFlagInfoOrDie("logtostderr").is_default) {
     FLAGS_logtostderr = gflags::GetCommandLineFlagInfoOrDie("log_dir").is_default;
   }
-  google::InitGoogleLogging(argv[0]);
+  // Named for the product, not the binary: log files are tcpchat.INFO, tcpchat.WARNING...
+  google::InitGoogleLogging("tcpchat");
   google::InstallFailureSignalHandler();
 
   // A client vanishing mid-send must be an error code, not a fatal SIGPIPE. (Sends use
   // MSG_NOSIGNAL too; this also covers anything else that writes.)
   signal(SIGPIPE, SIG_IGN);
-  const sigset_t shutdown_signals = BlockShutdownSignals();
 
   chat::ServerOptions options;
   options.address = FLAGS_address;
@@ -173,6 +196,10 @@ int main(int argc, char** argv) {
   options.max_clients = FLAGS_max_clients > 0 ? FLAGS_max_clients : 1;
   options.history_size = FLAGS_history_size;
   options.max_rooms = FLAGS_max_rooms;
+  options.history_room_bytes = FLAGS_history_room_bytes;
+  options.history_total_bytes = FLAGS_history_total_bytes;
+  ParseDurationFlag(FLAGS_room_expiry, &options.room_expiry);
+  options.max_rooms_per_ip = FLAGS_max_rooms_per_ip;
   options.session.max_line_bytes = FLAGS_max_line_bytes;
   options.session.max_outbox_bytes = FLAGS_max_outbox_bytes;
   ParseDurationFlag(FLAGS_send_timeout, &options.session.send_timeout);
@@ -193,10 +220,25 @@ int main(int argc, char** argv) {
   options.version = kVersion;
   options.history_fsync = *chat::history::ParseFsyncPolicy(FLAGS_history_fsync);
 
+  const int status = Serve(options);
+  LOG(INFO) << "bye";
+  // Only now: the server (and its metrics thread) is gone, so nothing logs after this.
+  google::ShutdownGoogleLogging();
+  return status;
+}
+
+namespace {
+
+int Serve(const chat::ServerOptions& options) {
+  // Before any thread exists (the metrics server starts one in Listen()), so every
+  // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM.
+  const sigset_t shutdown_signals = BlockShutdownSignals();
+  const int port = options.port;
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
   if (absl::Status status = server.Listen(); !status.ok()) {
-    LOG(ERROR) << "cannot start on port " << port << ": " << status;
+    // Once for the person at the terminal; the log gets it too only when it is a file.
     std::cerr << "cannot start on port " << port << ": " << status.message() << "\n";
+    LOG_IF(ERROR, !FLAGS_logtostderr) << "cannot start on port " << port << ": " << status;
     return 1;
   }
   std::cout << "Listening on the port :" << server.port() << std::endl;
@@ -220,7 +262,7 @@ int main(int argc, char** argv) {
   server.Run();
   pthread_kill(signal_thread.native_handle(), SIGUSR2);
   signal_thread.join();
-  LOG(INFO) << "bye";
-  google::ShutdownGoogleLogging();
   return 0;
 }
+
+}  // namespace

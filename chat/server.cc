@@ -1,8 +1,10 @@
 #include "chat/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -16,13 +18,23 @@ namespace {
 // retrying at once would spin a core while nothing can change.
 constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
 
+LobbyOptions LobbyOptionsOf(const ServerOptions& options) {
+  LobbyOptions lobby;
+  lobby.history = HistoryLimits{options.history_size, options.history_room_bytes};
+  lobby.max_history_bytes = options.history_total_bytes;
+  lobby.max_rooms = options.max_rooms;
+  lobby.room_expiry = options.room_expiry;
+  lobby.max_rooms_per_creator = options.max_rooms_per_ip;
+  return lobby;
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone)
     : options_(std::move(options)),
       time_zone_(time_zone),
       metrics_(options_.version),
-      lobby_(options_.history_size, options_.max_rooms, &journal_slot_),
+      lobby_(LobbyOptionsOf(options_), clock, &journal_slot_),
       gate_(options_.max_clients,
             [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }) {
   context_.lobby = &lobby_;
@@ -181,7 +193,16 @@ void Server::ReapFinished() {
     absl::MutexLock lock(&mu_);
     finished.swap(finished_);
   }
+  if (finished.empty()) return;
   finished.clear();  // joins each finished reader thread (it is returning already)
+  // Give what departed clients used back to the system, so memory falls after an
+  // attack instead of staying at its peak in malloc's free lists. At most once a second:
+  // a trim walks every arena, and connection churn must not pay that per client.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_trim_ >= std::chrono::seconds(1)) {
+    last_trim_ = now;
+    malloc_trim(0);
+  }
 }
 
 std::vector<Session*> Server::LiveSessions() const {

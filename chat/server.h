@@ -7,6 +7,7 @@
 #ifndef CHAT_SERVER_H_
 #define CHAT_SERVER_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,8 +39,14 @@ struct ServerOptions {
   int max_clients = 10;
   // Connections beyond max_clients wait here, in the kernel, until a slot frees.
   int listen_backlog = 128;
-  size_t history_size = 10000;  // per room
+  size_t history_size = 10000;  // lines per room
+  size_t history_room_bytes = size_t{1} << 20;   // per room; 0: no byte bound
+  size_t history_total_bytes = size_t{64} << 20;  // all rooms; 0: no cap
   size_t max_rooms = 100;
+  // Unused rooms (nobody in them) are removed after this long; zero: never.
+  absl::Duration room_expiry = absl::Hours(24);
+  // Rooms one source address may have created that still exist; 0: no cap.
+  size_t max_rooms_per_ip = 5;
   // On shutdown, how long clients get to receive the farewell before being cut off.
   absl::Duration shutdown_grace = absl::Seconds(1);
   // Durable history: every chat line is appended here before it is broadcast, and read
@@ -141,6 +148,9 @@ class Server {
   ScopedFd listener_;
   int port_ = 0;
   std::unique_ptr<metrics::HttpServer> http_;  // declared after what its handlers read
+
+  // When ReapFinished() last returned free memory to the system (acceptor thread only).
+  std::chrono::steady_clock::time_point last_trim_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
