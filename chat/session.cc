@@ -174,13 +174,17 @@ void Session::ReadLoop() {
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
     if (stopping_.load(std::memory_order_relaxed)) continue;  // read only to avoid a reset
-    const std::string_view text =
-        telnet_.Filter(std::string_view(buffer.data(), static_cast<size_t>(got)));
+    std::string telnet_replies;
+    const std::string_view text = telnet_.Filter(
+        std::string_view(buffer.data(), static_cast<size_t>(got)), &telnet_replies);
     for (const LineFramer::Line& line : framer_.Feed(text)) {
       if (stop_reading_) break;
       if (AdmitLine()) HandleLine(line);
       lines_received_.fetch_add(1, std::memory_order_release);
     }
+    // After the lines read with them: WILL TIMING-MARK promises everything before it has
+    // been dealt with. The replies are the client's own output, bounded like any.
+    if (!telnet_replies.empty()) Enqueue({RawFrame(std::move(telnet_replies))});
   }
 
   const EndReason reason = end_reason();

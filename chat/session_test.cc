@@ -266,11 +266,48 @@ TEST_F(SessionTest, TelnetNegotiationNeverReachesNamesOrMessages) {
   telnet.Read(Welcome().size());
   // IAC DO ECHO and IAC WILL SUPPRESS-GO-AHEAD around the name, IAC IP (Ctrl+C) inside.
   telnet.Send("\xFF\xFD\x01tel\xFF\xFB\x03net\r\n");
+  // Both offers are refused (WONT ECHO, DONT SUPPRESS-GO-AHEAD), after the login.
   EXPECT_EQ(telnet.ReadUntil(Prompt("telnet")), Prompt("telnet"));
+  EXPECT_EQ(telnet.Read(6), "\xFF\xFC\x01\xFF\xFE\x03");
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("telnet has joined our chat...", "alice"));
   telnet.Send("hi\xFF\xF4 there\r\n");
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
             Event("[2026-01-02 03:04:05][telnet]:hi there", "alice"));
+}
+
+// The fault this pins: Ctrl+C in telnet sends IAC IP IAC DO TIMING-MARK, and telnet
+// then discards all output until WILL or WONT TIMING-MARK arrives; unanswered, the user
+// saw nothing for the rest of the session.
+TEST_F(SessionTest, CtrlCInTelnetIsAnsweredAndTheSessionGoesOn) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  bob.Send("\xFF\xF4\xFF\xFD\x06");
+  EXPECT_EQ(bob.Read(3), "\xFF\xFB\x06");
+  bob.Send("still here\r\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][bob]:still here", "alice"));
+}
+
+// A lone 0xFF before a byte that is no telnet command must not swallow that byte (here
+// the newline): the line still ends, with U+FFFD where the 0xFF was.
+TEST_F(SessionTest, LoneIacDoesNotSwallowTheNewline) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  bob.Send("x\xFF\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][bob]:x\xEF\xBF\xBD", "alice"));
+}
+
+// An IAC SB that is never closed is dropped after 64 bytes; what follows is input.
+TEST_F(SessionTest, UnclosedSubnegotiationDoesNotEatInputForever) {
+  LineClient alice = LoggedIn("alice");
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  bob.Send(std::string("\xFF\xFA\x18") + std::string(100, 'z') + "\nhello\n");
+  EXPECT_THAT(alice.ReadUntil(Event("[2026-01-02 03:04:05][bob]:hello", "alice")),
+              ::testing::EndsWith(Event("[2026-01-02 03:04:05][bob]:hello", "alice")));
 }
 
 TEST_F(SessionTest, FloodIsDroppedWithOneNoticePerFlood) {
