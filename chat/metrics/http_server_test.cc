@@ -128,10 +128,10 @@ class HttpServerTest : public ::testing::Test {
   }
   int port() const { return server_->port(); }
 
-  // One request on its own connection, then wait until the server has finished with it:
-  // a request thread lingers briefly after the reply (draining until the client closes),
-  // and back-to-back requests would otherwise hit the in-flight cap and get a 503.
-  // (Tests that hold connections open call this with nothing else in flight but them.)
+  // One request on its own connection, then wait until no more requests are in flight
+  // than before, so back-to-back /metrics requests never meet a slot still held by the
+  // previous one and get a 503. (Tests that hold slots call this with nothing else in
+  // flight but them.)
   Reply Ask(std::string_view request, bool half_close = false) {
     const int held = server_->in_flight();
     Reply reply = Exchange(port(), request, half_close);
@@ -153,6 +153,7 @@ TEST(HttpServerOptionsTest, DefaultsAreSafe) {
   const HttpServerOptions options;
   EXPECT_EQ(options.address, "127.0.0.1");
   EXPECT_EQ(options.max_concurrent, 4);
+  EXPECT_EQ(options.max_pending, 64);
   EXPECT_EQ(options.max_request_head_bytes, 8192u);
   EXPECT_EQ(options.read_deadline, absl::Seconds(5));
 }
@@ -291,6 +292,7 @@ TEST_F(HttpServerTest, SilentClientIsCutOffAtTheDeadline) {
   EXPECT_TRUE(reply.closed) << "the server kept a silent connection open";
   EXPECT_EQ(reply.status, 408);
   EXPECT_TRUE(server_->AwaitInFlight(0, kClientTimeout));
+  EXPECT_TRUE(server_->AwaitPending(0, kClientTimeout));
 }
 
 // Slowloris: a byte at a time keeps every single recv() happy, but the deadline is for
@@ -311,6 +313,7 @@ TEST_F(HttpServerTest, TricklingClientIsCutOffAtTheDeadline) {
   // closed, with a reset, the connection must be over.
   EXPECT_TRUE(ReadUntilClosed(fd.get()).closed);
   EXPECT_TRUE(server_->AwaitInFlight(0, kClientTimeout));
+  EXPECT_TRUE(server_->AwaitPending(0, kClientTimeout));
 }
 
 TEST_F(HttpServerTest, ClientThatDoesNotReadIsCutOffBySendTimeout) {
@@ -337,27 +340,165 @@ TEST_F(HttpServerTest, ClientThatDoesNotReadIsCutOffBySendTimeout) {
   ASSERT_EQ(SendAll(fd.get(), "GET /metrics HTTP/1.1\r\n\r\n"), SendResult::kOk);
   // The request is in flight (it holds its slot until it deregisters)...
   ASSERT_TRUE(rendering.WaitForNotificationWithTimeout(kClientTimeout));
-  // ...and its slot frees although the client still holds the connection open, unread.
+  // ...and its slot frees although the client still holds the connection open, unread
+  // (the slot is only for rendering)...
   EXPECT_TRUE(server.AwaitInFlight(0, kClientTimeout));
+  // ...and the connection is dropped once the send timeout passes.
+  EXPECT_TRUE(server.AwaitPending(0, kClientTimeout));
 }
 
-TEST_F(HttpServerTest, BeyondMaxConcurrentGets503) {
+// Idle connections hold no request slot (they used to, and got the cap's 503 as soon as
+// max_concurrent of them were open): the intake thread holds them until they send a
+// complete head or their deadline passes.
+TEST_F(HttpServerTest, IdleConnectionsHoldNoSlot) {
   StartServer({.max_concurrent = 2, .read_deadline = kLongDeadline});
-  ScopedFd idle1 = Connect(port());
-  ScopedFd idle2 = Connect(port());
-  ASSERT_TRUE(server_->AwaitInFlight(2, kClientTimeout));
+  std::vector<ScopedFd> idle;
+  for (int i = 0; i < 5; ++i) idle.push_back(Connect(port()));
+  ASSERT_TRUE(server_->AwaitPending(5, kClientTimeout));
+  EXPECT_EQ(server_->in_flight(), 0);
+  EXPECT_EQ(AskGet("/metrics").body, kBody);
+  EXPECT_EQ(AskGet("/healthz").status, 200);
 
+  // And an idle connection is still served once it does send its request.
+  ASSERT_EQ(SendAll(idle[0].get(), "GET /metrics HTTP/1.1\r\n\r\n"), SendResult::kOk);
+  EXPECT_EQ(Parse(ReadUntilClosed(idle[0].get())).body, kBody);
+}
+
+// The reproduced failure: idle connections opened all the time, health checks among
+// them. Every health check must say 200 (it used to be 503, as during shutdown).
+TEST_F(HttpServerTest, HealthzStaysTruthfulAmongManyIdleConnections) {
+  StartServer({.read_deadline = kLongDeadline});
+  std::vector<ScopedFd> idle;
+  for (int i = 0; i < 40; ++i) {
+    idle.push_back(Connect(port()));
+    const Reply reply = AskGet("/healthz");
+    EXPECT_EQ(reply.status, 200) << "health check " << i;
+    EXPECT_EQ(reply.body, "ok\n") << "health check " << i;
+  }
+  ASSERT_TRUE(server_->AwaitPending(40, kClientTimeout));
+  for (int i = 0; i < 30; ++i) {
+    const Reply reply = AskGet("/healthz");
+    EXPECT_EQ(reply.status, 200) << "health check " << i;
+  }
+  EXPECT_EQ(AskGet("/metrics").body, kBody);
+  EXPECT_EQ(server_->in_flight(), 0);
+}
+
+// The same beyond max_pending: each new idle connection pushes out the oldest, never the
+// health check that came after it.
+TEST_F(HttpServerTest, HealthzStaysTruthfulWhenIdleConnectionsExceedThePendingCap) {
+  StartServer({.max_pending = 8, .read_deadline = kLongDeadline});
+  std::vector<ScopedFd> idle;
+  for (int i = 0; i < 40; ++i) {
+    idle.push_back(Connect(port()));
+    const Reply reply = AskGet("/healthz");
+    EXPECT_EQ(reply.status, 200) << "health check " << i;
+    EXPECT_EQ(reply.body, "ok\n") << "health check " << i;
+  }
+  // The oldest were closed with a 503 that says "busy", not "not accepting".
+  for (int i = 0; i < 40 - 8; ++i) {
+    const Reply reply = Parse(ReadUntilClosed(idle[static_cast<size_t>(i)].get()));
+    EXPECT_TRUE(reply.closed) << "idle connection " << i;
+    EXPECT_EQ(reply.status, 503) << "idle connection " << i;
+    EXPECT_EQ(reply.body, "busy\n") << "idle connection " << i;
+  }
+  EXPECT_LE(server_->pending(), 8);
+}
+
+TEST_F(HttpServerTest, PendingCapClosesTheOldestConnection) {
+  StartServer({.max_pending = 3, .read_deadline = kLongDeadline});
+  ScopedFd first = Connect(port());
+  ASSERT_TRUE(server_->AwaitPending(1, kClientTimeout));
+  ScopedFd second = Connect(port());
   ScopedFd third = Connect(port());
-  const Reply refused = Parse(ReadUntilClosed(third.get()));
-  EXPECT_EQ(refused.status, 503);
-  EXPECT_EQ(Header(refused, "Content-Length"), std::to_string(refused.body.size()));
-  EXPECT_TRUE(refused.closed);
-  EXPECT_EQ(server_->in_flight(), 2);
+  ASSERT_TRUE(server_->AwaitPending(3, kClientTimeout));
 
-  // A slot frees when its client goes away; the next request is served.
-  idle1.Reset();
-  ASSERT_TRUE(server_->AwaitInFlight(1, kClientTimeout));
-  EXPECT_EQ(AskGet("/metrics").status, 200);
+  ScopedFd fourth = Connect(port());
+  const Reply pushed_out = Parse(ReadUntilClosed(first.get()));
+  EXPECT_TRUE(pushed_out.closed);
+  EXPECT_EQ(pushed_out.status, 503);
+  EXPECT_EQ(pushed_out.body, "busy\n");
+  EXPECT_EQ(Header(pushed_out, "Retry-After"), "1");
+  EXPECT_TRUE(server_->AwaitPending(3, kClientTimeout));
+
+  // The other three are still there, and each is answered once it asks.
+  for (ScopedFd* client : {&second, &third, &fourth}) {
+    ASSERT_EQ(SendAll(client->get(), "GET /healthz HTTP/1.1\r\n\r\n"), SendResult::kOk);
+    const Reply reply = Parse(ReadUntilClosed(client->get()));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body, "ok\n");
+  }
+}
+
+// A slot is taken only while /metrics renders; the request beyond max_concurrent gets a
+// quick 503 that says "busy" (and when to retry), which a health checker cannot confuse
+// with the "not accepting" of shutdown. /healthz never needs a slot.
+TEST(HttpServerBusyTest, BeyondMaxConcurrentGets503BusyWhileHealthzStaysTruthful) {
+  absl::Notification release;
+  std::atomic<bool> healthy{true};
+  HttpServer server(
+      {.max_concurrent = 2, .read_deadline = kLongDeadline},
+      [&] {
+        release.WaitForNotification();
+        return std::string(kBody);
+      },
+      [&] { return healthy.load(); });
+  // Declared after `server`, so a failed assertion cannot leave Stop() waiting forever
+  // for a callback.
+  struct ReleaseOnExit {
+    absl::Notification& release;
+    ~ReleaseOnExit() {
+      if (!release.HasBeenNotified()) release.Notify();
+    }
+  } release_on_exit{release};
+  ASSERT_TRUE(server.Start().ok());
+
+  ScopedFd first = Connect(server.port());
+  ScopedFd second = Connect(server.port());
+  ASSERT_EQ(SendAll(first.get(), "GET /metrics HTTP/1.1\r\n\r\n"), SendResult::kOk);
+  ASSERT_EQ(SendAll(second.get(), "GET /metrics HTTP/1.1\r\n\r\n"), SendResult::kOk);
+  ASSERT_TRUE(server.AwaitInFlight(2, kClientTimeout));
+
+  const Reply busy = Get(server.port(), "/metrics");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.body, "busy\n");
+  EXPECT_EQ(Header(busy, "Retry-After"), "1");
+  EXPECT_EQ(Header(busy, "Content-Length"), std::to_string(busy.body.size()));
+  EXPECT_TRUE(busy.closed);
+  const Reply busy_head = Exchange(server.port(), "HEAD /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(busy_head.status, 503);
+  EXPECT_EQ(busy_head.body, "");
+
+  // A flood of health checks while every slot is taken: all answered, all truthful.
+  std::vector<std::thread> checkers;
+  std::atomic<int> ok{0}, other{0};
+  for (int t = 0; t < 8; ++t) {
+    checkers.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        const Reply reply = Get(server.port(), "/healthz");
+        (reply.status == 200 && reply.body == "ok\n" ? ok : other)++;
+      }
+    });
+  }
+  for (std::thread& checker : checkers) checker.join();
+  EXPECT_EQ(ok.load(), 80);
+  EXPECT_EQ(other.load(), 0);
+
+  healthy = false;
+  const Reply stopping = Get(server.port(), "/healthz");
+  EXPECT_EQ(stopping.status, 503);
+  EXPECT_EQ(stopping.body, "not accepting\n");
+  EXPECT_EQ(Header(stopping, "Retry-After"), "");
+  healthy = true;
+  EXPECT_EQ(server.in_flight(), 2);
+
+  // Once rendering finishes, both waiting requests get their whole answer, and the
+  // slots are free again.
+  release.Notify();
+  EXPECT_EQ(Parse(ReadUntilClosed(first.get())).body, kBody);
+  EXPECT_EQ(Parse(ReadUntilClosed(second.get())).body, kBody);
+  ASSERT_TRUE(server.AwaitInFlight(0, kClientTimeout));
+  EXPECT_EQ(Get(server.port(), "/metrics").body, kBody);
 }
 
 TEST_F(HttpServerTest, StopReturnsWithConnectionsOpen) {
@@ -365,17 +506,42 @@ TEST_F(HttpServerTest, StopReturnsWithConnectionsOpen) {
   std::vector<ScopedFd> clients;
   for (int i = 0; i < 3; ++i) clients.push_back(Connect(port()));
   ASSERT_EQ(SendAll(clients[2].get(), "GET /metr"), SendResult::kOk);  // half a request
-  ASSERT_TRUE(server_->AwaitInFlight(3, kClientTimeout));
+  ASSERT_TRUE(server_->AwaitPending(3, kClientTimeout));
   server_->Stop();
   EXPECT_EQ(server_->in_flight(), 0);
+  EXPECT_EQ(server_->pending(), 0);
   for (ScopedFd& client : clients) EXPECT_TRUE(ReadUntilClosed(client.get()).closed);
   server_->Stop();  // idempotent
+}
+
+// A response stuck in the send buffer of a client that does not read is cut off too.
+TEST(HttpServerStopTest, StopClosesAResponseBeingSent) {
+  const std::string big(8 << 20, 'x');
+  absl::Notification rendering;
+  HttpServer server(
+      {.read_deadline = kLongDeadline, .send_timeout = kLongDeadline},
+      [&] {
+        if (!rendering.HasBeenNotified()) rendering.Notify();
+        return big;
+      },
+      [] { return true; });
+  ASSERT_TRUE(server.Start().ok());
+  ScopedFd client = Connect(server.port());
+  ASSERT_EQ(SendAll(client.get(), "GET /metrics HTTP/1.1\r\n\r\n"), SendResult::kOk);
+  ASSERT_TRUE(rendering.WaitForNotificationWithTimeout(kClientTimeout));
+  ASSERT_TRUE(server.AwaitInFlight(0, kClientTimeout));
+  ASSERT_TRUE(server.AwaitPending(1, kClientTimeout));  // being sent
+  server.Stop();
+  EXPECT_EQ(server.pending(), 0);
+  const ReadResult read = ReadUntilClosed(client.get());
+  EXPECT_TRUE(read.closed);
+  EXPECT_LT(read.data.size(), big.size());
 }
 
 TEST_F(HttpServerTest, DestructorStopsWithAConnectionOpen) {
   StartServer({.read_deadline = kLongDeadline});
   ScopedFd client = Connect(port());
-  ASSERT_TRUE(server_->AwaitInFlight(1, kClientTimeout));
+  ASSERT_TRUE(server_->AwaitPending(1, kClientTimeout));
   server_.reset();
   EXPECT_TRUE(ReadUntilClosed(client.get()).closed);
 }
