@@ -4,30 +4,28 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "chat/message.h"
 #include "glog/logging.h"
 
 namespace chat {
 
-std::string FormatRestoredLine(const history::HistoryRecord& record, absl::TimeZone zone) {
+std::shared_ptr<Event> EventFromRecord(const history::HistoryRecord& record) {
   if (absl::StartsWith(record.text, kEmotePrefix)) {
-    return FormatEmote(record.time, zone, record.name, record.text.substr(kEmotePrefix.size()));
+    return MakeEvent(Event::Kind::kEmote, record.time, record.name,
+                     record.text.substr(kEmotePrefix.size()));
   }
-  return FormatChatLine(record.time, zone, record.name, record.text);
+  return MakeEvent(Event::Kind::kChat, record.time, record.name, record.text);
 }
 
 absl::StatusOr<std::unique_ptr<HistoryJournal>> HistoryJournal::Open(
     const std::string& path, history::HistoryLogOptions options, size_t per_room_limit,
-    absl::TimeZone zone, Lobby& lobby, Stats* stats, std::function<void()> on_write_error) {
+    Lobby& lobby, Stats* stats, std::function<void()> on_write_error) {
   absl::StatusOr<history::LoadResult> loaded = history::HistoryLog::Load(path, per_room_limit);
   if (!loaded.ok()) return loaded.status();
   for (const auto& [room_name, records] : loaded->rooms) {
-    std::vector<SharedText> lines;
-    lines.reserve(records.size());
-    for (const history::HistoryRecord& record : records) {
-      lines.push_back(MakeShared(FormatRestoredLine(record, zone)));
-    }
-    lobby.FindOrCreate(room_name)->Restore(lines);
+    std::vector<std::shared_ptr<Event>> events;
+    events.reserve(records.size());
+    for (const history::HistoryRecord& record : records) events.push_back(EventFromRecord(record));
+    lobby.FindOrCreate(room_name)->Restore(std::move(events));
   }
   if (stats != nullptr) {
     stats->records_loaded = loaded->records_loaded;
@@ -42,12 +40,13 @@ absl::StatusOr<std::unique_ptr<HistoryJournal>> HistoryJournal::Open(
       new HistoryJournal(*std::move(log), std::move(on_write_error)));
 }
 
-void HistoryJournal::Record(std::string_view room, const SpokenLine& line) {
+void HistoryJournal::Record(std::string_view room, const Event& event) {
   history::HistoryRecord record{
       .room = std::string(room),
-      .time = line.time,
-      .name = std::string(line.name),
-      .text = line.emote ? absl::StrCat(kEmotePrefix, line.text) : std::string(line.text),
+      .time = event.time,
+      .name = event.name,
+      .text = event.kind == Event::Kind::kEmote ? absl::StrCat(kEmotePrefix, event.text)
+                                                : event.text,
   };
   const absl::Status status = log_->Append(record);
   if (status.ok()) return;

@@ -16,8 +16,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "chat/history/history_log.h"
-#include "chat/lobby.h"
-#include "chat/room.h"
+#include "chat/core/event.h"
+#include "chat/core/lobby.h"
+#include "chat/core/room.h"
 
 namespace chat {
 
@@ -37,16 +38,15 @@ class HistoryJournal final : public Journal {
   };
 
   // HistoryJournal::Open() reads `path` back into `lobby` (the newest `per_room_limit`
-  // lines of each room, formatted in `zone`), then opens it for appending. Call before
-  // any client connects. `on_write_error` runs after each failed append (for metrics).
+  // lines of each room), then opens it for appending. Call before any client connects.
+  // `on_write_error` runs after each failed append (for metrics).
   static absl::StatusOr<std::unique_ptr<HistoryJournal>> Open(
       const std::string& path, history::HistoryLogOptions options, size_t per_room_limit,
-      absl::TimeZone zone, Lobby& lobby, Stats* stats,
-      std::function<void()> on_write_error = nullptr);
+      Lobby& lobby, Stats* stats, std::function<void()> on_write_error = nullptr);
 
   // Journal. A failed append is logged (rate-limited) and reported to on_write_error;
   // the line is still broadcast: losing history must not stop the chat.
-  void Record(std::string_view room, const SpokenLine& line) override;
+  void Record(std::string_view room, const Event& event) override;
 
  private:
   HistoryJournal(std::unique_ptr<history::HistoryLog> log, std::function<void()> on_write_error)
@@ -56,9 +56,8 @@ class HistoryJournal final : public Journal {
   std::function<void()> on_write_error_;
 };
 
-// FormatRestoredLine() turns a stored record back into the line clients see, exactly as
-// it was first broadcast (given the same time zone).
-std::string FormatRestoredLine(const history::HistoryRecord& record, absl::TimeZone zone);
+// EventFromRecord() turns a stored record back into the chat line or emote it was.
+std::shared_ptr<Event> EventFromRecord(const history::HistoryRecord& record);
 
 }  // namespace chat
 

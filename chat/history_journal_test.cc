@@ -6,7 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "chat/lobby.h"
+#include "chat/core/lobby.h"
+#include "chat/netcat/renderer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -20,18 +21,27 @@ std::string TempPath(std::string_view name) {
   return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
 }
 
+// The room's history as a net-cat client in UTC would be replayed it.
 std::vector<std::string> Lines(const Room& room) {
+  NetcatRenderer renderer(absl::UTCTimeZone());
   std::vector<std::string> lines;
-  for (const SharedText& line : room.History()) lines.push_back(*line);
+  for (const EventPtr& event : room.History()) {
+    lines.emplace_back();
+    renderer.AppendLine(*event, &lines.back());
+  }
   return lines;
 }
 
-class Silent : public Participant {
+class Silent : public RoomMember, public Waker {
  public:
-  void DeliverEvent(const SharedText&) override {}
-  void DeliverWelcome(const std::vector<SharedText>&) override {}
   std::string DisplayName() const override { return "silent"; }
+  void OnFellBehind() override {}
+  void Wake() override {}
 };
+
+std::shared_ptr<Event> Said(absl::Time t, std::string text, Event::Kind kind = Event::Kind::kChat) {
+  return MakeEvent(kind, t, "alice", std::move(text), 1);
+}
 
 TEST(HistoryJournalTest, LinesSurviveARestartInEveryRoom) {
   const std::string path = TempPath("journal_restart");
@@ -39,23 +49,24 @@ TEST(HistoryJournalTest, LinesSurviveARestartInEveryRoom) {
   {
     Lobby lobby(100, 10);
     absl::StatusOr<std::unique_ptr<HistoryJournal>> journal =
-        HistoryJournal::Open(path, {}, 100, absl::UTCTimeZone(), lobby, nullptr);
+        HistoryJournal::Open(path, {}, 100, lobby, nullptr);
     ASSERT_TRUE(journal.ok()) << journal.status();
     // Rooms built after Open journal through it.
     Lobby writing(100, 10, journal->get());
-    Silent alice;
-    std::shared_ptr<Room> general = writing.Join("general", &alice, MakeShared("joined"));
-    const SpokenLine hello{t, "alice", "hello\tworld \\ \xFF", false};
-    general->Broadcast(&alice, MakeShared("ignored: the journal keeps the parts"), &hello);
-    std::shared_ptr<Room> dev = writing.Move(general, "dev", &alice, MakeShared("left"), MakeShared("joined"));
-    const SpokenLine wave{t + absl::Seconds(1), "alice", "waves", true};
-    dev->Broadcast(&alice, MakeShared("ignored"), &wave);
-    writing.Leave(dev, &alice, MakeShared("left"));
+    auto alice = std::make_shared<Silent>();
+    const Joiner joiner{1, alice.get(), alice, 0, {}};
+    RoomEntry general = writing.Join("general", joiner, Said(t, "", Event::Kind::kJoin));
+    general.room->Post(Said(t, "hello\tworld \\ \xFF"));
+    RoomEntry dev = writing.Move(general.room, general.position.membership, "dev", joiner,
+                                 Said(t, "", Event::Kind::kLeave), Said(t, "", Event::Kind::kJoin));
+    dev.room->Post(Said(t + absl::Seconds(1), "waves", Event::Kind::kEmote));
+    dev.room->Post(Said(t + absl::Seconds(1), "bob", Event::Kind::kRename));  // not journaled
+    writing.Leave(dev.room, dev.position.membership, Said(t, "", Event::Kind::kLeave));
   }
   Lobby restored(100, 10);
   HistoryJournal::Stats stats;
   absl::StatusOr<std::unique_ptr<HistoryJournal>> journal =
-      HistoryJournal::Open(path, {}, 100, absl::UTCTimeZone(), restored, &stats);
+      HistoryJournal::Open(path, {}, 100, restored, &stats);
   ASSERT_TRUE(journal.ok()) << journal.status();
   EXPECT_EQ(stats.records_loaded, 2);
   EXPECT_EQ(stats.rooms, 2);
@@ -70,15 +81,15 @@ TEST(HistoryJournalTest, KeepsOnlyTheNewestLinesPerRoom) {
   const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
   {
     Lobby lobby(100, 10);
-    auto journal = HistoryJournal::Open(path, {}, 100, absl::UTCTimeZone(), lobby, nullptr);
+    auto journal = HistoryJournal::Open(path, {}, 100, lobby, nullptr);
     ASSERT_TRUE(journal.ok());
     for (int i = 0; i < 5; ++i) {
       const std::string text = absl::StrCat("line ", i);
-      (*journal)->Record("general", SpokenLine{t, "bob", text, false});
+      (*journal)->Record("general", *MakeEvent(Event::Kind::kChat, t, "bob", text));
     }
   }
   Lobby restored(/*history_limit=*/2, 10);
-  auto journal = HistoryJournal::Open(path, {}, 2, absl::UTCTimeZone(), restored, nullptr);
+  auto journal = HistoryJournal::Open(path, {}, 2, restored, nullptr);
   ASSERT_TRUE(journal.ok());
   EXPECT_THAT(Lines(restored.default_room()),
               ElementsAre("[2027-01-15 08:00:00][bob]:line 3", "[2027-01-15 08:00:00][bob]:line 4"));
@@ -86,15 +97,16 @@ TEST(HistoryJournalTest, KeepsOnlyTheNewestLinesPerRoom) {
 
 TEST(HistoryJournalTest, ChatTextThatLooksLikeAnEmoteMarkerCannotExistAfterSanitising) {
   history::HistoryRecord chat{"general", absl::UnixEpoch(), "eve", "ACTION waves"};
-  EXPECT_EQ(FormatRestoredLine(chat, absl::UTCTimeZone()), "[1970-01-01 00:00:00][eve]:ACTION waves");
+  EXPECT_EQ(EventFromRecord(chat)->kind, Event::Kind::kChat);
+  EXPECT_EQ(EventFromRecord(chat)->text, "ACTION waves");
   history::HistoryRecord emote{"general", absl::UnixEpoch(), "eve", "\x01" "ACTION waves"};
-  EXPECT_EQ(FormatRestoredLine(emote, absl::UTCTimeZone()), "[1970-01-01 00:00:00] * eve waves");
+  EXPECT_EQ(EventFromRecord(emote)->kind, Event::Kind::kEmote);
+  EXPECT_EQ(EventFromRecord(emote)->text, "waves");
 }
 
 TEST(HistoryJournalTest, UnusableFileIsAnError) {
   Lobby lobby(100, 10);
-  EXPECT_FALSE(HistoryJournal::Open("/nonexistent-dir/history", {}, 100, absl::UTCTimeZone(),
-                                    lobby, nullptr)
+  EXPECT_FALSE(HistoryJournal::Open("/nonexistent-dir/history", {}, 100, lobby, nullptr)
                    .ok());
 }
 

@@ -37,9 +37,38 @@ const std::string& TimestampFormatter::Format(absl::Time t) {
   return cached_text_;
 }
 
+void AppendChatLine(std::string* out, std::string_view timestamp, std::string_view name,
+                    std::string_view text) {
+  absl::StrAppend(out, "[", timestamp, "][", name, "]:", text);
+}
+
+void AppendEmote(std::string* out, std::string_view timestamp, std::string_view name,
+                 std::string_view action) {
+  absl::StrAppend(out, "[", timestamp, "] * ", name, " ", action);
+}
+
+void AppendPrivateMessage(std::string* out, std::string_view timestamp, std::string_view from,
+                          std::string_view text) {
+  absl::StrAppend(out, "[", timestamp, "][", from, " -> you]:", text);
+}
+
+void AppendJoinNotice(std::string* out, std::string_view name) {
+  absl::StrAppend(out, name, " has joined our chat...");
+}
+
+void AppendLeaveNotice(std::string* out, std::string_view name) {
+  absl::StrAppend(out, name, " has left our chat...");
+}
+
+void AppendRenameNotice(std::string* out, std::string_view old_name, std::string_view new_name) {
+  absl::StrAppend(out, old_name, " changed their name to ", new_name);
+}
+
 std::string FormatChatLine(std::string_view timestamp, std::string_view name,
                            std::string_view text) {
-  return absl::StrCat("[", timestamp, "][", name, "]:", text);
+  std::string line;
+  AppendChatLine(&line, timestamp, name, text);
+  return line;
 }
 
 std::string FormatPrompt(std::string_view timestamp, std::string_view name) {
@@ -55,35 +84,37 @@ std::string FormatPrompt(absl::Time t, absl::TimeZone zone, std::string_view nam
   return FormatPrompt(FormatTimestamp(t, zone), name);
 }
 
+// The Format* forms build on the Append* ones, so each text exists exactly once.
 std::string FormatJoinNotice(std::string_view name) {
-  return absl::StrCat(name, " has joined our chat...");
+  std::string line;
+  AppendJoinNotice(&line, name);
+  return line;
 }
 
 std::string FormatLeaveNotice(std::string_view name) {
-  return absl::StrCat(name, " has left our chat...");
+  std::string line;
+  AppendLeaveNotice(&line, name);
+  return line;
 }
 
-}  // namespace chat
-
-namespace chat {
-
 std::string FormatRenameNotice(std::string_view old_name, std::string_view new_name) {
-  return absl::StrCat(old_name, " changed their name to ", new_name);
+  std::string line;
+  AppendRenameNotice(&line, old_name, new_name);
+  return line;
 }
 
 std::string FormatEmote(absl::Time t, absl::TimeZone zone, std::string_view name,
                         std::string_view action) {
-  return absl::StrCat("[", FormatTimestamp(t, zone), "] * ", name, " ", action);
+  std::string line;
+  AppendEmote(&line, FormatTimestamp(t, zone), name, action);
+  return line;
 }
 
 std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_view from,
                                  std::string_view text) {
-  return absl::StrCat("[", FormatTimestamp(t, zone), "][", from, " -> you]:", text);
-}
-
-std::string FormatHistoryCut(size_t lines_not_shown) {
-  return absl::StrCat("(", lines_not_shown, lines_not_shown == 1 ? " earlier line is" : " earlier lines are",
-                      " not shown)\n");
+  std::string line;
+  AppendPrivateMessage(&line, FormatTimestamp(t, zone), from, text);
+  return line;
 }
 
 std::string FormatTooManyRooms(size_t max_rooms) {

@@ -48,6 +48,17 @@ class TimestampFormatter {
   std::string cached_text_;
 };
 
+// Append forms of the lines below, for renderers that build one buffer per batch.
+void AppendChatLine(std::string* out, std::string_view timestamp, std::string_view name,
+                    std::string_view text);
+void AppendEmote(std::string* out, std::string_view timestamp, std::string_view name,
+                 std::string_view action);
+void AppendPrivateMessage(std::string* out, std::string_view timestamp, std::string_view from,
+                          std::string_view text);
+void AppendJoinNotice(std::string* out, std::string_view name);
+void AppendLeaveNotice(std::string* out, std::string_view name);
+void AppendRenameNotice(std::string* out, std::string_view old_name, std::string_view new_name);
+
 // The same lines from an already formatted timestamp.
 std::string FormatChatLine(std::string_view timestamp, std::string_view name,
                            std::string_view text);
@@ -75,9 +86,6 @@ std::string FormatEmote(absl::Time t, absl::TimeZone zone, std::string_view name
 std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_view from,
                                  std::string_view text);
 
-// "(N earlier lines are not shown)\n": said before a replayed history that had to be cut
-// to fit the client's output limit.
-std::string FormatHistoryCut(size_t lines_not_shown);
 
 // Why /join could not create a room: all `max_rooms` exist, or this address already
 // created `max_per_address` rooms that still exist.

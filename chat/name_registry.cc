@@ -2,7 +2,7 @@
 
 namespace chat {
 
-bool NameRegistry::Claim(std::string_view name, Participant* owner) {
+bool NameRegistry::Claim(std::string_view name, Recipient* owner) {
   absl::MutexLock lock(&mu_);
   return owners_.emplace(name, owner).second;
 }
@@ -22,11 +22,11 @@ void NameRegistry::Release(std::string_view name) {
   owners_.erase(name);
 }
 
-bool NameRegistry::DeliverTo(std::string_view name, const SharedText& line) {
+bool NameRegistry::DeliverTo(std::string_view name, EventPtr event) {
   absl::MutexLock lock(&mu_);
   const auto it = owners_.find(name);
   if (it == owners_.end()) return false;
-  it->second->DeliverEvent(line);
+  it->second->DeliverPrivate(std::move(event));
   return true;
 }
 

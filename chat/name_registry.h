@@ -13,10 +13,17 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
-#include "chat/outbox.h"
-#include "chat/room.h"
+#include "chat/core/event.h"
 
 namespace chat {
+
+// Recipient is whoever owns a name: it can be sent a private message. DeliverPrivate()
+// is called with the registry locked and must not block or call back into it.
+class Recipient {
+ public:
+  virtual ~Recipient() = default;
+  virtual void DeliverPrivate(EventPtr event) = 0;
+};
 
 // NameRegistry makes names unique among connected clients, across every room (names
 // compare byte for byte), and finds a client by name for /msg. A participant must
@@ -27,7 +34,7 @@ namespace chat {
 class NameRegistry {
  public:
   // NameRegistry::Claim() takes `name` for `owner` if it is free; false if taken.
-  bool Claim(std::string_view name, Participant* owner) ABSL_LOCKS_EXCLUDED(mu_);
+  bool Claim(std::string_view name, Recipient* owner) ABSL_LOCKS_EXCLUDED(mu_);
 
   // NameRegistry::Rename() moves `from`'s owner to `to` atomically; false (and nothing
   // changes) if `to` is taken.
@@ -36,15 +43,15 @@ class NameRegistry {
   // NameRegistry::Release() frees a claimed name.
   void Release(std::string_view name) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // NameRegistry::DeliverTo() queues `line` as an event for the client called `name`;
-  // false if nobody has that name.
-  bool DeliverTo(std::string_view name, const SharedText& line) ABSL_LOCKS_EXCLUDED(mu_);
+  // NameRegistry::DeliverTo() hands `event` to the client called `name`; false if
+  // nobody has that name.
+  bool DeliverTo(std::string_view name, EventPtr event) ABSL_LOCKS_EXCLUDED(mu_);
 
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Participant*> owners_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Recipient*> owners_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace chat

@@ -11,13 +11,15 @@
 namespace chat {
 namespace {
 
-class RecordingParticipant : public Participant {
+class RecordingParticipant : public Recipient {
  public:
-  void DeliverEvent(const SharedText& line) override { events.push_back(*line); }
-  void DeliverWelcome(const std::vector<SharedText>&) override {}
-  std::string DisplayName() const override { return "recorder"; }
+  void DeliverPrivate(EventPtr event) override { events.push_back(event->text); }
   std::vector<std::string> events;
 };
+
+EventPtr Private(std::string text) {
+  return MakeEvent(Event::Kind::kPrivate, absl::UnixEpoch(), "someone", std::move(text));
+}
 
 TEST(NameRegistryTest, NamesAreUniqueUntilReleased) {
   NameRegistry names;
@@ -52,7 +54,7 @@ TEST(NameRegistryTest, RenameIsAtomicAndRefusesTakenNames) {
   EXPECT_FALSE(names.Rename("alice", "bob"));
   EXPECT_TRUE(names.Rename("alice", "carol"));
   EXPECT_TRUE(names.Claim("alice", &b));  // the old name is free again
-  EXPECT_TRUE(names.DeliverTo("carol", MakeShared("to carol")));
+  EXPECT_TRUE(names.DeliverTo("carol", Private("to carol")));
   EXPECT_THAT(a.events, ::testing::ElementsAre("to carol"));
   EXPECT_FALSE(names.Rename("nobody", "dave"));
 }
@@ -61,10 +63,10 @@ TEST(NameRegistryTest, DeliverToFindsTheOwner) {
   NameRegistry names;
   RecordingParticipant a;
   ASSERT_TRUE(names.Claim("alice", &a));
-  EXPECT_TRUE(names.DeliverTo("alice", MakeShared("psst")));
-  EXPECT_FALSE(names.DeliverTo("bob", MakeShared("lost")));
+  EXPECT_TRUE(names.DeliverTo("alice", Private("psst")));
+  EXPECT_FALSE(names.DeliverTo("bob", Private("lost")));
   names.Release("alice");
-  EXPECT_FALSE(names.DeliverTo("alice", MakeShared("gone")));
+  EXPECT_FALSE(names.DeliverTo("alice", Private("gone")));
   EXPECT_THAT(a.events, ::testing::ElementsAre("psst"));
 }
 

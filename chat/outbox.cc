@@ -5,7 +5,10 @@
 namespace chat {
 
 size_t Outbox::Charge(const Frame& frame) {
-  return kFrameOverheadBytes + (frame.text == nullptr ? 0 : frame.text->size());
+  size_t charge = kFrameOverheadBytes;
+  if (frame.text != nullptr) charge += frame.text->size();
+  if (frame.event != nullptr) charge += frame.event->charge();
+  return charge;
 }
 
 Outbox::PushResult Outbox::ReserveLocked(size_t charge) {
@@ -20,12 +23,18 @@ Outbox::PushResult Outbox::ReserveLocked(size_t charge) {
   return PushResult::kQueued;
 }
 
+uint64_t Outbox::StampLocked() const {
+  return end_seq_ == nullptr ? 0 : end_seq_->load(std::memory_order_acquire);
+}
+
 Outbox::PushResult Outbox::Push(Frame frame) {
-  // The broadcast hot path: one frame, no temporary vector.
   const size_t charge = Charge(frame);
   absl::MutexLock lock(&mu_);
   const PushResult result = ReserveLocked(charge);
-  if (result == PushResult::kQueued) frames_.push_back(std::move(frame));
+  if (result == PushResult::kQueued) {
+    frame.after_seq = StampLocked();
+    frames_.push_back(std::move(frame));
+  }
   return result;
 }
 
@@ -35,34 +44,47 @@ Outbox::PushResult Outbox::Push(std::vector<Frame> frames) {
   absl::MutexLock lock(&mu_);
   const PushResult result = ReserveLocked(charge);
   if (result == PushResult::kQueued) {
-    frames_.insert(frames_.end(), std::make_move_iterator(frames.begin()),
-                   std::make_move_iterator(frames.end()));
+    const uint64_t stamp = StampLocked();
+    for (Frame& frame : frames) {
+      frame.after_seq = stamp;
+      frames_.push_back(std::move(frame));
+    }
   }
   return result;
 }
 
-bool Outbox::Take(std::vector<Frame>& out) {
+void Outbox::Switch(Frame frame, std::shared_ptr<const std::atomic<uint64_t>> end_seq) {
+  const size_t charge = Charge(frame);
+  absl::MutexLock lock(&mu_);
+  end_seq_ = std::move(end_seq);
+  if (aborted_) return;  // nobody will read it; the membership goes with the frames
+  bytes_ += charge;
+  frames_.push_back(std::move(frame));
+}
+
+bool Outbox::Take(std::vector<Frame>& out, bool block) {
   out.clear();  // the previous batch is written; its bytes are free now
   absl::MutexLock lock(&mu_);
   bytes_ -= in_flight_bytes_;
   in_flight_bytes_ = 0;
-  mu_.Await(absl::Condition(this, &Outbox::ReadyToTake));
-  if (frames_.empty()) return false;  // closed and drained
+  if (block) mu_.Await(absl::Condition(this, &Outbox::ReadyToTake));
+  woken_ = false;
   out.assign(std::make_move_iterator(frames_.begin()), std::make_move_iterator(frames_.end()));
   frames_.clear();
   // The writer holds these until its next Take(), so they stay charged until then.
   in_flight_bytes_ = bytes_;
-  return true;
+  return closed_;
 }
 
-bool Outbox::ReadyToTake() const { return closed_ || !frames_.empty(); }
+bool Outbox::ReadyToTake() const { return closed_ || woken_ || !frames_.empty(); }
 
-void Outbox::TakeMore(std::vector<Frame>& out) {
+bool Outbox::TakeMore(std::vector<Frame>& out) {
   absl::MutexLock lock(&mu_);
   out.insert(out.end(), std::make_move_iterator(frames_.begin()),
              std::make_move_iterator(frames_.end()));
   frames_.clear();
   in_flight_bytes_ = bytes_;
+  return closed_;
 }
 
 void Outbox::Close() {
@@ -75,6 +97,7 @@ void Outbox::CloseWith(Frame last) {
   absl::MutexLock lock(&mu_);
   closed_ = true;
   if (aborted_) return;
+  last.after_seq = StampLocked();
   bytes_ += charge;
   frames_.push_back(std::move(last));
 }
@@ -85,6 +108,11 @@ void Outbox::Abort() {
   aborted_ = true;
   frames_.clear();
   bytes_ = in_flight_bytes_;
+}
+
+void Outbox::Wake() {
+  absl::MutexLock lock(&mu_);
+  woken_ = true;
 }
 
 size_t Outbox::queued_bytes() const {

@@ -5,10 +5,12 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "chat/name.h"
 #include "glog/logging.h"
 
 namespace chat {
@@ -18,9 +20,23 @@ namespace {
 // retrying at once would spin a core while nothing can change.
 constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
 
+// A room log keeps at least this much, whatever the flags, so slightly slow readers are
+// not cut off just because history is turned off.
+constexpr size_t kMinRoomLogBytes = 256 * 1024;
+
 LobbyOptions LobbyOptionsOf(const ServerOptions& options) {
   LobbyOptions lobby;
-  lobby.history = HistoryLimits{options.history_size, options.history_room_bytes};
+  // Without a byte bound, history is bounded by its line count and the line limit.
+  const size_t history_bytes =
+      options.history_room_bytes > 0
+          ? options.history_room_bytes
+          : options.history_size *
+                (options.session.max_line_bytes + kMaxNameBytes + Event::kOverheadBytes);
+  // The log keeps what history needs and at least what a reader may lag by, so a reader
+  // within its limit never loses an event; never unbounded (0 would mean that).
+  lobby.room.log = RoomLogOptions{
+      std::max({history_bytes, options.session.max_outbox_bytes, kMinRoomLogBytes}),
+      options.history_size, options.history_room_bytes};
   lobby.max_history_bytes = options.history_total_bytes;
   lobby.max_rooms = options.max_rooms;
   lobby.room_expiry = options.room_expiry;
@@ -59,7 +75,7 @@ absl::Status Server::OpenHistory() {
     metrics_.history_fsync_seconds.Observe(absl::ToDoubleSeconds(latency));
   };
   absl::StatusOr<std::unique_ptr<HistoryJournal>> journal = HistoryJournal::Open(
-      options_.history_file, std::move(log_options), options_.history_size, time_zone_, lobby_,
+      options_.history_file, std::move(log_options), options_.history_size, lobby_,
       &stats, [this] { metrics_.history_write_errors.Increment(); });
   if (!journal.ok()) {
     return absl::Status(journal.status().code(),

@@ -23,7 +23,7 @@
 #include "chat/history_journal.h"
 #include "chat/clock.h"
 #include "chat/name_registry.h"
-#include "chat/lobby.h"
+#include "chat/core/lobby.h"
 #include "chat/metrics/http_server.h"
 #include "chat/metrics/server_metrics.h"
 #include "chat/session.h"
@@ -130,8 +130,8 @@ class Server {
   // through this slot, which is filled in before any session exists.
   class JournalSlot final : public Journal {
    public:
-    void Record(std::string_view room, const SpokenLine& line) override {
-      if (target != nullptr) target->Record(room, line);
+    void Record(std::string_view room, const Event& event) override {
+      if (target != nullptr) target->Record(room, event);
     }
     Journal* target = nullptr;
   };

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "chat/message.h"
+#include "chat/netcat/renderer.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
 #include "glog/logging.h"
@@ -28,8 +29,15 @@ const SharedText& BannerAndNamePrompt() {
   return *text;
 }
 
-Frame RawFrame(std::string text) { return Frame{Frame::Kind::kRaw, MakeShared(std::move(text))}; }
-Frame PromptFrame() { return Frame{Frame::Kind::kPrompt, nullptr}; }
+// Events the writer reads from a room log per look, so a long replay or backlog is sent
+// in bounded pieces.
+constexpr size_t kEventsPerRead = 256;
+
+
+uint64_t NextSessionId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -39,9 +47,8 @@ Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on
       peer_(PeerAddress(fd.get())),
       address_key_(PeerAddress(fd.get())),  // TODO(integration): PeerAddressKey
       fd_(std::move(fd)),
-      outbox_(context.options.max_outbox_bytes),
-      reader_timestamps_(context.time_zone),
-      writer_timestamps_(context.time_zone),
+      id_(NextSessionId()),
+      outbox_(std::make_shared<Outbox>(context.options.max_outbox_bytes)),
       framer_(context.options.max_line_bytes),
       limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
 
@@ -61,24 +68,24 @@ void Session::Start() {
     SetSendTimeout(fd_.get(), context_.options.send_timeout);
   }
   SetNoDelay(fd_.get());  // fails harmlessly on socketpairs
-  outbox_.Push(Frame{Frame::Kind::kRaw, BannerAndNamePrompt()});
+  outbox_->Push(RawFrame(BannerAndNamePrompt()));
   writer_ = std::jthread([this] { WriteLoop(); });
   reader_ = std::jthread([this] { ReadLoop(); });
 }
 
 void Session::SayGoodbye(std::string_view farewell) {
-  outbox_.CloseWith(RawFrame(std::string(farewell)));
+  outbox_->CloseWith(RawFrame(std::string(farewell)));
 }
 
 void Session::Stop() {
-  outbox_.Close();
+  outbox_->Close();
   stopping_.store(true, std::memory_order_relaxed);
   absl::MutexLock lock(&socket_mu_);
   if (end_reason_ == EndReason::kNone) end_reason_ = EndReason::kStopped;
 }
 
 void Session::Abort() {
-  outbox_.Abort();
+  outbox_->Abort();
   EndWith(EndReason::kStopped, SHUT_RDWR);
 }
 
@@ -88,39 +95,23 @@ std::string Session::name() const {
 }
 
 // ---------------------------------------------------------------------------------------
-// Participant: called by the room with its lock held, from any thread.
+// RoomMember and Recipient: called with a room's or the registry's lock held.
 
-void Session::DeliverEvent(const SharedText& line) {
+void Session::DeliverPrivate(EventPtr event) {
   context_.metrics->deliveries.Increment();
-  OnPushResult(outbox_.Push(Frame{Frame::Kind::kEvent, line}));
+  Frame frame;
+  frame.kind = Frame::Kind::kEvent;
+  frame.event = std::move(event);
+  OnPushResult(outbox_->Push(std::move(frame)));
 }
 
-void Session::DeliverWelcome(const std::vector<SharedText>& history) {
-  // Replay the newest lines that fit in half the output limit, so a long history can
-  // never by itself make a newcomer "too slow", and the other half is left for what is
-  // said meanwhile. Replayed lines are charged like any output (see Outbox).
-  const size_t limit = context_.options.max_outbox_bytes;
-  const size_t budget = limit == 0 ? SIZE_MAX : limit / 2;
-  size_t first = history.size();
-  for (size_t used = 0; first > 0; --first) {
-    const size_t charge = history[first - 1]->size() + Outbox::kFrameOverheadBytes;
-    if (used + charge > budget) break;
-    used += charge;
-  }
-  std::vector<Frame> frames;
-  frames.reserve(history.size() - first + 3);
-  // Only ever set by this session's reader, which is the thread running this: a client
-  // joins rooms only by its own doing.
-  if (!welcome_note_.empty()) frames.push_back(RawFrame(std::exchange(welcome_note_, {})));
-  if (first > 0) frames.push_back(RawFrame(FormatHistoryCut(first)));
-  for (size_t i = first; i < history.size(); ++i) {
-    frames.push_back(Frame{Frame::Kind::kHistory, history[i]});
-  }
-  frames.push_back(PromptFrame());
-  OnPushResult(outbox_.Push(std::move(frames)));
+void Session::OnFellBehind() {
+  // The Redis way: never block, write or even log here (we are inside the room's lock);
+  // shut the socket down and let the reader thread log and run the normal leave.
+  EndWith(EndReason::kSlowReader, SHUT_RDWR);
 }
 
-void Session::Enqueue(std::vector<Frame> frames) { OnPushResult(outbox_.Push(std::move(frames))); }
+void Session::Enqueue(std::vector<Frame> frames) { OnPushResult(outbox_->Push(std::move(frames))); }
 
 void Session::OnPushResult(Outbox::PushResult result) {
   if (result != Outbox::PushResult::kOverflow) return;
@@ -202,7 +193,7 @@ void Session::ReadLoop() {
                                    : std::string());
   // Let the writer flush what is queued (a farewell, or replies to a client that
   // half-closed), bounded by send_timeout; then close.
-  outbox_.Close();
+  outbox_->Close();
   writer_.join();
   {
     absl::MutexLock lock(&socket_mu_);
@@ -305,8 +296,11 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
     absl::MutexLock lock(&name_mu_);
     name_ = std::string(candidate);
   }
-  room_ = context_.lobby->Join(Lobby::kDefaultRoom, this, MakeShared(FormatJoinNotice(candidate)));
-  CHECK(room_ != nullptr) << "the default room always exists";
+  RoomEntry entry = context_.lobby->Join(
+      Lobby::kDefaultRoom, Joiner{id_, this, outbox_, context_.options.max_outbox_bytes, address_key_},
+      MakeEvent(Event::Kind::kJoin, context_.clock->Now(), std::string(candidate), {}, id_));
+  CHECK(entry.room != nullptr) << "the default room always exists";
+  Enter(std::move(entry), {});
   LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << room_->name();
   context_.metrics->logged_in_clients.Increment();
   context_.metrics->messages_broadcast.Increment();  // the join notice
@@ -336,12 +330,35 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
   Enqueue(std::move(reply));
 }
 
+void Session::Enter(RoomEntry entry, std::string note) {
+  auto follow = std::make_shared<Follow>();
+  follow->room = entry.room;
+  follow->membership = entry.position.membership;
+  follow->history_from = entry.position.history_from;
+  follow->live_from = entry.position.live_from;
+  Frame frame;
+  frame.kind = Frame::Kind::kFollow;
+  if (!note.empty()) frame.text = MakeShared(std::move(note));
+  frame.follow = std::move(follow);
+  // Deliver the old room up to where we left it (nothing yet at login).
+  frame.after_seq = entry.left_at;
+  outbox_->Switch(std::move(frame), Room::EndSeqOf(entry.room));
+  room_ = std::move(entry.room);
+  membership_ = std::move(entry.position.membership);
+}
+
 void Session::LeaveRoom() {
   const std::string name = this->name();
   context_.metrics->logged_in_clients.Decrement();
   context_.metrics->messages_broadcast.Increment();  // the leave notice
-  context_.lobby->Leave(room_, this, MakeShared(FormatLeaveNotice(name)));
+  Frame unfollow;
+  unfollow.kind = Frame::Kind::kUnfollow;
+  unfollow.after_seq = context_.lobby->Leave(
+      room_, membership_,
+      MakeEvent(Event::Kind::kLeave, context_.clock->Now(), name, {}, id_));
+  outbox_->Switch(std::move(unfollow), nullptr);
   context_.names->Release(name);
+  membership_.reset();
   room_.reset();  // the last reference, if the lobby removed the room
   in_room_ = false;
   LOG(INFO) << "leave " << peer_ << " " << name;
@@ -395,66 +412,140 @@ SendResult Session::Send(std::string_view bytes) {
 }
 
 void Session::WriteLoop() {
+  NetcatRenderer renderer(context_.time_zone);
+  // The room this writer delivers, and its cursor there: the next event to send.
+  struct {
+    std::shared_ptr<const Follow> follow;  // null: no room
+    uint64_t cursor = 0;
+  } reading;
   std::vector<Frame> batch;
   std::string bytes;
-  while (outbox_.Take(batch)) {
+  uint64_t rendered_events = 0;
+  bool ok = true;
+
+  // Sends what is buffered once it is large, so a long replay or backlog never needs one
+  // buffer of its full size.
+  const auto flush = [&](bool force) {
+    if (!ok || bytes.empty() || (!force && bytes.size() < kWriteChunkBytes)) return;
+    const SendResult result = Send(bytes);
+    bytes.clear();
+    if (result == SendResult::kOk) return;
+    ok = false;
+    if (end_reason() == EndReason::kNone) {
+      // A peer that vanished is ordinary; one that stopped reading is worth a warning.
+      if (result == SendResult::kTimedOut) {
+        LOG(WARNING) << "send to " << peer_ << " (" << name() << ") made no progress for "
+                     << context_.options.send_timeout << "; disconnecting";
+      } else {
+        LOG(INFO) << "send to " << peer_ << " (" << name() << ") failed: peer gone";
+      }
+    }
+    outbox_->Abort();
+    EndWith(result == SendResult::kTimedOut ? EndReason::kSendTimeout : EndReason::kPeerClosed,
+            SHUT_RDWR);
+  };
+
+  // Renders the followed room's events from the cursor up to `limit` (exclusive).
+  const auto deliver_room = [&](uint64_t limit) {
+    while (ok && reading.follow != nullptr && reading.cursor < limit) {
+      bool lost = false;
+      const Follow& follow = *reading.follow;
+      const EventSpan span = follow.room->Read(*follow.membership, reading.cursor,
+                                               std::min<uint64_t>(kEventsPerRead, limit - reading.cursor),
+                                               &lost);
+      if (lost) {
+        // The log dropped events we had not sent: too far behind to catch up.
+        EndWith(EndReason::kSlowReader, SHUT_RDWR);
+        outbox_->Abort();
+        ok = false;
+        return;
+      }
+      if (span.empty()) return;
+      span.ForEach([&](const Event& event) {
+        if (event.origin == id_) return;  // your own line or notice is not echoed
+        renderer.Live(event, &bytes);
+        ++rendered_events;
+      });
+      reading.cursor = span.end;
+      flush(/*force=*/false);
+    }
+  };
+
+  // Replays [from, to) of a room just joined: its chat lines and emotes.
+  const auto replay = [&](const Follow& follow) {
+    uint64_t seq = follow.history_from;
+    while (ok && seq < follow.live_from) {
+      bool lost = false;
+      const EventSpan span =
+          follow.room->ReadHistory(seq, follow.live_from, kEventsPerRead, &lost);
+      if (span.empty()) return;  // trimmed meanwhile: history is best effort
+      span.ForEach([&](const Event& event) {
+        if (event.is_history()) renderer.History(event, &bytes);
+      });
+      seq = span.end;
+      flush(/*force=*/false);
+    }
+  };
+
+  bool closed = false;
+  while (ok) {
+    closed = outbox_->Take(batch, /*block=*/false);
+    if (batch.empty() && !closed) {
+      const bool room_ready =
+          reading.follow != nullptr &&
+          reading.follow->room->SleepUnlessReady(reading.follow->membership.get(), reading.cursor);
+      if (!room_ready) closed = outbox_->Take(batch, /*block=*/true);
+    }
     // Step aside once before writing, so the producers (usually on the other core,
-    // mid-broadcast) can queue more, and send it all in one write: under load this turns
+    // mid-broadcast) can add more, and send it all in one write: under load this turns
     // one wake-up and one send() per line into one per batch (see README, Performance).
     std::this_thread::yield();
-    outbox_.TakeMore(batch);
+    closed = outbox_->TakeMore(batch) || closed;
+
     // One timestamp per batch: every prompt drawn in one write shows the same time.
-    std::string prompt;
-    const auto append_prompt = [&] {
-      if (prompt.empty()) {
-        prompt = FormatPrompt(writer_timestamps_.Format(context_.clock->Now()), name());
-      }
-      bytes.append(prompt);
-    };
-    bytes.clear();
-    SendResult result = SendResult::kOk;
+    renderer.BeginBatch(context_.clock->Now(), name());
     for (const Frame& frame : batch) {
+      deliver_room(frame.after_seq);
+      if (!ok) break;
       switch (frame.kind) {
         case Frame::Kind::kRaw:
           bytes.append(*frame.text);
           break;
-        case Frame::Kind::kHistory:
-          absl::StrAppend(&bytes, *frame.text, "\n");
+        case Frame::Kind::kPrompt:
+          renderer.Prompt(&bytes);
           break;
         case Frame::Kind::kEvent:
-          absl::StrAppend(&bytes, "\n", *frame.text, "\n");
-          append_prompt();
+          renderer.Live(*frame.event, &bytes);
           break;
-        case Frame::Kind::kPrompt:
-          append_prompt();
+        case Frame::Kind::kFollow:
+          if (frame.text != nullptr) bytes.append(*frame.text);
+          reading.follow = frame.follow;
+          reading.cursor = frame.follow->live_from;
+          replay(*frame.follow);
+          renderer.Prompt(&bytes);
+          break;
+        case Frame::Kind::kUnfollow:
+          reading.follow.reset();
           break;
       }
-      if (bytes.size() >= kWriteChunkBytes) {
-        result = Send(bytes);
-        bytes.clear();
-        if (result != SendResult::kOk) break;
-      }
+      flush(/*force=*/false);
     }
-    if (result == SendResult::kOk && !bytes.empty()) result = Send(bytes);
-    // A history replay grows the buffer to a full chunk; an idle client should not keep
-    // that much memory for the rest of its session.
+    // Once the outbox is closed, the last frame taken is the last thing said: nothing of
+    // the room after it (a shutdown's goodbye must not be followed by leave notices).
+    if (ok && !closed && reading.follow != nullptr) deliver_room(UINT64_MAX);
+    flush(/*force=*/true);
+    // Sent (or skipped: our own events): the room measures our lag from here.
+    if (ok && reading.follow != nullptr) reading.follow->membership->set_delivered(reading.cursor);
+    if (rendered_events > 0) {
+      context_.metrics->deliveries.Increment(rendered_events);
+      rendered_events = 0;
+    }
+    // A replay grows the buffer to a full chunk; an idle client should not keep that
+    // much memory for the rest of its session.
     if (bytes.capacity() > kKeptWriteBufferBytes) std::string().swap(bytes);
-    if (result != SendResult::kOk) {
-      if (end_reason() == EndReason::kNone) {
-        // A peer that vanished is ordinary; one that stopped reading is worth a warning.
-        if (result == SendResult::kTimedOut) {
-          LOG(WARNING) << "send to " << peer_ << " (" << name() << ") made no progress for "
-                       << context_.options.send_timeout << "; disconnecting";
-        } else {
-          LOG(INFO) << "send to " << peer_ << " (" << name() << ") failed: peer gone";
-        }
-      }
-      outbox_.Abort();
-      EndWith(result == SendResult::kTimedOut ? EndReason::kSendTimeout : EndReason::kPeerClosed,
-              SHUT_RDWR);
-      return;
-    }
+    if (closed) break;
   }
+  if (!ok) return;
   // Everything owed is sent: end our side of the stream (the client sees end of file
   // after the last line) while the reader may still drain the client's input.
   ShutdownSocket(SHUT_WR);

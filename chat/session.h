@@ -25,13 +25,13 @@
 #include "chat/clock.h"
 #include "chat/command.h"
 #include "chat/line_framer.h"
-#include "chat/lobby.h"
+#include "chat/core/lobby.h"
+#include "chat/core/renderer.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
 #include "chat/rate_limiter.h"
-#include "chat/room.h"
 #include "chat/socket.h"
 #include "chat/telnet_filter.h"
 
@@ -88,7 +88,7 @@ struct SessionContext {
 // thread of this session might still touch it.
 //
 // Public methods are thread-safe.
-class Session final : public Participant {
+class Session final : public RoomMember, public Recipient {
  public:
   using FinishedCallback = std::function<void(Session*)>;
 
@@ -116,10 +116,11 @@ class Session final : public Participant {
   // Session::Abort() drops the connection now, discarding queued output.
   void Abort() ABSL_LOCKS_EXCLUDED(socket_mu_);
 
-  // Participant (called with the room locked; never blocks).
-  void DeliverEvent(const SharedText& line) override;
-  void DeliverWelcome(const std::vector<SharedText>& history) override;
+  // RoomMember (called with the room locked; never blocks).
   std::string DisplayName() const override { return name(); }
+  void OnFellBehind() override;
+  // Recipient (called with the registry locked; never blocks).
+  void DeliverPrivate(EventPtr event) override;
 
   // "1.2.3.4:5678" of the client, for logs.
   const std::string& peer() const { return peer_; }
@@ -173,6 +174,9 @@ class Session final : public Participant {
   void Enqueue(std::vector<Frame> frames);
   // The writer's send: SendAll plus the byte count.
   SendResult Send(std::string_view bytes);
+  // Enters the room of `entry` (after a login or a /join): the writer is told to follow
+  // it, saying `note` first.
+  void Enter(RoomEntry entry, std::string note);
   void CountDisconnect(EndReason reason);
   void OnPushResult(Outbox::PushResult result);
 
@@ -187,7 +191,10 @@ class Session final : public Participant {
   // Who the client is for per-address limits (see chat/abuse/address_key.h).
   const std::string address_key_;
   ScopedFd fd_;
-  Outbox outbox_;
+  // Unique among sessions; marks this client's own events in room logs.
+  const uint64_t id_;
+  // Shared with the rooms this client is in: they wake the writer through it.
+  const std::shared_ptr<Outbox> outbox_;
 
   // Guards closing the descriptor against concurrent shutdown() from other threads.
   mutable absl::Mutex socket_mu_;
@@ -203,9 +210,6 @@ class Session final : public Participant {
   // closes or the grace period ends, so the goodbye is not destroyed by a reset.
   std::atomic<bool> stopping_ = false;
 
-  // One per thread: the reader stamps lines, the writer stamps prompts.
-  TimestampFormatter reader_timestamps_;
-  TimestampFormatter writer_timestamps_;
 
   // Used only by the reader thread.
   TelnetFilter telnet_;
@@ -213,11 +217,10 @@ class Session final : public Participant {
   RateLimiter limiter_;
   size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;
-  // The room the client is in, once logged in. Shared with the lobby, which may remove
-  // the room (e.g. when we leave it last) while we still hold it.
+  // The room the client is in, once logged in, and its place there. Shared with the
+  // lobby, which may remove the room (e.g. when we leave it last) while we hold it.
   std::shared_ptr<Room> room_;
-  // Said before the history when the client changes rooms ("You are now in ...").
-  std::string welcome_note_;
+  std::shared_ptr<Membership> membership_;
   bool stop_reading_ = false;  // the reader decided to end the session
   std::chrono::steady_clock::time_point login_deadline_;
   bool idle_timeout_armed_ = false;

@@ -16,9 +16,7 @@
 namespace chat {
 namespace {
 
-Frame ReplyLine(std::string text) {
-  return Frame{Frame::Kind::kRaw, MakeShared(absl::StrCat(text, "\n"))};
-}
+Frame ReplyLine(std::string text) { return RawFrame(absl::StrCat(text, "\n")); }
 
 }  // namespace
 
@@ -33,10 +31,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       }
       {
         const std::string name = this->name();
-        const SpokenLine spoken{now, name, command.text, /*emote=*/false};
-        room_->Broadcast(
-            this, MakeShared(FormatChatLine(reader_timestamps_.Format(now), name, command.text)),
-            &spoken);
+        room_->Post(MakeEvent(Event::Kind::kChat, now, name, std::string(command.text), id_));
         context_.lobby->EnforceHistoryBudget();
         context_.metrics->messages_broadcast.Increment();
         LOG_IF(INFO, context_.options.log_message_text)
@@ -47,15 +42,14 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       return true;
     case Command::Kind::kMe: {
       const std::string name = this->name();
-      const SpokenLine spoken{now, name, command.text, /*emote=*/true};
-      room_->Broadcast(this, MakeShared(FormatEmote(now, zone, name, command.text)), &spoken);
+      room_->Post(MakeEvent(Event::Kind::kEmote, now, name, std::string(command.text), id_));
       context_.lobby->EnforceHistoryBudget();
       context_.metrics->messages_broadcast.Increment();
       VLOG(1) << "emote from " << name << " in " << room_->name();
       return true;
     }
     case Command::Kind::kHelp:
-      reply.push_back(Frame{Frame::Kind::kRaw, MakeShared(std::string(kHelpText))});
+      reply.push_back(RawFrame(std::string(kHelpText)));
       return true;
     case Command::Kind::kName:
       Rename(command.target, reply);
@@ -119,7 +113,8 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
     name_ = std::string(new_name);
   }
   LOG(INFO) << "rename " << peer_ << " " << old_name << " -> " << new_name;
-  room_->Announce(this, MakeShared(FormatRenameNotice(old_name, new_name)));
+  room_->Post(MakeEvent(Event::Kind::kRename, context_.clock->Now(), old_name,
+                        std::string(new_name), id_));
   context_.metrics->messages_broadcast.Increment();
   reply.push_back(ReplyLine(absl::StrCat("You are now known as ", new_name, ".")));
 }
@@ -137,25 +132,29 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
   // Whatever the client was owed (replies queued earlier) goes out before the move.
   Enqueue(std::move(reply));
   reply.clear();
-  welcome_note_ = absl::StrCat("You are now in ", room_name, ".\n");
   JoinRefusal refusal = JoinRefusal::kNone;
-  std::shared_ptr<Room> next = context_.lobby->Move(
-      room_, std::string(room_name), this, MakeShared(FormatLeaveNotice(name)),
-      MakeShared(FormatJoinNotice(name)), address_key_, &refusal);
-  if (next == nullptr) {
-    welcome_note_.clear();
+  const absl::Time now = context_.clock->Now();
+  RoomEntry entry = context_.lobby->Move(
+      room_, membership_, std::string(room_name), Joiner{id_, this, outbox_, context_.options.max_outbox_bytes, address_key_},
+      MakeEvent(Event::Kind::kLeave, now, name, {}, id_),
+      MakeEvent(Event::Kind::kJoin, now, name, {}, id_), &refusal);
+  if (entry.room == nullptr) {
     reply.push_back(ReplyLine(refusal == JoinRefusal::kTooManyOfYours
                                   ? FormatTooManyRoomsOfYours(
                                         context_.lobby->options().max_rooms_per_creator)
                                   : FormatTooManyRooms(context_.lobby->max_rooms())));
     return true;
   }
+  if (entry.position.membership == nullptr) {  // the same room under another spelling
+    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_->name(), ".")));
+    return true;
+  }
   LOG(INFO) << "join " << peer_ << " " << name << " " << room_->name() << " -> "
-            << next->name();
+            << entry.room->name();
   // Our reference was the old room's last one if the move removed it from the lobby.
-  room_ = std::move(next);
+  Enter(std::move(entry), absl::StrCat("You are now in ", room_name, ".\n"));
   context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
-  return false;  // the new room's welcome (history, prompt) is already queued
+  return false;  // the writer says where we are, replays the history, then prompts
 }
 
 void Session::SendPrivate(std::string_view recipient, std::string_view text,
@@ -165,9 +164,9 @@ void Session::SendPrivate(std::string_view recipient, std::string_view text,
     reply.push_back(ReplyLine("You cannot send a private message to yourself."));
     return;
   }
-  const SharedText line =
-      MakeShared(FormatPrivateMessage(context_.clock->Now(), context_.time_zone, name, text));
-  if (!context_.names->DeliverTo(recipient, line)) {
+  if (!context_.names->DeliverTo(
+          recipient, MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name,
+                               std::string(text)))) {
     reply.push_back(ReplyLine(absl::StrCat("No such user: ", recipient)));
     return;
   }

@@ -14,7 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "chat/lobby.h"
+#include "chat/core/lobby.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
 #include "chat/name_registry.h"

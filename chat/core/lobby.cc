@@ -1,4 +1,4 @@
-#include "chat/lobby.h"
+#include "chat/core/lobby.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@ namespace {
 
 LobbyOptions LinesOnly(size_t history_limit, size_t max_rooms) {
   LobbyOptions options;
-  options.history = HistoryLimits{history_limit, 0};
+  options.room.log = RoomLogOptions{0, history_limit, 0};
   options.max_history_bytes = 0;
   options.max_rooms = max_rooms;
   options.room_expiry = absl::ZeroDuration();
@@ -53,49 +53,58 @@ std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name,
       return nullptr;
     }
   }
-  auto room = std::make_shared<Room>(name, options_.history, journal_, &budget_);
+  auto room = std::make_shared<Room>(name, options_.room, journal_, &budget_);
   rooms_.emplace(name, Entry{room, std::string(creator), clock_.Now()});
   return room;
 }
 
-std::shared_ptr<Room> Lobby::Join(const std::string& name, Participant* member,
-                                  const SharedText& notice, std::string_view creator,
-                                  JoinRefusal* refusal) {
+RoomEntry Lobby::Join(const std::string& name, const Joiner& joiner,
+                      std::shared_ptr<Event> notice, JoinRefusal* refusal) {
   absl::MutexLock lock(&mu_);
-  std::shared_ptr<Room> room = FindOrCreateLocked(name, creator, /*enforce_limits=*/true, refusal);
-  if (room != nullptr) room->Join(member, notice);
-  return room;
+  RoomEntry entry;
+  entry.room = FindOrCreateLocked(name, joiner.creator, /*enforce_limits=*/true, refusal);
+  if (entry.room != nullptr) {
+    entry.position = entry.room->Join(joiner.id, joiner.member, joiner.waker, joiner.lag_limit_bytes,
+                                      std::move(notice));
+  }
+  return entry;
 }
 
-std::shared_ptr<Room> Lobby::Move(const std::shared_ptr<Room>& from, const std::string& to_name,
-                                  Participant* member, const SharedText& leave_notice,
-                                  const SharedText& join_notice, std::string_view creator,
-                                  JoinRefusal* refusal) {
+RoomEntry Lobby::Move(const std::shared_ptr<Room>& from,
+                      const std::shared_ptr<Membership>& from_membership,
+                      const std::string& to_name, const Joiner& joiner,
+                      std::shared_ptr<Event> leave_notice, std::shared_ptr<Event> join_notice,
+                      JoinRefusal* refusal) {
   absl::MutexLock lock(&mu_);
-  std::shared_ptr<Room> to = FindOrCreateLocked(to_name, creator, /*enforce_limits=*/true, refusal);
-  if (to == nullptr || to == from) return to;
-  LeaveLocked(from, member, leave_notice);
-  to->Join(member, join_notice);
-  return to;
+  RoomEntry entry;
+  entry.room = FindOrCreateLocked(to_name, joiner.creator, /*enforce_limits=*/true, refusal);
+  if (entry.room == nullptr || entry.room == from) return entry;
+  entry.left_at = LeaveLocked(from, from_membership, std::move(leave_notice));
+  entry.position = entry.room->Join(joiner.id, joiner.member, joiner.waker, joiner.lag_limit_bytes,
+                                      std::move(join_notice));
+  return entry;
 }
 
-void Lobby::Leave(const std::shared_ptr<Room>& room, Participant* member,
-                  const SharedText& notice) {
+uint64_t Lobby::Leave(const std::shared_ptr<Room>& room,
+                      const std::shared_ptr<Membership>& membership,
+                      std::shared_ptr<Event> notice) {
   absl::MutexLock lock(&mu_);
-  LeaveLocked(room, member, notice);
+  return LeaveLocked(room, membership, std::move(notice));
 }
 
-void Lobby::LeaveLocked(const std::shared_ptr<Room>& room, Participant* member,
-                        const SharedText& notice) {
-  room->Leave(member, notice);
-  if (room.get() == default_room_ || room->member_count() > 0) return;
+uint64_t Lobby::LeaveLocked(const std::shared_ptr<Room>& room,
+                            const std::shared_ptr<Membership>& membership,
+                            std::shared_ptr<Event> notice) {
+  const uint64_t left_at = room->Leave(membership, std::move(notice));
+  if (room.get() == default_room_ || room->member_count() > 0) return left_at;
   auto it = rooms_.find(room->name());
-  if (it == rooms_.end() || it->second.room != room) return;
+  if (it == rooms_.end() || it->second.room != room) return left_at;
   if (!room->has_history()) {
     rooms_.erase(it);  // the caller's reference keeps the room alive until it drops it
   } else {
     it->second.emptied_at = clock_.Now();
   }
+  return left_at;
 }
 
 bool Lobby::Removable(const Entry& entry, absl::Time now) const {
@@ -141,7 +150,7 @@ void Lobby::EnforceHistoryBudget() {
     Room* largest = nullptr;
     size_t largest_bytes = 0;
     for (const auto& [name, entry] : rooms_) {
-      const size_t bytes = entry.room->history_bytes();
+      const size_t bytes = entry.room->log_bytes();
       if (bytes > largest_bytes) {
         largest = entry.room.get();
         largest_bytes = bytes;

@@ -1,12 +1,12 @@
-// chat/lobby.h: the set of rooms.
+// chat/core/lobby.h: the set of rooms.
 //
 // Defines:
 //   LobbyOptions - how many rooms, how much history, when unused rooms expire.
 //   JoinRefusal  - why a join that would create a room was refused.
 //   Lobby        - creates rooms on first join, lists them, removes the ones nobody needs.
 
-#ifndef CHAT_LOBBY_H_
-#define CHAT_LOBBY_H_
+#ifndef CHAT_CORE_LOBBY_H_
+#define CHAT_CORE_LOBBY_H_
 
 #include <cstddef>
 #include <map>
@@ -20,14 +20,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
-#include "chat/outbox.h"
-#include "chat/room.h"
+#include "chat/core/room.h"
 
 namespace chat {
 
 struct LobbyOptions {
-  HistoryLimits history;
-  // Bytes of history all rooms together may hold; 0: no server-wide cap.
+  // What each room keeps and replays, and how far a reader may lag.
+  RoomOptions room;
+  // Bytes of room logs all rooms together may hold; 0: no server-wide cap.
   size_t max_history_bytes = size_t{64} << 20;
   // Rooms that may exist at once, the default room included (at least 1).
   size_t max_rooms = 100;
@@ -42,6 +42,25 @@ enum class JoinRefusal {
   kNone,
   kTooManyRooms,      // max_rooms exist
   kTooManyOfYours,    // the creator already made max_rooms_per_creator of them
+};
+
+// Where a member is after Lobby::Join() or Lobby::Move(): the room (null if it could not
+// be created), where to start reading it, and (Move) where to stop reading the old one.
+struct RoomEntry {
+  std::shared_ptr<Room> room;
+  JoinPosition position;
+  uint64_t left_at = 0;  // Move(): the old room's events before this are still delivered
+};
+
+// Who is joining, for Lobby::Join() and Lobby::Move().
+struct Joiner {
+  uint64_t id = 0;
+  RoomMember* member = nullptr;
+  std::shared_ptr<Waker> waker;
+  // How far behind the member's writer may fall (see Room::Join).
+  size_t lag_limit_bytes = 0;
+  // A source address, counted against max_rooms_per_creator; empty: not counted.
+  std::string_view creator;
 };
 
 // Lobby owns every Room, through std::shared_ptr: a member's session holds its room too,
@@ -66,27 +85,27 @@ class Lobby {
   Lobby(const Lobby&) = delete;
   Lobby& operator=(const Lobby&) = delete;
 
-  // Lobby::Join() adds `member` to room `name` (see Room::Join), creating the room if
-  // needed, on behalf of `creator` (a source address; empty: not counted). Returns the
-  // room, or nullptr with `*refusal` (if given) saying why it could not be created.
-  std::shared_ptr<Room> Join(const std::string& name, Participant* member,
-                             const SharedText& notice, std::string_view creator = {},
-                             JoinRefusal* refusal = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+  // Lobby::Join() adds `joiner` to room `name` (see Room::Join), creating the room if
+  // needed. On refusal the entry's room is null and `*refusal` (if given) says why.
+  RoomEntry Join(const std::string& name, const Joiner& joiner, std::shared_ptr<Event> notice,
+                 JoinRefusal* refusal = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Lobby::Move() takes `member` from `from` to room `to_name` in one step (leave notice
-  // in the old room, join notice and history in the new one), so no event of the old
-  // room can arrive after the new room's welcome. Returns the new room, or nullptr (and
-  // nothing changes) if it could not be created. `from` may be removed from the lobby by
-  // the move; the caller's reference keeps it alive until dropped.
-  std::shared_ptr<Room> Move(const std::shared_ptr<Room>& from, const std::string& to_name,
-                             Participant* member, const SharedText& leave_notice,
-                             const SharedText& join_notice, std::string_view creator = {},
-                             JoinRefusal* refusal = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
-
-  // Lobby::Leave() removes `member` from `room` (see Room::Leave), and the room itself
-  // if it is now empty, has no history and is not the default room.
-  void Leave(const std::shared_ptr<Room>& room, Participant* member, const SharedText& notice)
+  // Lobby::Move() takes `joiner` out of `from` (membership `from_membership`) into room
+  // `to_name` in one step: leave notice in the old room, join notice in the new one.
+  // On refusal nothing changes. `from` may be removed from the lobby by the move; the
+  // caller's reference keeps it alive until dropped. If `to_name` is `from`, returns
+  // `from` with a null position.
+  RoomEntry Move(const std::shared_ptr<Room>& from,
+                 const std::shared_ptr<Membership>& from_membership, const std::string& to_name,
+                 const Joiner& joiner, std::shared_ptr<Event> leave_notice,
+                 std::shared_ptr<Event> join_notice, JoinRefusal* refusal = nullptr)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Lobby::Leave() removes the member from `room` (see Room::Leave), and the room itself
+  // if it is now empty, has no history and is not the default room. Returns where the
+  // leaver's writer stops reading.
+  uint64_t Leave(const std::shared_ptr<Room>& room, const std::shared_ptr<Membership>& membership,
+                 std::shared_ptr<Event> notice) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Lobby::List() returns (room name, member count), sorted by name, after removing
   // expired rooms.
@@ -99,8 +118,9 @@ class Lobby {
   // restoring history at start-up.
   std::shared_ptr<Room> FindOrCreate(const std::string& name) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Lobby::EnforceHistoryBudget() trims the oldest lines of the rooms with the most
-  // history until all rooms together are within max_history_bytes. Cheap when they are:
+  // Lobby::EnforceHistoryBudget() trims the oldest events of the rooms with the largest
+  // logs until all rooms together are within max_history_bytes (a reader still behind
+  // the trimmed events is then disconnected as a slow reader). Cheap when they are:
   // call it after every broadcast (never with a room's lock held).
   void EnforceHistoryBudget() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -119,8 +139,9 @@ class Lobby {
   std::shared_ptr<Room> FindOrCreateLocked(const std::string& name, std::string_view creator,
                                            bool enforce_limits, JoinRefusal* refusal)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void LeaveLocked(const std::shared_ptr<Room>& room, Participant* member,
-                   const SharedText& notice) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t LeaveLocked(const std::shared_ptr<Room>& room,
+                       const std::shared_ptr<Membership>& membership,
+                       std::shared_ptr<Event> notice) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes rooms that are empty and either have no history or have expired.
   void RemoveUnusedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Removable(const Entry& entry, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -136,4 +157,4 @@ class Lobby {
 
 }  // namespace chat
 
-#endif  // CHAT_LOBBY_H_
+#endif  // CHAT_CORE_LOBBY_H_

@@ -1,0 +1,69 @@
+// chat/core/event.h: what happens in a room, as data.
+//
+// Defines:
+//   Event    - one thing that happened (a line, an emote, a join, ...), immutable once
+//              published, shared by every reader.
+//   EventPtr - a shared, immutable Event.
+//
+// Events carry no protocol bytes: each client's renderer (chat/netcat/renderer.h for
+// nc and telnet) turns them into what its protocol sends.
+
+#ifndef CHAT_CORE_EVENT_H_
+#define CHAT_CORE_EVENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace chat {
+
+struct Event {
+  enum class Kind {
+    kChat,     // `name` said `text`
+    kEmote,    // `name` did `text` (/me)
+    kJoin,     // `name` joined the room
+    kLeave,    // `name` left the room
+    kRename,   // `name` is now called `text`
+    kPrivate,  // `name` sent `text` to the recipient alone (never in a room's log)
+  };
+
+  // Memory an event costs beyond its two strings: the struct and its control block.
+  // Counting it bounds a flood of tiny events too.
+  static constexpr size_t kOverheadBytes = 64;
+
+  Kind kind = Kind::kChat;
+  absl::Time time;
+  std::string name;
+  std::string text;
+  // The member whose action this is (0: nobody, e.g. restored history). That member is
+  // not shown its own event: you do not see your own line or your own join echoed.
+  uint64_t origin = 0;
+  // Position in its room's log, set when appended (see RoomLog).
+  uint64_t seq = 0;
+
+  // What a late joiner is replayed: chat lines and emotes, not notices.
+  bool is_history() const { return kind == Kind::kChat || kind == Kind::kEmote; }
+  // Bytes charged for keeping this event (room log bounds, reader lag).
+  size_t charge() const { return name.size() + text.size() + kOverheadBytes; }
+};
+
+using EventPtr = std::shared_ptr<const Event>;
+
+// MakeEvent() builds an event to be appended to a room or sent privately.
+inline std::shared_ptr<Event> MakeEvent(Event::Kind kind, absl::Time time, std::string name,
+                                        std::string text = {}, uint64_t origin = 0) {
+  auto event = std::make_shared<Event>();
+  event->kind = kind;
+  event->time = time;
+  event->name = std::move(name);
+  event->text = std::move(text);
+  event->origin = origin;
+  return event;
+}
+
+}  // namespace chat
+
+#endif  // CHAT_CORE_EVENT_H_

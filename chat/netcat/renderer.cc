@@ -1,0 +1,45 @@
+#include "chat/netcat/renderer.h"
+
+namespace chat {
+
+void NetcatRenderer::BeginBatch(absl::Time now, std::string_view name) {
+  prompt_.clear();
+  AppendChatLine(&prompt_, prompt_times_.Format(now), name, "");
+}
+
+void NetcatRenderer::AppendLine(const Event& event, std::string* out) {
+  switch (event.kind) {
+    case Event::Kind::kChat:
+      AppendChatLine(out, event_times_.Format(event.time), event.name, event.text);
+      return;
+    case Event::Kind::kEmote:
+      AppendEmote(out, event_times_.Format(event.time), event.name, event.text);
+      return;
+    case Event::Kind::kJoin:
+      AppendJoinNotice(out, event.name);
+      return;
+    case Event::Kind::kLeave:
+      AppendLeaveNotice(out, event.name);
+      return;
+    case Event::Kind::kRename:
+      AppendRenameNotice(out, event.name, event.text);
+      return;
+    case Event::Kind::kPrivate:
+      AppendPrivateMessage(out, event_times_.Format(event.time), event.name, event.text);
+      return;
+  }
+}
+
+void NetcatRenderer::Live(const Event& event, std::string* out) {
+  out->push_back('\n');
+  AppendLine(event, out);
+  out->push_back('\n');
+  out->append(prompt_);
+}
+
+void NetcatRenderer::History(const Event& event, std::string* out) {
+  AppendLine(event, out);
+  out->push_back('\n');
+}
+
+}  // namespace chat

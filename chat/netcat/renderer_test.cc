@@ -1,0 +1,45 @@
+#include "chat/netcat/renderer.h"
+
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+const absl::Time kTime = absl::FromCivil(absl::CivilSecond(2026, 11, 23, 18, 30, 9),
+                                         absl::UTCTimeZone());
+
+std::string Line(Event::Kind kind, std::string name, std::string text = {}) {
+  NetcatRenderer renderer(absl::UTCTimeZone());
+  std::string out;
+  renderer.AppendLine(*MakeEvent(kind, kTime, std::move(name), std::move(text)), &out);
+  return out;
+}
+
+TEST(NetcatRendererTest, EachKindOfEventLooksAsTheProtocolSays) {
+  EXPECT_EQ(Line(Event::Kind::kChat, "Lee", "Hello, everyone!"),
+            "[2026-11-23 18:30:09][Lee]:Hello, everyone!");
+  EXPECT_EQ(Line(Event::Kind::kEmote, "alice", "waves"), "[2026-11-23 18:30:09] * alice waves");
+  EXPECT_EQ(Line(Event::Kind::kJoin, "Lee"), "Lee has joined our chat...");
+  EXPECT_EQ(Line(Event::Kind::kLeave, "Lee"), "Lee has left our chat...");
+  EXPECT_EQ(Line(Event::Kind::kRename, "old", "new"), "old changed their name to new");
+  EXPECT_EQ(Line(Event::Kind::kPrivate, "alice", "psst"), "[2026-11-23 18:30:09][alice -> you]:psst");
+}
+
+TEST(NetcatRendererTest, LiveEventsRedrawThePromptHistoryDoesNot) {
+  NetcatRenderer renderer(absl::UTCTimeZone());
+  renderer.BeginBatch(kTime + absl::Seconds(6), "Yenlik");
+  const auto hi = MakeEvent(Event::Kind::kChat, kTime, "Lee", "hi");
+  std::string out;
+  renderer.Live(*hi, &out);
+  EXPECT_EQ(out, "\n[2026-11-23 18:30:09][Lee]:hi\n[2026-11-23 18:30:15][Yenlik]:");
+  out.clear();
+  renderer.History(*hi, &out);
+  renderer.Prompt(&out);
+  EXPECT_EQ(out, "[2026-11-23 18:30:09][Lee]:hi\n[2026-11-23 18:30:15][Yenlik]:");
+}
+
+}  // namespace
+}  // namespace chat
