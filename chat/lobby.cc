@@ -1,5 +1,9 @@
 #include "chat/lobby.h"
 
+#include <algorithm>
+
+#include "chat/name.h"
+
 namespace chat {
 
 Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)
@@ -9,12 +13,13 @@ Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)
 }
 
 Room* Lobby::FindOrCreateLocked(const std::string& name, bool enforce_limit) {
-  auto it = rooms_.find(name);
+  std::string key = NameKey(name);
+  auto it = rooms_.find(key);
   if (it != rooms_.end()) return it->second.get();
   if (enforce_limit && rooms_.size() >= max_rooms_) return nullptr;
   auto room = std::make_unique<Room>(name, history_limit_, journal_);
   Room* raw = room.get();
-  rooms_.emplace(name, std::move(room));
+  rooms_.emplace(std::move(key), std::move(room));
   return raw;
 }
 
@@ -43,7 +48,7 @@ void Lobby::Leave(Room* room, Participant* member, const SharedText& notice) {
 void Lobby::LeaveLocked(Room* room, Participant* member, const SharedText& notice) {
   room->Leave(member, notice);
   if (room != default_room_ && room->member_count() == 0 && !room->has_history()) {
-    rooms_.erase(room->name());
+    rooms_.erase(NameKey(room->name()));
   }
 }
 
@@ -51,13 +56,14 @@ std::vector<std::pair<std::string, size_t>> Lobby::List() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::pair<std::string, size_t>> rooms;
   rooms.reserve(rooms_.size());
-  for (const auto& [name, room] : rooms_) rooms.emplace_back(name, room->member_count());
+  for (const auto& [key, room] : rooms_) rooms.emplace_back(room->name(), room->member_count());
+  std::sort(rooms.begin(), rooms.end());
   return rooms;
 }
 
 Room* Lobby::Find(const std::string& name) const {
   absl::MutexLock lock(&mu_);
-  const auto it = rooms_.find(name);
+  const auto it = rooms_.find(NameKey(name));
   return it == rooms_.end() ? nullptr : it->second.get();
 }
 

@@ -23,7 +23,9 @@ namespace chat {
 // Lobby owns every Room. Everyone starts in kDefaultRoom, which always exists. Other rooms
 // are created by the first Join() and removed when their last member leaves if they have
 // no history (a room with history stays, so it can be rejoined and replayed). At most
-// `max_rooms` exist, so nobody can exhaust memory by inventing room names.
+// `max_rooms` exist, so nobody can exhaust memory by inventing room names. Room names
+// are compared by NameKey() (chat/name.h): `/join DEV` or a look-alike spelling enters
+// `dev`, which keeps the spelling it was created with.
 //
 // Joining and leaving go through the lobby (its lock, then the room's), so a room is
 // never removed while someone is joining it. Broadcasting goes straight to the Room: a
@@ -59,7 +61,7 @@ class Lobby {
   // Lobby::List() returns (room name, member count), sorted by name.
   std::vector<std::pair<std::string, size_t>> List() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Lobby::Find() returns a room by name, or nullptr. For tests and restoring history;
+  // Lobby::Find() returns a room by name (compared by NameKey), or nullptr. For tests and restoring history;
   // the pointer is valid while the room cannot be removed (it has members or history).
   Room* Find(const std::string& name) const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -80,6 +82,7 @@ class Lobby {
   const size_t max_rooms_;
   Journal* const journal_;
   mutable absl::Mutex mu_;
+  // Keyed by NameKey(room name).
   std::map<std::string, std::unique_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
   Room* default_room_;  // owned by rooms_, never removed
 };

@@ -48,6 +48,22 @@ TEST(LobbyTest, RoomsAreCreatedOnFirstJoinAndListedWithCounts) {
   EXPECT_THAT(random->MemberNames(), ElementsAre("bob", "carol"));
 }
 
+TEST(LobbyTest, RoomNamesCompareByKeyAndKeepTheirFirstSpelling) {
+  Lobby lobby(10, 5);
+  NamedParticipant alice("alice"), bob("bob"), carol("carol");
+  Room* dev = lobby.Join("Dev", &alice, T("a"));
+  ASSERT_NE(dev, nullptr);
+  EXPECT_EQ(lobby.Join("DEV", &bob, T("b")), dev);
+  EXPECT_EQ(lobby.Join("D\xD0\xB5v", &carol, T("c")), dev);  // Cyrillic е
+  EXPECT_EQ(lobby.Find("dev"), dev);
+  EXPECT_EQ(dev->name(), "Dev");
+  EXPECT_EQ(lobby.Move(dev, "GENERAL", &carol, T("l"), T("j")), &lobby.default_room());
+  EXPECT_THAT(lobby.List(), ElementsAre(Pair("Dev", 2u), Pair("general", 1u)));
+  lobby.Leave(dev, &alice, T("bye"));
+  lobby.Leave(dev, &bob, T("bye"));
+  EXPECT_EQ(lobby.Find("Dev"), nullptr);  // removed by its key
+}
+
 TEST(LobbyTest, EmptyRoomWithoutHistoryIsRemoved) {
   Lobby lobby(10, 5);
   NamedParticipant bob("bob");

@@ -127,8 +127,9 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
     reply.push_back(ReplyLine(*refusal));
     return true;
   }
-  if (room_name == room_->name()) {
-    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_name, ".")));
+  // By key: `/join GENERAL` from general would otherwise "move" into the same room.
+  if (NameKey(room_name) == NameKey(room_->name())) {
+    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_->name(), ".")));
     return true;
   }
   const std::string name = this->name();
@@ -155,7 +156,7 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
 void Session::SendPrivate(std::string_view recipient, std::string_view text,
                           std::vector<Frame>& reply) {
   const std::string name = this->name();
-  if (recipient == name) {
+  if (NameKey(recipient) == NameKey(name)) {  // `/msg ALICE` from alice reaches alice
     reply.push_back(ReplyLine("You cannot send a private message to yourself."));
     return;
   }
