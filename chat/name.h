@@ -49,11 +49,16 @@ std::optional<std::string> ValidateRoomName(std::string_view name);
 // look alike per Unicode's confusables data (Cyrillic `а` vs Latin `a`, `m` vs `rn`,
 // `0` vs `O`, `1` vs `l`). The key is for comparison only, never shown.
 //
-// It is NFKC_Casefold, then the UTS #39 confusable skeleton, repeated until nothing
-// changes: NFKC_Casefold first so that case and width variants meet before the
-// skeleton looks at them (UTS #39 prototypes are case-sensitive: the skeleton of `A` is
-// `A`), and again after because a skeleton may be upper case (`0` -> `O`) or decomposed.
-// Iterating to a fixed point makes NameKey(NameKey(x)) == NameKey(x).
+// How: NFKD, then every non-ASCII character is replaced by its UTS #39 skeleton
+// (Cyrillic capital `М` -> `M`; an upper-case one whose skeleton is `l`, like Cyrillic
+// `І`, -> `I`), then NFKC_Casefold, skeleton, NFKC_Casefold, repeated until nothing
+// changes. The first step catches upper-case look-alikes that case folding alone would
+// lose (`м` does not look like `m`); ASCII skips it because the skeleton of `I` is `l`,
+// which would part `ALICE` from `alice`. NFKC_Casefold before the skeleton lets case and
+// width variants meet (UTS #39 prototypes are case-sensitive), and after it because a
+// skeleton may be upper case (`0` -> `O`). The fixed point makes NameKey idempotent.
+// Left apart on purpose: ASCII `I` and `l` (`AIice` vs `Alice`), which monospaced
+// terminal fonts draw differently; merging them would also merge `Ali` and `All`.
 //
 // Defined for any input; for text ValidateName() refuses (e.g. invalid UTF-8, which is
 // read as U+FFFD) the key is deterministic but otherwise unspecified. Thread-safe.
