@@ -1,7 +1,8 @@
 // chat/name_registry.h: who is connected, by name, server-wide.
 //
 // Defines:
-//   NameRegistry - unique user names, each mapped to its participant for private
+//   NameRegistry - unique user names (unique by NameKey: case, width and look-alikes
+//                  do not make a new name), each mapped to its participant for private
 //                  messages.
 
 #ifndef CHAT_NAME_REGISTRY_H_
@@ -25,33 +26,45 @@ class Recipient {
   virtual void DeliverPrivate(EventPtr event) = 0;
 };
 
-// NameRegistry makes names unique among connected clients, across every room (names
-// compare byte for byte), and finds a client by name for /msg. A participant must
-// Release() its name before it is destroyed. Thread-safe.
+// NameRegistry makes names unique among connected clients, across every room, and finds
+// a client by name for /msg. Names are compared by NameKey() (chat/name.h), so `Alice`
+// is taken while `alice` is online, and so are `АLICE` with a Cyrillic `А` and
+// full-width `ａｌｉｃｅ`; /msg ALICE reaches alice. The name as the owner spelled it is
+// kept for display. A participant must Release() its name before it is destroyed.
+// Thread-safe.
 //
 // Lock order: NameRegistry::mu_, then Outbox's (DeliverTo pushes while locked, which
 // never blocks). Never held together with a Room's lock.
 class NameRegistry {
  public:
-  // NameRegistry::Claim() takes `name` for `owner` if it is free; false if taken.
+  // NameRegistry::Claim() takes `name` for `owner` if no name with the same key is
+  // claimed; false if taken.
   bool Claim(std::string_view name, Recipient* owner) ABSL_LOCKS_EXCLUDED(mu_);
 
   // NameRegistry::Rename() moves `from`'s owner to `to` atomically; false (and nothing
-  // changes) if `to` is taken.
+  // changes) if `from` is not claimed (as spelled) or `to` is taken by someone else.
+  // `to` may share `from`'s key (alice -> Alice): only the displayed spelling changes.
   bool Rename(std::string_view from, std::string_view to) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // NameRegistry::Release() frees a claimed name.
+  // NameRegistry::Release() frees a claimed name, given as spelled by its owner.
   void Release(std::string_view name) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // NameRegistry::DeliverTo() hands `event` to the client called `name`; false if
-  // nobody has that name.
+  // NameRegistry::DeliverTo() hands `event` to the client whose name has `name`'s
+  // key; false if nobody has such a name.
   bool DeliverTo(std::string_view name, EventPtr event) ABSL_LOCKS_EXCLUDED(mu_);
 
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  struct Owner {
+    std::string display_name;  // as the owner spelled it
+    Recipient* recipient;
+  };
+
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Recipient*> owners_ ABSL_GUARDED_BY(mu_);
+  // Keyed by NameKey(display_name). Keys are computed before taking mu_: ICU's work
+  // stays outside the lock.
+  absl::flat_hash_map<std::string, Owner> owners_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace chat

@@ -26,7 +26,9 @@ TEST(NameRegistryTest, NamesAreUniqueUntilReleased) {
   RecordingParticipant a, b;
   EXPECT_TRUE(names.Claim("alice", &a));
   EXPECT_FALSE(names.Claim("alice", &b));
-  EXPECT_TRUE(names.Claim("Alice", &b));  // byte-exact comparison
+  // Names used to compare byte for byte and this was accepted; now it is the same name.
+  EXPECT_FALSE(names.Claim("Alice", &b));
+  EXPECT_TRUE(names.Claim("bob", &b));
   names.Release("alice");
   EXPECT_TRUE(names.Claim("alice", &a));
   EXPECT_EQ(names.size(), 2u);
@@ -57,6 +59,65 @@ TEST(NameRegistryTest, RenameIsAtomicAndRefusesTakenNames) {
   EXPECT_TRUE(names.DeliverTo("carol", Private("to carol")));
   EXPECT_THAT(a.events, ::testing::ElementsAre("to carol"));
   EXPECT_FALSE(names.Rename("nobody", "dave"));
+}
+
+TEST(NameRegistryTest, LookAlikesOfAClaimedNameAreTaken) {
+  NameRegistry names;
+  RecordingParticipant a, b;
+  ASSERT_TRUE(names.Claim("admin", &a));
+  EXPECT_FALSE(names.Claim("\xD0\xB0" "dmin", &b));  // Cyrillic а
+  EXPECT_FALSE(names.Claim("ADMIN", &b));
+  EXPECT_FALSE(names.Claim("\xEF\xBD\x81\xEF\xBD\x84\xEF\xBD\x8D\xEF\xBD\x89\xEF\xBD\x8E",
+                           &b));  // full-width ａｄｍｉｎ
+  EXPECT_FALSE(names.Claim("adrnin", &b));  // rn looks like m
+  ASSERT_TRUE(names.Claim("Zo\xC3\xAB", &b));
+  EXPECT_FALSE(names.Claim("Zoe\xCC\x88", &a));  // the same Zoë, decomposed
+  EXPECT_EQ(names.size(), 2u);
+}
+
+TEST(NameRegistryTest, ExactlyOneOfManyLookAlikesWins) {
+  NameRegistry names;
+  RecordingParticipant p;
+  const std::vector<std::string> spellings = {"alice", "Alice", "ALICE", "\xD0\xB0lice",
+                                              "al\xD1\x96" "ce", "aLiCe", "alic\xD0\xB5",
+                                              "\xEF\xBD\x81lice"};
+  std::atomic<int> winners = 0;
+  std::vector<std::thread> threads;
+  for (const std::string& spelling : spellings) {
+    threads.emplace_back([&, spelling] {
+      if (names.Claim(spelling, &p)) ++winners;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(names.size(), 1u);
+}
+
+TEST(NameRegistryTest, RenameToANewSpellingOfYourOwnName) {
+  NameRegistry names;
+  RecordingParticipant a, b;
+  ASSERT_TRUE(names.Claim("alice", &a));
+  ASSERT_TRUE(names.Claim("bob", &b));
+  EXPECT_TRUE(names.Rename("alice", "Alice"));
+  EXPECT_FALSE(names.Rename("alice", "ALICE"));  // "alice" is no longer how it is spelled
+  EXPECT_TRUE(names.Rename("Alice", "ALICE"));
+  EXPECT_FALSE(names.Rename("bob", "Alice"));    // a look-alike of someone else
+  EXPECT_FALSE(names.Rename("bob", "\xD0\xB0lice"));
+  EXPECT_TRUE(names.Rename("bob", "BOB"));
+  EXPECT_EQ(names.size(), 2u);
+  names.Release("alice");  // not how it is spelled now: nothing is freed
+  EXPECT_FALSE(names.Claim("alice", &b));
+  names.Release("ALICE");
+  EXPECT_TRUE(names.Claim("alice", &b));
+}
+
+TEST(NameRegistryTest, DeliverToFindsTheOwnerByKey) {
+  NameRegistry names;
+  RecordingParticipant a;
+  ASSERT_TRUE(names.Claim("alice", &a));
+  EXPECT_TRUE(names.DeliverTo("ALICE", Private("loud")));
+  EXPECT_TRUE(names.DeliverTo("\xD0\xB0lice", Private("cyrillic")));
+  EXPECT_THAT(a.events, ::testing::ElementsAre("loud", "cyrillic"));
 }
 
 TEST(NameRegistryTest, DeliverToFindsTheOwner) {

@@ -43,6 +43,30 @@ bool IsC1Control(std::string_view sequence) {
          static_cast<unsigned char>(sequence[1]) <= 0x9F;
 }
 
+// Format characters that change how *later* text is drawn, up to the end of the line or
+// beyond, so one person's message could reorder or hide what follows it on everyone's
+// screen. All are three-byte sequences:
+//   U+2028, U+2029       line and paragraph separators: some terminals and log viewers
+//                        break the line there, so text could start a fake line;
+//   U+202A..U+202E       bidi embeddings and overrides (RLO reverses what follows) and
+//   U+2066..U+2069       isolates: unterminated ones spill past the message;
+//   U+206A..U+206F       deprecated shaping/digit toggles, stateful in the same way;
+//   U+FFF9..U+FFFB       interlinear annotation controls, which renderers may use to hide
+//                        the annotated text.
+// Kept: LRM/RLM/ALM (U+200E, U+200F, U+061C) act only on neighbouring neutral characters
+// inside the message and right-to-left writers need them; ZWJ/ZWNJ and variation
+// selectors build emoji and shape real scripts.
+bool IsStrippedFormat(std::string_view sequence) {
+  if (sequence.size() != 3) return false;
+  const auto b0 = static_cast<unsigned char>(sequence[0]);
+  const auto b1 = static_cast<unsigned char>(sequence[1]);
+  const auto b2 = static_cast<unsigned char>(sequence[2]);
+  if (b0 == 0xE2 && b1 == 0x80) return b2 >= 0xA8 && b2 <= 0xAE;  // U+2028..U+202E
+  if (b0 == 0xE2 && b1 == 0x81) return b2 >= 0xA6 && b2 <= 0xAF;  // U+2066..U+206F
+  if (b0 == 0xEF && b1 == 0xBF) return b2 >= 0xB9 && b2 <= 0xBB;  // U+FFF9..U+FFFB
+  return false;
+}
+
 }  // namespace
 
 std::string SanitizeText(std::string_view text) {
@@ -58,8 +82,9 @@ std::string SanitizeText(std::string_view text) {
     }
     if (length == 1) {
       if (!IsStrippedControl(static_cast<unsigned char>(text[i]))) out.push_back(text[i]);
-    } else if (!IsC1Control(text.substr(i, length))) {
-      out.append(text.substr(i, length));
+    } else {
+      const std::string_view sequence = text.substr(i, length);
+      if (!IsC1Control(sequence) && !IsStrippedFormat(sequence)) out.append(sequence);
     }
     i += length;
   }

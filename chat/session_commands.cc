@@ -124,8 +124,9 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
     reply.push_back(ReplyLine(*refusal));
     return true;
   }
-  if (room_name == room_->name()) {
-    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_name, ".")));
+  // By key: `/join GENERAL` from general would otherwise "move" into the same room.
+  if (NameKey(room_name) == NameKey(room_->name())) {
+    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_->name(), ".")));
     return true;
   }
   const std::string name = this->name();
@@ -151,8 +152,10 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
   }
   LOG(INFO) << "join " << peer_ << " " << name << " " << room_->name() << " -> "
             << entry.room->name();
+  // The room's own spelling: `/join DEV` enters `dev`.
+  std::string note = absl::StrCat("You are now in ", entry.room->name(), ".\n");
   // Our reference was the old room's last one if the move removed it from the lobby.
-  Enter(std::move(entry), absl::StrCat("You are now in ", room_name, ".\n"));
+  Enter(std::move(entry), std::move(note));
   context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
   return false;  // the writer says where we are, replays the history, then prompts
 }
@@ -160,7 +163,7 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
 void Session::SendPrivate(std::string_view recipient, std::string_view text,
                           std::vector<Frame>& reply) {
   const std::string name = this->name();
-  if (recipient == name) {
+  if (NameKey(recipient) == NameKey(name)) {  // `/msg ALICE` from alice reaches alice
     reply.push_back(ReplyLine("You cannot send a private message to yourself."));
     return;
   }

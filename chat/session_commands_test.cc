@@ -92,6 +92,43 @@ TEST_F(SessionCommandsTest, RenameRefusals) {
   EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(50)));
 }
 
+TEST_F(SessionCommandsTest, NamesAreTheSameUpToCaseAndLookAlikes) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  LineClient other = Connect();
+  other.Read(Welcome().size());
+  for (const std::string name : {"Alice", "\xD0\xB0lice", "\xEF\xBD\x81lice"}) {
+    other.Send(name + "\n");
+    const std::string taken = absl::StrCat("Name '", name, "' is already taken.\n", kNamePrompt);
+    EXPECT_EQ(other.Read(taken.size()), taken) << name;
+  }
+  ExpectReply(bob, "bob", "/name ALICE", "Name 'ALICE' is already taken.\n");
+  ExpectReply(bob, "bob", "/name bob the builder", "Name cannot contain spaces.\n");
+  ExpectReply(bob, "bob", "/name b\xE2\x80\x8Bob",
+              "Name cannot contain invisible or formatting characters.\n");
+  // A new spelling of your own name is a rename like any other.
+  ExpectReply(alice, "Alice", "/name Alice", "You are now known as Alice.\n");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("alice changed their name to Alice", "bob"));
+}
+
+TEST_F(SessionCommandsTest, PrivateMessagesFindTheRecipientByKey) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  ExpectReply(bob, "bob", "/msg ALICE hi", "");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][bob -> you]:hi", "alice"));
+  ExpectReply(alice, "alice", "/msg \xD0\xB0lice hello",
+              "You cannot send a private message to yourself.\n");
+}
+
+TEST_F(SessionCommandsTest, RoomsAreTheSameUpToCase) {
+  LineClient alice = LoggedIn("alice");
+  ExpectReply(alice, "alice", "/join GENERAL", "You are already in general.\n");
+  ExpectReply(alice, "alice", "/join Dev", "You are now in Dev.\n");
+  ExpectReply(alice, "alice", "/join dev", "You are already in Dev.\n");
+  ExpectReply(alice, "alice", "/join dev team", "Room name cannot contain spaces.\n");
+}
+
 TEST_F(SessionCommandsTest, UsersListsTheRoomAndTheTotal) {
   LineClient alice, bob;
   TwoInGeneral(alice, bob);

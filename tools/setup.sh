@@ -19,6 +19,7 @@ packages=(
   libgoogle-glog-dev
   libgtest-dev         # GoogleTest
   libgmock-dev         # GoogleMock
+  libicu-dev           # ICU: name normalisation, case folding and look-alike (UTS #39) checks
   netcat-openbsd       # `nc`, the client people use
   prometheus           # only for `promtool check metrics`, which validates /metrics in the suite
   ca-certificates      # apt over https mirrors, if configured

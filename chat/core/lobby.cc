@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "chat/name.h"
+
 namespace chat {
 namespace {
 
@@ -35,7 +37,8 @@ Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)
 std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name,
                                                 std::string_view creator, bool enforce_limits,
                                                 JoinRefusal* refusal) {
-  auto it = rooms_.find(name);
+  std::string key = NameKey(name);
+  auto it = rooms_.find(key);
   if (it != rooms_.end()) return it->second.room;
   if (enforce_limits) {
     RemoveUnusedLocked();  // expired rooms make way
@@ -54,7 +57,7 @@ std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name,
     }
   }
   auto room = std::make_shared<Room>(name, options_.room, journal_, &budget_);
-  rooms_.emplace(name, Entry{room, std::string(creator), clock_.Now()});
+  rooms_.emplace(std::move(key), Entry{room, std::string(creator), clock_.Now()});
   return room;
 }
 
@@ -97,7 +100,7 @@ uint64_t Lobby::LeaveLocked(const std::shared_ptr<Room>& room,
                             std::shared_ptr<Event> notice) {
   const uint64_t left_at = room->Leave(membership, std::move(notice));
   if (room.get() == default_room_ || room->member_count() > 0) return left_at;
-  auto it = rooms_.find(room->name());
+  auto it = rooms_.find(NameKey(room->name()));
   if (it == rooms_.end() || it->second.room != room) return left_at;
   if (!room->has_history()) {
     rooms_.erase(it);  // the caller's reference keeps the room alive until it drops it
@@ -126,13 +129,16 @@ std::vector<std::pair<std::string, size_t>> Lobby::List() {
   RemoveUnusedLocked();
   std::vector<std::pair<std::string, size_t>> rooms;
   rooms.reserve(rooms_.size());
-  for (const auto& [name, entry] : rooms_) rooms.emplace_back(name, entry.room->member_count());
+  for (const auto& [key, entry] : rooms_) {
+    rooms.emplace_back(entry.room->name(), entry.room->member_count());
+  }
+  std::sort(rooms.begin(), rooms.end());
   return rooms;
 }
 
 std::shared_ptr<Room> Lobby::Find(const std::string& name) const {
   absl::MutexLock lock(&mu_);
-  const auto it = rooms_.find(name);
+  const auto it = rooms_.find(NameKey(name));
   return it == rooms_.end() ? nullptr : it->second.room;
 }
 

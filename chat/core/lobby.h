@@ -71,7 +71,8 @@ struct Joiner {
 // created or the rooms are listed). At most `max_rooms` exist, and one creator may hold
 // at most `max_rooms_per_creator` of them, so nobody can use up the rooms for everyone.
 //
-// Room names are unique by their given spelling. Thread-safe.
+// Room names are compared by NameKey() (chat/name.h): `/join DEV` or a look-alike
+// spelling enters `dev`, which keeps the spelling it was created with. Thread-safe.
 //
 // Lock order: Lobby::mu_, then Room::mu_, then Outbox's.
 class Lobby {
@@ -151,7 +152,7 @@ class Lobby {
   Journal* const journal_;
   HistoryBudget budget_;
   mutable absl::Mutex mu_;
-  std::map<std::string, Entry> rooms_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Entry> rooms_ ABSL_GUARDED_BY(mu_);  // by NameKey(room name)
   Room* default_room_;  // owned by rooms_, never removed
 };
 

@@ -106,6 +106,22 @@ TEST(LobbyTest, RoomsAreCreatedOnFirstJoinAndListedWithCounts) {
   EXPECT_THAT(random->MemberNames(), ElementsAre("bob", "carol"));
 }
 
+TEST(LobbyTest, RoomNamesCompareByKeyAndKeepTheirFirstSpelling) {
+  Lobby lobby(10, 5);
+  NamedParticipant alice("alice"), bob("bob"), carol("carol");
+  std::shared_ptr<Room> dev = Join(lobby, "Dev", alice);
+  ASSERT_NE(dev, nullptr);
+  EXPECT_EQ(Join(lobby, "DEV", bob), dev);
+  EXPECT_EQ(Join(lobby, "D\xD0\xB5v", carol), dev);  // Cyrillic е
+  EXPECT_EQ(lobby.Find("dev"), dev);
+  EXPECT_EQ(dev->name(), "Dev");
+  EXPECT_EQ(Move(lobby, dev, "GENERAL", carol).get(), &lobby.default_room());
+  EXPECT_THAT(lobby.List(), ElementsAre(Pair("Dev", 2u), Pair("general", 1u)));
+  Leave(lobby, dev, alice);
+  Leave(lobby, dev, bob);
+  EXPECT_EQ(lobby.Find("Dev"), nullptr);  // removed by its key
+}
+
 TEST(LobbyTest, EmptyRoomWithoutHistoryIsRemoved) {
   Lobby lobby(10, 5);
   NamedParticipant bob("bob");

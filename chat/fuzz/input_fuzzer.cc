@@ -3,9 +3,12 @@
 //
 // Checks properties, not just crashes:
 //   - the framer never holds more than max_line_bytes + 1 bytes;
-//   - sanitised text has no C0/DEL/C1 control bytes (tab aside) and is valid UTF-8,
-//     i.e. sanitising it again changes nothing;
-//   - a name that ValidateName accepts is non-empty, short, bracket- and control-free;
+//   - sanitised text has no C0/DEL/C1 control bytes (tab aside), none of the removed
+//     format characters (U+2028/9, bidi controls...) and is valid UTF-8, i.e.
+//     sanitising it again changes nothing;
+//   - a name that ValidateName accepts is non-empty, short, bracket-, control- and
+//     space-free, and has a non-empty NameKey that is deterministic and idempotent and
+//     has no '[' or ']' either; ValidateRoomName agrees with ValidateName;
 //   - ParseCommand's views lie inside the line, messages keep the line's text, and a
 //     /msg always has a one-word recipient and non-blank text.
 //
@@ -15,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,15 +57,50 @@ void CheckCommand(std::string_view line) {
   if (command.kind != Kind::kMessage) Check(!line.empty() && line[0] == '/');
 }
 
+// Code point of the (already validated) UTF-8 sequence starting at text[i].
+char32_t DecodeAt(std::string_view text, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  if (b(0) < 0x80) return b(0);
+  if (b(0) < 0xE0) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+  if (b(0) < 0xF0) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+}
+
+bool IsRemovedFormat(char32_t c) {
+  return (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x206F) ||
+         (c >= 0xFFF9 && c <= 0xFFFB);
+}
+
 void CheckSanitized(std::string_view text) {
+  Check(chat::SanitizeText(text) == text);  // so it is valid UTF-8, as DecodeAt needs
   for (size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
     Check(byte == '\t' || (byte >= 0x20 && byte != 0x7F));
     if (byte == 0xC2 && i + 1 < text.size()) {
       Check(static_cast<unsigned char>(text[i + 1]) > 0x9F);  // no C1 control
     }
+    if ((byte & 0xC0) != 0x80) Check(!IsRemovedFormat(DecodeAt(text, i)));
   }
-  Check(chat::SanitizeText(text) == text);
+}
+
+void CheckName(std::string_view name) {
+  const std::optional<std::string> refusal = chat::ValidateName(name);
+  const std::optional<std::string> room_refusal = chat::ValidateRoomName(name);
+  Check(refusal.has_value() == room_refusal.has_value());
+  const std::string key = chat::NameKey(name);
+  Check(chat::NameKey(name) == key);  // deterministic
+  if (refusal.has_value()) {
+    Check(!refusal->empty() && refusal->find('\n') == std::string::npos);
+    return;
+  }
+  Check(!name.empty() && name.size() <= chat::kMaxNameBytes);
+  Check(name.find_first_of("[] ") == std::string_view::npos);
+  Check(name[0] != '/');
+  Check(chat::SanitizeText(name) == name);
+  for (unsigned char c : name) Check(c >= 0x20 && c != 0x7F);
+  Check(!key.empty());
+  Check(key.find_first_of("[]") == std::string::npos);
+  Check(chat::NameKey(key) == key);  // idempotent
 }
 
 }  // namespace
@@ -88,13 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const std::string sanitized = chat::SanitizeText(line.text);
       CheckSanitized(sanitized);
       CheckCommand(sanitized);
-      const std::string_view name = chat::TrimBlanks(line.text);
-      if (!chat::ValidateName(name).has_value()) {
-        Check(!name.empty() && name.size() <= chat::kMaxNameBytes);
-        Check(name.find_first_of("[]") == std::string_view::npos);
-        Check(chat::SanitizeText(name) == name);
-        for (unsigned char c : name) Check(c >= 0x20 && c != 0x7F);
-      }
+      CheckName(chat::TrimBlanks(line.text));
     }
     Check(framer.buffered_bytes() <= kMaxLine + 1);
   }
