@@ -54,7 +54,7 @@ TEST(HistoryJournalTest, LinesSurviveARestartInEveryRoom) {
     // Rooms built after Open journal through it.
     Lobby writing(100, 10, journal->get());
     auto alice = std::make_shared<Silent>();
-    const Joiner joiner{1, alice.get(), alice, 0, {}};
+    const Joiner joiner{1, alice.get(), alice, 0, {}, nullptr};
     RoomEntry general = writing.Join("general", joiner, Said(t, "", Event::Kind::kJoin));
     general.room->Post(Said(t, "hello\tworld \\ \xFF"));
     RoomEntry dev = writing.Move(general.room, general.position.membership, "dev", joiner,

@@ -69,6 +69,33 @@ DEFINE_string(login_timeout, "60s",
 DEFINE_string(idle_timeout, "0",
               "Disconnect a logged-in client that sends nothing for this long, with a notice. "
               "0 (the default) disables.");
+// Per source address: an IPv4 address, or an IPv6 /64 (IPv4 clients of the dual-stack
+// listener count as IPv4). Each limit is off at 0.
+DEFINE_int32(max_pending_per_ip, 3,
+             "Connections one address may have at the name prompt; one more is told why and "
+             "closed at once, so silent sockets cannot hold the client slots. 0: no limit.");
+DEFINE_int32(max_connections_per_ip, 0,
+             "Connections one address may have in all. 0 (the default): no limit, so ten "
+             "friends behind one NAT can all chat.");
+DEFINE_double(logins_per_minute_per_ip, 30,
+              "Logins per minute one address may make on average (each sends a join and a "
+              "leave notice to a room). 0: no limit.");
+DEFINE_double(login_burst_per_ip, 60, "Logins one address may make at once.");
+DEFINE_double(ip_lines_per_sec, 40,
+              "Lines per second all of one address's connections may send together, on "
+              "average; reconnecting does not refill it. 0: no limit.");
+DEFINE_double(ip_line_burst, 100, "Lines one address may send at once.");
+DEFINE_double(ip_bytes_per_sec, 32768,
+              "Bytes per second (after sanitising) all of one address's connections may send "
+              "together, on average. 0: no limit.");
+DEFINE_double(ip_byte_burst, 131072, "Bytes one address may send at once.");
+DEFINE_double(rooms_per_hour_per_ip, 10,
+              "New rooms one address may create per hour on average. 0: no limit.");
+DEFINE_double(room_burst_per_ip, 10, "New rooms one address may create at once.");
+DEFINE_uint64(max_tracked_ips, 65536,
+              "Addresses whose limits are remembered at once (about 450 bytes each); when all "
+              "are connected, new addresses are turned away. 0: no bound.");
+
 DEFINE_string(history_file, "",
               "Durable chat history: every chat line is appended to this file before it is "
               "broadcast, and read back on start (e.g. /var/lib/tcpchat/history.log). Empty: "
@@ -200,6 +227,18 @@ int main(int argc, char** argv) {
   options.history_total_bytes = FLAGS_history_total_bytes;
   ParseDurationFlag(FLAGS_room_expiry, &options.room_expiry);
   options.max_rooms_per_ip = FLAGS_max_rooms_per_ip;
+  chat::AddressLimitsOptions& ip = options.address_limits;
+  ip.max_pending_per_address = std::max(0, FLAGS_max_pending_per_ip);
+  ip.max_connections_per_address = std::max(0, FLAGS_max_connections_per_ip);
+  ip.logins_per_minute = std::max(0.0, FLAGS_logins_per_minute_per_ip);
+  ip.login_burst = std::max(1.0, FLAGS_login_burst_per_ip);
+  ip.lines_per_second = std::max(0.0, FLAGS_ip_lines_per_sec);
+  ip.line_burst = std::max(1.0, FLAGS_ip_line_burst);
+  ip.bytes_per_second = std::max(0.0, FLAGS_ip_bytes_per_sec);
+  ip.byte_burst = std::max(1.0, FLAGS_ip_byte_burst);
+  ip.rooms_per_hour = std::max(0.0, FLAGS_rooms_per_hour_per_ip);
+  ip.room_burst = std::max(1.0, FLAGS_room_burst_per_ip);
+  ip.max_tracked_addresses = FLAGS_max_tracked_ips;
   options.session.max_line_bytes = FLAGS_max_line_bytes;
   options.session.max_outbox_bytes = FLAGS_max_outbox_bytes;
   ParseDurationFlag(FLAGS_send_timeout, &options.session.send_timeout);

@@ -126,4 +126,40 @@ std::string FormatTooManyRoomsOfYours(size_t max_per_address) {
                       " rooms that still exist; join an existing one (see /rooms).");
 }
 
+namespace {
+
+// "2s", "6m": a wait rounded up to whole seconds, as people read it.
+std::string FormatWait(absl::Duration wait) {
+  return absl::FormatDuration(absl::Ceil(wait, absl::Seconds(1)));
+}
+
+}  // namespace
+
+std::string FormatCreatingRoomsTooFast(absl::Duration retry_after) {
+  return absl::StrCat("Your address is creating rooms too fast; try again in ",
+                      FormatWait(retry_after), ", or join an existing one (see /rooms).");
+}
+
+std::string FormatTooManyPending(int max_pending) {
+  return absl::StrCat("Too many connections from your address are waiting at the name prompt (",
+                      max_pending, "); log in on one of them first.\n");
+}
+
+std::string FormatTooManyConnections(int max_connections) {
+  return absl::StrCat("Too many connections from your address (", max_connections,
+                      "); close one and try again.\n");
+}
+
+std::string FormatTooManyLogins(absl::Duration retry_after) {
+  return absl::StrCat("Too many logins from your address; try again in ", FormatWait(retry_after),
+                      ".\n");
+}
+
+std::string FormatAddressTooFast(double lines_per_second, double bytes_per_second) {
+  return absl::StrCat("Your address is sending too fast (over ", lines_per_second, " lines or ",
+                      bytes_per_second / 1024,
+                      " KiB a second, all its connections together); lines are dropped until "
+                      "it slows down.\n");
+}
+
 }  // namespace chat

@@ -91,6 +91,14 @@ std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_
 // created `max_per_address` rooms that still exist.
 std::string FormatTooManyRooms(size_t max_rooms);
 std::string FormatTooManyRoomsOfYours(size_t max_per_address);
+std::string FormatCreatingRoomsTooFast(absl::Duration retry_after);
+
+// Per-address limits (chat/abuse): what the client is told, each a full line.
+std::string FormatTooManyPending(int max_pending);
+std::string FormatTooManyConnections(int max_connections);
+inline constexpr std::string_view kServerBusy = "The server is busy; try again later.\n";
+std::string FormatTooManyLogins(absl::Duration retry_after);
+std::string FormatAddressTooFast(double lines_per_second, double bytes_per_second);
 
 }  // namespace chat
 

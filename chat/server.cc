@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "chat/abuse/address_key.h"
+#include "chat/message.h"
 #include "chat/name.h"
 #include "glog/logging.h"
 
@@ -52,13 +54,15 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
       metrics_(options_.version),
       lobby_(LobbyOptionsOf(options_), clock, &journal_slot_),
       gate_(options_.max_clients,
-            [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }) {
+            [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }),
+      address_limits_(options_.address_limits, clock) {
   context_.lobby = &lobby_;
   context_.metrics = &metrics_;
   context_.names = &names_;
   context_.clock = &clock;
   context_.time_zone = time_zone;
   context_.options = options_.session;
+  context_.address_limits = options_.address_limits;
 }
 
 Server::~Server() {
@@ -152,7 +156,13 @@ void Server::AcceptLoop() {
     const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
       metrics_.connections_accepted.Increment();
-      StartSession(ScopedFd(fd));  // the session releases the slot when it ends
+      ScopedFd connection(fd);
+      AddressLimits::Ticket ticket;
+      if (Admit(connection, &ticket)) {
+        StartSession(std::move(connection), std::move(ticket));  // it releases the slot
+      } else {
+        gate_.Release();  // refused at once: the slot is free again
+      }
       continue;
     }
     const int error = errno;
@@ -182,9 +192,44 @@ void Server::AcceptLoop() {
   }
 }
 
-void Server::StartSession(ScopedFd fd) {
+bool Server::Admit(ScopedFd& fd, AddressLimits::Ticket* ticket) {
+  const std::string key = PeerAddressKey(fd.get());
+  AddressLimits::Admission admission = address_limits_.AdmitConnection(key);
+  if (admission.admitted()) {
+    *ticket = std::move(admission.ticket);
+    return true;
+  }
+  using metrics::RefusedConnectionReason;
+  std::string notice;
+  RefusedConnectionReason reason = RefusedConnectionReason::kTooManyAddresses;
+  switch (admission.refusal) {
+    case AdmissionRefusal::kTooManyPending:
+      reason = RefusedConnectionReason::kTooManyPending;
+      notice = FormatTooManyPending(options_.address_limits.max_pending_per_address);
+      break;
+    case AdmissionRefusal::kTooManyConnections:
+      reason = RefusedConnectionReason::kTooManyConnections;
+      notice = FormatTooManyConnections(options_.address_limits.max_connections_per_address);
+      break;
+    case AdmissionRefusal::kTooManyAddresses:
+    case AdmissionRefusal::kNone:
+      notice = std::string(kServerBusy);
+      break;
+  }
+  metrics_.refused_connections(reason).Increment();
+  LOG_EVERY_N(WARNING, 100) << "refused a connection from " << key << " ("
+                            << AdmissionRefusalName(admission.refusal) << "; "
+                            << google::COUNTER << " so far)";
+  // One try, never blocking the acceptor: a fresh socket's buffer has room for a line.
+  ::send(fd.get(), notice.data(), notice.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd.get(), SHUT_WR);
+  return false;
+}
+
+void Server::StartSession(ScopedFd fd, AddressLimits::Ticket ticket) {
   auto session = std::make_unique<Session>(std::move(fd), context_,
-                                           [this](Session* s) { OnSessionFinished(s); });
+                                           [this](Session* s) { OnSessionFinished(s); },
+                                           std::move(ticket));
   Session* raw = session.get();
   {
     absl::MutexLock lock(&mu_);

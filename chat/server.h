@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "chat/abuse/address_limits.h"
 #include "chat/admission_gate.h"
 #include "chat/history/history_log.h"
 #include "chat/history_journal.h"
@@ -60,6 +61,8 @@ struct ServerOptions {
   // Reported as tcpchat_build_info{version=...}.
   std::string version = "dev";
   SessionOptions session;
+  // Limits per source address (IPv4 address, IPv6 /64); Disabled() for load tests.
+  AddressLimitsOptions address_limits;
 };
 
 // The line every client gets when the server stops.
@@ -113,7 +116,10 @@ class Server {
 
  private:
   void AcceptLoop() ABSL_LOCKS_EXCLUDED(mu_);
-  void StartSession(ScopedFd fd) ABSL_LOCKS_EXCLUDED(mu_);
+  void StartSession(ScopedFd fd, AddressLimits::Ticket ticket) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies the per-address connection limits to a new connection; false if it was
+  // refused (told why, and closed).
+  bool Admit(ScopedFd& fd, AddressLimits::Ticket* ticket);
   void OnSessionFinished(Session* session) ABSL_LOCKS_EXCLUDED(mu_);
   void ShutdownSessions() ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<Session*> LiveSessions() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -145,6 +151,8 @@ class Server {
   Lobby lobby_;
   SessionContext context_;
   AdmissionGate gate_;
+  // Declared before the sessions: every Ticket must be gone before it is.
+  AddressLimits address_limits_;
   ScopedFd listener_;
   int port_ = 0;
   std::unique_ptr<metrics::HttpServer> http_;  // declared after what its handlers read

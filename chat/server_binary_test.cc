@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 #include <thread>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -131,14 +132,27 @@ TEST(ServerBinaryTest, BusyPortIsReportedNotCrashed) {
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status));
   EXPECT_EQ(WEXITSTATUS(*status), 1);
-  EXPECT_TRUE(absl::StrContains(server.DrainStderr(), "cannot start on port"));
+  const std::string err = server.DrainStderr();
+  // Once, not once from the log and once for the terminal.
+  const std::vector<std::string> parts = absl::StrSplit(err, "cannot start on port");
+  EXPECT_EQ(parts.size(), 2u) << err;
 }
+
+TEST(ServerBinaryTest, VersionNamesTheProduct) {
+  Subprocess server({kServer, "--version"});
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_TRUE(absl::StartsWith(server.DrainStdout(), "tcpchat ")) << "not just the binary's name";
+}
+
 
 TEST(ServerBinaryTest, SecondSignalExitsWithoutWaitingForStalledClients) {
   // A long grace and no send timeout: after one SIGTERM the server would wait a minute
   // for `stalled` to take its goodbye. The second SIGTERM must end it at once.
   Subprocess server({kServer, "--port=0", "--shutdown_grace=60s", "--send_timeout=0",
-                     "--max_msgs_per_sec=0", "--max_outbox_bytes=268435456"});
+                     "--max_msgs_per_sec=0", "--ip_lines_per_sec=0", "--ip_bytes_per_sec=0",
+                     "--max_outbox_bytes=268435456"});
   const int port = StartAndReadPort(server);
   ASSERT_GT(port, 0);
   const std::string welcome = ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: ";
@@ -175,7 +189,12 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "max_outbox_bytes", "send_timeout", "max_msgs_per_sec", "burst",
                            "flood_disconnect_after", "login_timeout", "idle_timeout",
                            "shutdown_grace", "max_rooms", "history_file", "history_fsync",
-                           "metrics_port", "metrics_address", "log_message_text"}) {
+                           "metrics_port", "metrics_address", "log_message_text",
+                           "history_room_bytes", "history_total_bytes", "room_expiry",
+                           "max_rooms_per_ip", "max_pending_per_ip", "max_connections_per_ip",
+                           "logins_per_minute_per_ip", "login_burst_per_ip", "ip_lines_per_sec",
+                           "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
+                           "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }
@@ -192,7 +211,8 @@ TEST(ServerBinaryTest, KillNineLosesNoLineAnyClientSaw) {
   std::remove(history.c_str());
   std::vector<std::string> seen;
   {
-    Subprocess server({kServer, "--port=0", "--max_msgs_per_sec=0", "--history_fsync=never",
+    Subprocess server({kServer, "--port=0", "--max_msgs_per_sec=0", "--ip_lines_per_sec=0",
+                       "--ip_bytes_per_sec=0", "--history_fsync=never",
                        absl::StrCat("--history_file=", history)});
     const int port = StartAndReadPort(server);
     ASSERT_GT(port, 0);
@@ -241,6 +261,26 @@ TEST(ServerBinaryTest, KillNineLosesNoLineAnyClientSaw) {
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(replayed[i], seen[i]) << i;
   server.Signal(SIGTERM);
   EXPECT_TRUE(server.Wait(kPatience).has_value());
+}
+
+// glog warned "Logging before InitGoogleLogging()" on every shutdown with metrics on,
+// and its log files were named after the binary, not tcpchat.INFO as documented.
+TEST(ServerBinaryTest, ShutdownWithMetricsLogsCleanlyToTcpchatFiles) {
+  const std::string dir = TempPath("logs");
+  std::filesystem::create_directories(dir);
+  absl::StatusOr<ScopedFd> probe = ListenTcp("127.0.0.1", 0, 1);  // a free port for metrics
+  ASSERT_TRUE(probe.ok());
+  const int metrics_port = *LocalPort(probe->get());
+  probe->Reset();
+  Subprocess server({kServer, "--port=0", absl::StrCat("--metrics_port=", metrics_port),
+                     absl::StrCat("--log_dir=", dir)});
+  ASSERT_GT(StartAndReadPort(server), 0);
+  server.Signal(SIGTERM);
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_FALSE(absl::StrContains(server.DrainStderr(), "before InitGoogleLogging"));
+  EXPECT_TRUE(std::filesystem::exists(absl::StrCat(dir, "/tcpchat.INFO")));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include "chat/server.h"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -71,6 +73,19 @@ class ServerTest : public ::testing::Test {
     LineClient client = Connect();
     LogIn(client, name, Prompt(name));
     return client;
+  }
+
+  // Connects from another loopback address (all of 127.0.0.0/8 is loopback on Linux), so
+  // the per-address limits see a different source.
+  LineClient ConnectFrom(const char* source) {
+    ScopedFd socket = LineClient::NewSocket();
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    EXPECT_EQ(::bind(socket.get(), reinterpret_cast<const sockaddr*>(&local), sizeof(local)), 0);
+    absl::StatusOr<LineClient> client = LineClient::ConnectSocket(std::move(socket), server_->port());
+    EXPECT_TRUE(client.ok()) << client.status();
+    return *std::move(client);
   }
 
   testing::FakeClock clock_;
@@ -197,6 +212,7 @@ TEST_F(ServerTest, ClientLeavingAtNamePromptFreesItsSlot) {
 TEST_F(ServerTest, ResetWhileReceivingIsANormalLeave) {
   ServerOptions options;
   options.session.max_msgs_per_sec = 0;
+  options.address_limits = AddressLimitsOptions::Disabled();  // every client is 127.0.0.1
   StartServer(options);
   LineClient alice = LoggedIn("alice");
   LineClient bob = LoggedIn("bob");
@@ -230,6 +246,7 @@ TEST_F(ServerTest, ConnectDisconnectCyclesLeakNothing) {
   const int threads_before = CountDirectoryEntries("/proc/self/task");
   ServerOptions options;
   options.session.max_msgs_per_sec = 0;
+  options.address_limits = AddressLimitsOptions::Disabled();  // every client is 127.0.0.1
   StartServer(options);
   // The server itself adds the listening socket and the thread running Run().
   const int fds_expected = fds_before + 1;
@@ -353,7 +370,8 @@ TEST_F(ServerTest, StopCutsOffAClientThatDoesNotRead) {
   options.shutdown_grace = absl::Milliseconds(200);
   options.session.send_timeout = absl::ZeroDuration();  // block forever, but for Stop
   options.session.max_outbox_bytes = 64 << 20;          // and never overflow
-  options.session.max_msgs_per_sec = 0;                  // alice's 4000 lines are fine
+  options.session.max_msgs_per_sec = 0;
+  options.address_limits = AddressLimitsOptions::Disabled();  // every client is 127.0.0.1                  // alice's 4000 lines are fine
   StartServer(options);
   LineClient alice = LoggedIn("alice");
   LineClient stalled = LoggedIn("stalled");
@@ -366,6 +384,85 @@ TEST_F(ServerTest, StopCutsOffAClientThatDoesNotRead) {
   runner_.join();  // returns although `stalled` never reads
   EXPECT_EQ(server_->session_count(), 0u);
   server_.reset();
+}
+
+// The attack this pins: ten silent sockets from one address took every client slot for
+// the 60 s login timeout, over and over. Now one address holds at most 3 at the prompt;
+// the 4th is told why and closed at once, and someone else still gets in.
+TEST_F(ServerTest, SilentConnectionsFromOneAddressCannotTakeEverySlot) {
+  StartServer();
+  std::vector<LineClient> silent;
+  for (int i = 0; i < 3; ++i) {
+    silent.push_back(ConnectFrom("127.0.0.2"));
+    EXPECT_EQ(silent.back().Read(Welcome().size()), Welcome());
+  }
+  LineClient fourth = ConnectFrom("127.0.0.2");
+  EXPECT_EQ(fourth.ReadToEnd(),
+            "Too many connections from your address are waiting at the name prompt (3); "
+            "log in on one of them first.\n");
+  LineClient someone_else = ConnectFrom("127.0.0.3");
+  LogIn(someone_else, "alice", Prompt("alice"));
+  // Logging in on one of the three frees its place at the prompt.
+  silent[0].Send("eve\n");
+  EXPECT_EQ(silent[0].ReadUntil(Prompt("eve")), Prompt("eve"));
+  LineClient again = ConnectFrom("127.0.0.2");
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+}
+
+// The attack this pins: flood control reset on every reconnect, so connect / 47 long
+// lines / quit in a loop sent at will. The per-address bucket survives reconnects.
+TEST_F(ServerTest, FloodControlFollowsTheAddressAcrossReconnects) {
+  ServerOptions options;
+  options.address_limits.line_burst = 5;
+  options.address_limits.lines_per_second = 0.001;  // the fake clock does not move anyway
+  StartServer(options);
+  LineClient observer = LoggedIn("observer");
+  int tokens = 5;  // every line counts, commands included
+  for (int round = 0; round < 2; ++round) {
+    LineClient eve = ConnectFrom("127.0.0.2");
+    EXPECT_EQ(eve.Read(Welcome().size()), Welcome());
+    eve.Send(absl::StrCat("eve", round, "\n"));
+    eve.ReadUntil(Prompt(absl::StrCat("eve", round)));  // history, then the prompt
+    observer.ReadUntil(Prompt("observer"));  // the join notice
+    for (int i = 0; i < 3; ++i) {
+      eve.Send(absl::StrCat("line ", round, ".", i, "\n"));
+      const std::string reply = eve.ReadUntil(Prompt(absl::StrCat("eve", round)));
+      if (tokens-- > 0) {
+        EXPECT_EQ(reply, Prompt(absl::StrCat("eve", round)));
+        EXPECT_EQ(observer.ReadUntil(Prompt("observer")),
+                  Event(Chat(absl::StrCat("eve", round), absl::StrCat("line ", round, ".", i)),
+                        "observer"));
+      } else if (tokens == -1) {  // one notice per flood
+        EXPECT_TRUE(absl::StartsWith(reply, "Your address is sending too fast (over 0.001 lines"))
+            << reply;
+      }
+    }
+    eve.Close();
+    observer.ReadUntil(Prompt("observer"));  // the leave notice
+  }
+  EXPECT_TRUE(observer.ReceivedNothingFor(absl::Milliseconds(100)));
+}
+
+// The attack this pins: reconnect loops sent every member two notices per connection, as
+// fast as TCP allowed. Logins per address are a bucket: the refused one sees no join.
+TEST_F(ServerTest, LoginsPerAddressAreLimited) {
+  ServerOptions options;
+  options.address_limits.login_burst = 2;
+  options.address_limits.logins_per_minute = 1;
+  StartServer(options);
+  LineClient observer = LoggedIn("observer");
+  for (int i = 0; i < 2; ++i) {
+    LineClient eve = ConnectFrom("127.0.0.2");
+    LogIn(eve, absl::StrCat("eve", i), Prompt(absl::StrCat("eve", i)));
+    eve.Close();
+    observer.ReadUntil(Prompt("observer"));
+    observer.ReadUntil(Prompt("observer"));
+  }
+  LineClient eve = ConnectFrom("127.0.0.2");
+  EXPECT_EQ(eve.Read(Welcome().size()), Welcome());
+  eve.Send("eve9\n");
+  EXPECT_EQ(eve.ReadToEnd(), "Too many logins from your address; try again in 1m.\n");
+  EXPECT_TRUE(observer.ReceivedNothingFor(absl::Milliseconds(100)));  // no join, no leave
 }
 
 }  // namespace

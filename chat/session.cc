@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "chat/abuse/address_key.h"
 #include "chat/message.h"
 #include "chat/netcat/renderer.h"
 #include "chat/name.h"
@@ -41,11 +43,13 @@ uint64_t NextSessionId() {
 
 }  // namespace
 
-Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished)
+Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished,
+                 AddressLimits::Ticket ticket)
     : context_(context),
       on_finished_(std::move(on_finished)),
       peer_(PeerAddress(fd.get())),
-      address_key_(PeerAddress(fd.get())),  // TODO(integration): PeerAddressKey
+      address_key_(PeerAddressKey(fd.get())),
+      ticket_(std::move(ticket)),
       fd_(std::move(fd)),
       id_(NextSessionId()),
       outbox_(std::make_shared<Outbox>(context.options.max_outbox_bytes)),
@@ -81,7 +85,7 @@ void Session::Stop() {
   outbox_->Close();
   stopping_.store(true, std::memory_order_relaxed);
   absl::MutexLock lock(&socket_mu_);
-  if (end_reason_ == EndReason::kNone) end_reason_ = EndReason::kStopped;
+  if (!end_reason_.has_value()) end_reason_ = EndReason::kStopped;
 }
 
 void Session::Abort() {
@@ -127,11 +131,11 @@ void Session::ShutdownSocket(int how) {
 
 void Session::EndWith(EndReason reason, int how) {
   absl::MutexLock lock(&socket_mu_);
-  if (end_reason_ == EndReason::kNone) end_reason_ = reason;
+  if (!end_reason_.has_value()) end_reason_ = reason;
   if (socket_open_) ::shutdown(fd_.get(), how);
 }
 
-Session::EndReason Session::end_reason() const {
+std::optional<Session::EndReason> Session::end_reason() const {
   absl::MutexLock lock(&socket_mu_);
   return end_reason_;
 }
@@ -157,7 +161,7 @@ void Session::ReadLoop() {
         continue;
       }
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
-      if (errno != ECONNRESET && end_reason() == EndReason::kNone) {
+      if (errno != ECONNRESET && !end_reason().has_value()) {
         PLOG(WARNING) << "recv from " << peer_;
       }
       EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
@@ -178,7 +182,7 @@ void Session::ReadLoop() {
     if (!telnet_replies.empty()) Enqueue({RawFrame(std::move(telnet_replies))});
   }
 
-  const EndReason reason = end_reason();
+  const std::optional<EndReason> reason = end_reason();
   // Count before the leave notice goes out: whoever sees the notice sees the metrics too.
   CountDisconnect(reason);
   if (in_room_) LeaveRoom();
@@ -264,6 +268,32 @@ bool Session::AdmitLine() {
   return false;
 }
 
+bool Session::AdmitFromAddress(size_t bytes) {
+  if (ticket_.AllowLine(bytes)) {
+    address_flood_ = false;
+    return true;
+  }
+  // Not counted towards --flood_disconnect_after: a neighbour behind the same NAT must
+  // not be disconnected for someone else's flood.
+  context_.metrics->rejected_lines(metrics::RejectReason::kAddressRateLimited).Increment();
+  if (!std::exchange(address_flood_, true)) {  // one notice per flood
+    LOG(WARNING) << "address rate limit: dropping lines from " << peer_ << " (" << name() << ")";
+    const AddressLimitsOptions& limits = context_.address_limits;
+    Enqueue({RawFrame(FormatAddressTooFast(limits.lines_per_second, limits.bytes_per_second)),
+             PromptFrame()});
+  }
+  return false;
+}
+
+Joiner Session::AsJoiner() {
+  Joiner joiner{id_, this, outbox_, context_.options.max_outbox_bytes, address_key_, nullptr};
+  joiner.creation_wait = [this] {
+    const LimitVerdict verdict = ticket_.AllowRoomCreation();
+    return verdict ? absl::ZeroDuration() : std::max(verdict.retry_after, absl::Nanoseconds(1));
+  };
+  return joiner;
+}
+
 void Session::HandleLine(const LineFramer::Line& line) {
   if (in_room_) {
     HandleChatLine(line);
@@ -280,6 +310,16 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   } else {
     candidate = TrimBlanks(line.text);
     refusal = ValidateName(candidate);
+    if (!refusal) {
+      // Before the name is claimed: a refused login must leave no trace (no join notice).
+      if (const LimitVerdict verdict = ticket_.TryLogin(); !verdict) {
+        LOG(WARNING) << "login refused for " << peer_ << ": its address logs in too often";
+        Enqueue({RawFrame(FormatTooManyLogins(verdict.retry_after))});
+        EndWith(EndReason::kLoginRefused, SHUT_RD);
+        stop_reading_ = true;
+        return false;
+      }
+    }
     if (!refusal && !context_.names->Claim(candidate, this)) {
       refusal = absl::StrCat("Name '", candidate, "' is already taken.");
     }
@@ -297,7 +337,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
     name_ = std::string(candidate);
   }
   RoomEntry entry = context_.lobby->Join(
-      Lobby::kDefaultRoom, Joiner{id_, this, outbox_, context_.options.max_outbox_bytes, address_key_},
+      Lobby::kDefaultRoom, AsJoiner(),
       MakeEvent(Event::Kind::kJoin, context_.clock->Now(), std::string(candidate), {}, id_));
   CHECK(entry.room != nullptr) << "the default room always exists";
   Enter(std::move(entry), {});
@@ -320,6 +360,8 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
     reply.push_back(RawFrame(absl::StrCat("Your message was longer than ",
                                           context_.options.max_line_bytes,
                                           " bytes and was not sent.\n")));
+  } else if (!AdmitFromAddress(text.size())) {
+    return;
   } else {
     if (!RunCommand(ParseCommand(text), reply)) {
       Enqueue(std::move(reply));
@@ -364,9 +406,9 @@ void Session::LeaveRoom() {
   LOG(INFO) << "leave " << peer_ << " " << name;
 }
 
-const char* Session::Describe(EndReason reason) {
-  switch (reason) {
-    case EndReason::kNone: return "unknown";
+const char* Session::Describe(std::optional<EndReason> reason) {
+  if (!reason.has_value()) return "unknown";
+  switch (*reason) {
     case EndReason::kPeerClosed: return "client closed the connection";
     case EndReason::kReadError: return "read error";
     case EndReason::kSlowReader: return "too slow reading its output";
@@ -376,26 +418,13 @@ const char* Session::Describe(EndReason reason) {
     case EndReason::kIdle: return "idle timeout";
     case EndReason::kFlooding: return "flooding";
     case EndReason::kQuit: return "client quit";
+    case EndReason::kLoginRefused: return "its address logged in too often";
   }
   return "unknown";
 }
 
-void Session::CountDisconnect(EndReason reason) {
-  using metrics::DisconnectReason;
-  DisconnectReason label = DisconnectReason::kPeerClosed;
-  switch (reason) {
-    case EndReason::kNone:
-    case EndReason::kPeerClosed: label = DisconnectReason::kPeerClosed; break;
-    case EndReason::kReadError: label = DisconnectReason::kReadError; break;
-    case EndReason::kSlowReader: label = DisconnectReason::kSlowReader; break;
-    case EndReason::kSendTimeout: label = DisconnectReason::kSendTimeout; break;
-    case EndReason::kStopped: label = DisconnectReason::kStopped; break;
-    case EndReason::kLoginTimeout: label = DisconnectReason::kLoginTimeout; break;
-    case EndReason::kIdle: label = DisconnectReason::kIdle; break;
-    case EndReason::kFlooding: label = DisconnectReason::kFlooding; break;
-    case EndReason::kQuit: label = DisconnectReason::kQuit; break;
-  }
-  context_.metrics->disconnects(label).Increment();
+void Session::CountDisconnect(std::optional<EndReason> reason) {
+  context_.metrics->disconnects(reason.value_or(EndReason::kPeerClosed)).Increment();
   if (reason == EndReason::kSlowReader || reason == EndReason::kSendTimeout) {
     context_.metrics->slow_client_disconnects.Increment();
   }
@@ -431,7 +460,7 @@ void Session::WriteLoop() {
     bytes.clear();
     if (result == SendResult::kOk) return;
     ok = false;
-    if (end_reason() == EndReason::kNone) {
+    if (!end_reason().has_value()) {
       // A peer that vanished is ordinary; one that stopped reading is worth a warning.
       if (result == SendResult::kTimedOut) {
         LOG(WARNING) << "send to " << peer_ << " (" << name() << ") made no progress for "

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "chat/abuse/address_limits.h"
 #include "chat/clock.h"
 #include "chat/command.h"
 #include "chat/line_framer.h"
@@ -69,6 +71,8 @@ struct SessionContext {
   metrics::ServerMetrics* metrics = nullptr;
   absl::TimeZone time_zone;
   SessionOptions options;
+  // The per-address limits in force (for what clients are told).
+  AddressLimitsOptions address_limits = AddressLimitsOptions::Disabled();
 };
 
 // Session serves one connected client.
@@ -92,7 +96,10 @@ class Session final : public RoomMember, public Recipient {
  public:
   using FinishedCallback = std::function<void(Session*)>;
 
-  Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished);
+  // `ticket` carries the per-address limits of the client's source address (a default
+  // Ticket limits nothing).
+  Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished,
+          AddressLimits::Ticket ticket = {});
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -132,19 +139,10 @@ class Session final : public RoomMember, public Recipient {
   std::string name() const ABSL_LOCKS_EXCLUDED(name_mu_);
 
  private:
-  enum class EndReason {
-    kNone,
-    kPeerClosed,
-    kReadError,
-    kSlowReader,
-    kSendTimeout,
-    kStopped,
-    kLoginTimeout,
-    kIdle,
-    kFlooding,
-    kQuit,
-  };
-  static const char* Describe(EndReason reason);
+  // Why the session ends: the metrics' reasons, so the two cannot drift apart.
+  using EndReason = metrics::DisconnectReason;
+  // For logs: "client closed the connection", ...
+  static const char* Describe(std::optional<EndReason> reason);
 
   void ReadLoop();
   void WriteLoop();
@@ -174,22 +172,29 @@ class Session final : public RoomMember, public Recipient {
   void Enqueue(std::vector<Frame> frames);
   // The writer's send: SendAll plus the byte count.
   SendResult Send(std::string_view bytes);
+  // This client as a joiner of rooms.
+  Joiner AsJoiner();
+  // Applies the per-address line and byte limits to a sanitised line; false if dropped.
+  bool AdmitFromAddress(size_t bytes);
   // Enters the room of `entry` (after a login or a /join): the writer is told to follow
   // it, saying `note` first.
   void Enter(RoomEntry entry, std::string note);
-  void CountDisconnect(EndReason reason);
+  void CountDisconnect(std::optional<EndReason> reason);
   void OnPushResult(Outbox::PushResult result);
 
   // Records why the session ends (first reason wins) and shuts the socket down in
   // `how` (SHUT_RD, SHUT_RDWR), waking whichever thread is blocked on it.
   void EndWith(EndReason reason, int how) ABSL_LOCKS_EXCLUDED(socket_mu_);
-  EndReason end_reason() const ABSL_LOCKS_EXCLUDED(socket_mu_);
+  std::optional<EndReason> end_reason() const ABSL_LOCKS_EXCLUDED(socket_mu_);
 
   const SessionContext& context_;
   const FinishedCallback on_finished_;
   const std::string peer_;
   // Who the client is for per-address limits (see chat/abuse/address_key.h).
   const std::string address_key_;
+  // The limits of that address, shared with its other connections. Reader thread only.
+  AddressLimits::Ticket ticket_;
+  bool address_flood_ = false;  // lines are being dropped by the per-address limit
   ScopedFd fd_;
   // Unique among sessions; marks this client's own events in room logs.
   const uint64_t id_;
@@ -199,7 +204,7 @@ class Session final : public RoomMember, public Recipient {
   // Guards closing the descriptor against concurrent shutdown() from other threads.
   mutable absl::Mutex socket_mu_;
   bool socket_open_ ABSL_GUARDED_BY(socket_mu_) = true;
-  EndReason end_reason_ ABSL_GUARDED_BY(socket_mu_) = EndReason::kNone;
+  std::optional<EndReason> end_reason_ ABSL_GUARDED_BY(socket_mu_);
 
   // Written by the reader at login, read by the writer for prompts and by logs.
   mutable absl::Mutex name_mu_;

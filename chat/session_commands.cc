@@ -136,14 +136,21 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
   JoinRefusal refusal = JoinRefusal::kNone;
   const absl::Time now = context_.clock->Now();
   RoomEntry entry = context_.lobby->Move(
-      room_, membership_, std::string(room_name), Joiner{id_, this, outbox_, context_.options.max_outbox_bytes, address_key_},
+      room_, membership_, std::string(room_name), AsJoiner(),
       MakeEvent(Event::Kind::kLeave, now, name, {}, id_),
       MakeEvent(Event::Kind::kJoin, now, name, {}, id_), &refusal);
   if (entry.room == nullptr) {
-    reply.push_back(ReplyLine(refusal == JoinRefusal::kTooManyOfYours
-                                  ? FormatTooManyRoomsOfYours(
-                                        context_.lobby->options().max_rooms_per_creator)
-                                  : FormatTooManyRooms(context_.lobby->max_rooms())));
+    switch (refusal) {
+      case JoinRefusal::kTooManyOfYours:
+        reply.push_back(
+            ReplyLine(FormatTooManyRoomsOfYours(context_.lobby->options().max_rooms_per_creator)));
+        break;
+      case JoinRefusal::kCreatingTooFast:
+        reply.push_back(ReplyLine(FormatCreatingRoomsTooFast(entry.retry_after)));
+        break;
+      default:
+        reply.push_back(ReplyLine(FormatTooManyRooms(context_.lobby->max_rooms())));
+    }
     return true;
   }
   if (entry.position.membership == nullptr) {  // the same room under another spelling

@@ -22,11 +22,6 @@ std::string_view TelnetFilter::Filter(std::string_view bytes, std::string* repli
   return filtered_;
 }
 
-std::string_view TelnetFilter::Filter(std::string_view bytes) {
-  std::string ignored;
-  return Filter(bytes, &ignored);
-}
-
 void TelnetFilter::Step(unsigned char byte, std::string& out, std::string* replies) {
   using namespace telnet;
   switch (state_) {

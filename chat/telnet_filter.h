@@ -94,9 +94,6 @@ class TelnetFilter {
   // else an internal buffer; either way it is valid until the next call.
   std::string_view Filter(std::string_view bytes, std::string* replies);
 
-  // Like the above, but throws the answers away. Only for callers that cannot send any
-  // (the fuzz target); a client that is not answered may hang, see above.
-  std::string_view Filter(std::string_view bytes);
 
   // TelnetFilter::Offer() asks to turn on one of our options (IAC WILL option, appended to
   // *replies) unless it is on or being negotiated already; the client's IAC DO option is

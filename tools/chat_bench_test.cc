@@ -53,6 +53,8 @@ class InProcessServer {
 ServerOptions LoadTestServerOptions() {
   ServerOptions options;
   options.session.max_msgs_per_sec = 0;
+  // Every load client comes from 127.0.0.1: one address by design.
+  options.address_limits = chat::AddressLimitsOptions::Disabled();
   return options;
 }
 

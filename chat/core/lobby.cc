@@ -28,19 +28,20 @@ Lobby::Lobby(LobbyOptions options, const Clock& clock, Journal* journal)
       journal_(journal),
       budget_(options_.max_history_bytes) {
   absl::MutexLock lock(&mu_);
-  default_room_ = FindOrCreateLocked(kDefaultRoom, {}, /*enforce_limits=*/false, nullptr).get();
+  default_room_ = FindOrCreateLocked(kDefaultRoom, nullptr, nullptr, nullptr).get();
 }
 
 Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)
     : Lobby(LinesOnly(history_limit, max_rooms), RealClock::Default(), journal) {}
 
-std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name,
-                                                std::string_view creator, bool enforce_limits,
-                                                JoinRefusal* refusal) {
+std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name, const Joiner* joiner,
+                                                JoinRefusal* refusal, absl::Duration* retry_after) {
   std::string key = NameKey(name);
   auto it = rooms_.find(key);
   if (it != rooms_.end()) return it->second.room;
-  if (enforce_limits) {
+  std::string_view creator;
+  if (joiner != nullptr) {
+    creator = joiner->creator;
     RemoveUnusedLocked();  // expired rooms make way
     JoinRefusal why = JoinRefusal::kNone;
     if (rooms_.size() >= options_.max_rooms) {
@@ -50,6 +51,13 @@ std::shared_ptr<Room> Lobby::FindOrCreateLocked(const std::string& name,
                  return r.second.creator == creator;
                })) >= options_.max_rooms_per_creator) {
       why = JoinRefusal::kTooManyOfYours;
+    } else if (joiner->creation_wait) {
+      // Last, so a token is spent only on a creation that then happens.
+      const absl::Duration wait = joiner->creation_wait();
+      if (wait > absl::ZeroDuration()) {
+        why = JoinRefusal::kCreatingTooFast;
+        if (retry_after != nullptr) *retry_after = wait;
+      }
     }
     if (why != JoinRefusal::kNone) {
       if (refusal != nullptr) *refusal = why;
@@ -65,7 +73,7 @@ RoomEntry Lobby::Join(const std::string& name, const Joiner& joiner,
                       std::shared_ptr<Event> notice, JoinRefusal* refusal) {
   absl::MutexLock lock(&mu_);
   RoomEntry entry;
-  entry.room = FindOrCreateLocked(name, joiner.creator, /*enforce_limits=*/true, refusal);
+  entry.room = FindOrCreateLocked(name, &joiner, refusal, &entry.retry_after);
   if (entry.room != nullptr) {
     entry.position = entry.room->Join(joiner.id, joiner.member, joiner.waker, joiner.lag_limit_bytes,
                                       std::move(notice));
@@ -80,7 +88,7 @@ RoomEntry Lobby::Move(const std::shared_ptr<Room>& from,
                       JoinRefusal* refusal) {
   absl::MutexLock lock(&mu_);
   RoomEntry entry;
-  entry.room = FindOrCreateLocked(to_name, joiner.creator, /*enforce_limits=*/true, refusal);
+  entry.room = FindOrCreateLocked(to_name, &joiner, refusal, &entry.retry_after);
   if (entry.room == nullptr || entry.room == from) return entry;
   entry.left_at = LeaveLocked(from, from_membership, std::move(leave_notice));
   entry.position = entry.room->Join(joiner.id, joiner.member, joiner.waker, joiner.lag_limit_bytes,
@@ -144,7 +152,7 @@ std::shared_ptr<Room> Lobby::Find(const std::string& name) const {
 
 std::shared_ptr<Room> Lobby::FindOrCreate(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  return FindOrCreateLocked(name, {}, /*enforce_limits=*/false, nullptr);
+  return FindOrCreateLocked(name, nullptr, nullptr, nullptr);
 }
 
 void Lobby::EnforceHistoryBudget() {

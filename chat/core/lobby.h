@@ -9,6 +9,7 @@
 #define CHAT_CORE_LOBBY_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,6 +43,7 @@ enum class JoinRefusal {
   kNone,
   kTooManyRooms,      // max_rooms exist
   kTooManyOfYours,    // the creator already made max_rooms_per_creator of them
+  kCreatingTooFast,   // the joiner's creation_wait said to wait (RoomEntry::retry_after)
 };
 
 // Where a member is after Lobby::Join() or Lobby::Move(): the room (null if it could not
@@ -50,6 +52,7 @@ struct RoomEntry {
   std::shared_ptr<Room> room;
   JoinPosition position;
   uint64_t left_at = 0;  // Move(): the old room's events before this are still delivered
+  absl::Duration retry_after;  // kCreatingTooFast: when creating would be allowed
 };
 
 // Who is joining, for Lobby::Join() and Lobby::Move().
@@ -61,6 +64,9 @@ struct Joiner {
   size_t lag_limit_bytes = 0;
   // A source address, counted against max_rooms_per_creator; empty: not counted.
   std::string_view creator;
+  // Asked (with the lobby locked) only when the join would create a room: zero to go
+  // ahead, else how long the joiner must wait (a rate limit). Empty: always go ahead.
+  std::function<absl::Duration()> creation_wait;
 };
 
 // Lobby owns every Room, through std::shared_ptr: a member's session holds its room too,
@@ -137,8 +143,9 @@ class Lobby {
     absl::Time emptied_at;  // when it was created or last became empty
   };
 
-  std::shared_ptr<Room> FindOrCreateLocked(const std::string& name, std::string_view creator,
-                                           bool enforce_limits, JoinRefusal* refusal)
+  // `joiner` null: ignore the limits (restoring history, the default room).
+  std::shared_ptr<Room> FindOrCreateLocked(const std::string& name, const Joiner* joiner,
+                                           JoinRefusal* refusal, absl::Duration* retry_after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t LeaveLocked(const std::shared_ptr<Room>& room,
                        const std::shared_ptr<Membership>& membership,

@@ -27,7 +27,7 @@ class NamedParticipant : public RoomMember {
   void OnFellBehind() override {}
 
   Joiner As(std::string_view creator = {}) {
-    return Joiner{id_, this, std::make_shared<Waker0>(), 0, creator};
+    return Joiner{id_, this, std::make_shared<Waker0>(), 0, creator, nullptr};
   }
   std::shared_ptr<Event> Notice(Event::Kind kind) {
     return MakeEvent(kind, absl::UnixEpoch(), name_, {}, id_);
@@ -268,6 +268,37 @@ TEST(LobbyTest, OneCreatorCannotTakeAllTheRooms) {
   // Once eve's rooms expire she may create again.
   clock.Advance(absl::Hours(2));
   EXPECT_NE(Join(lobby, "r4", eve, "10.0.0.66"), nullptr);
+}
+
+TEST(LobbyTest, CreationWaitIsAskedOnlyWhenARoomWouldBeCreated) {
+  testing::FakeClock clock(absl::FromUnixSeconds(1'000'000));
+  Lobby lobby(Options(), clock);
+  NamedParticipant eve("eve");
+  int asked = 0;
+  absl::Duration wait = absl::ZeroDuration();
+  Joiner joiner = eve.As("10.0.0.66");
+  joiner.creation_wait = [&] {
+    ++asked;
+    return wait;
+  };
+  RoomEntry entry = lobby.Join("general", joiner, eve.Notice(Event::Kind::kJoin));
+  EXPECT_EQ(asked, 0);  // exists already
+  eve.Took(entry);
+  wait = absl::Minutes(6);
+  JoinRefusal refusal = JoinRefusal::kNone;
+  RoomEntry refused = lobby.Move(entry.room, eve.position.membership, "new", joiner,
+                                 eve.Notice(Event::Kind::kLeave), eve.Notice(Event::Kind::kJoin),
+                                 &refusal);
+  EXPECT_EQ(refused.room, nullptr);
+  EXPECT_EQ(refusal, JoinRefusal::kCreatingTooFast);
+  EXPECT_EQ(refused.retry_after, absl::Minutes(6));
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(lobby.default_room().member_count(), 1u);  // nothing changed
+  wait = absl::ZeroDuration();
+  EXPECT_NE(lobby.Move(entry.room, eve.position.membership, "new", joiner,
+                       eve.Notice(Event::Kind::kLeave), eve.Notice(Event::Kind::kJoin))
+                .room,
+            nullptr);
 }
 
 TEST(LobbyTest, LogsAreCappedAcrossRoomsLargestFirst) {

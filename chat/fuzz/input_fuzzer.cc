@@ -103,11 +103,61 @@ void CheckName(std::string_view name) {
   Check(chat::NameKey(key) == key);  // idempotent
 }
 
+// The telnet filter's properties: feeding the input whole or in pieces gives the same
+// data and replies; data is a subsequence of the input (bytes are only removed); replies
+// are whole answers (WILL TM, WONT x, DONT x, or the AYT text), never more than 4.5
+// bytes per input byte; a subnegotiation never swallows more than its bound.
+void CheckTelnet(std::string_view input) {
+  chat::TelnetFilter whole;
+  std::string whole_replies;
+  const std::string whole_data(whole.Filter(input, &whole_replies));
+
+  chat::TelnetFilter pieces;
+  std::string piece_data, piece_replies;
+  for (size_t offset = 0, chunk = 2; offset < input.size(); chunk = chunk * 5 % 13 + 1) {
+    const std::string_view piece = input.substr(offset, chunk);
+    offset += piece.size();
+    piece_data.append(pieces.Filter(piece, &piece_replies));
+  }
+  Check(piece_data == whole_data);
+  Check(piece_replies == whole_replies);
+
+  size_t at = 0;  // subsequence
+  for (char c : whole_data) {
+    at = input.find(c, at);
+    Check(at != std::string_view::npos);
+    ++at;
+  }
+  Check(whole_replies.size() * 2 <= input.size() * 9);
+  std::string_view replies = whole_replies;
+  while (!replies.empty()) {
+    if (replies.substr(0, chat::TelnetFilter::kAreYouThereReply.size()) ==
+        chat::TelnetFilter::kAreYouThereReply) {
+      replies.remove_prefix(chat::TelnetFilter::kAreYouThereReply.size());
+      continue;
+    }
+    Check(replies.size() >= 3 && static_cast<unsigned char>(replies[0]) == 0xFF);
+    const auto verb = static_cast<unsigned char>(replies[1]);
+    Check(verb == 0xFB || verb == 0xFC || verb == 0xFE);  // WILL (TM only), WONT, DONT
+    if (verb == 0xFB) Check(replies[2] == 6);
+    replies.remove_prefix(3);
+  }
+  // Whatever state the input left, 65 plain bytes end any subnegotiation and the last
+  // of them is data again.
+  std::string tail_replies;
+  const std::string tail(65, 'z');
+  const std::string_view after = whole.Filter(tail, &tail_replies);
+  Check(!whole.in_subnegotiation());
+  Check(!after.empty() && after.back() == 'z');
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
+  CheckTelnet(input);
   chat::TelnetFilter telnet;
+  std::string replies;
   chat::LineFramer framer(kMaxLine);
   // Feed in uneven chunks so state carried across reads is exercised too.
   size_t offset = 0;
@@ -116,7 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view piece = input.substr(offset, chunk);
     offset += piece.size();
     chunk = chunk * 3 % 17 + 1;
-    for (const chat::LineFramer::Line& line : framer.Feed(telnet.Filter(piece))) {
+    for (const chat::LineFramer::Line& line : framer.Feed(telnet.Filter(piece, &replies))) {
       Check(framer.buffered_bytes() <= kMaxLine + 1);
       if (line.too_long) {
         Check(line.text.empty());

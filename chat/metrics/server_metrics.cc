@@ -28,6 +28,8 @@ std::string_view DisconnectReasonLabel(DisconnectReason reason) {
       return "flooding";
     case DisconnectReason::kQuit:
       return "quit";
+    case DisconnectReason::kLoginRefused:
+      return "login_refused";
   }
   return "unknown";
 }
@@ -42,6 +44,20 @@ std::string_view RejectReasonLabel(RejectReason reason) {
       return "empty";
     case RejectReason::kBadName:
       return "bad_name";
+    case RejectReason::kAddressRateLimited:
+      return "address_rate_limited";
+  }
+  return "unknown";
+}
+
+std::string_view RefusedConnectionReasonLabel(RefusedConnectionReason reason) {
+  switch (reason) {
+    case RefusedConnectionReason::kTooManyPending:
+      return "pending";
+    case RefusedConnectionReason::kTooManyConnections:
+      return "connections";
+    case RefusedConnectionReason::kTooManyAddresses:
+      return "addresses";
   }
   return "unknown";
 }
@@ -116,7 +132,12 @@ ServerMetrics::ServerMetrics(std::string_view version)
           &DisconnectReasonLabel)),
       rejected_lines_by_reason(AddByReason<RejectReason, kRejectReasonCount>(
           registry, "tcpchat_rejected_lines_total", "Input lines refused, by reason.",
-          &RejectReasonLabel)) {
+          &RejectReasonLabel)),
+      refused_connections_by_reason(
+          AddByReason<RefusedConnectionReason, kRefusedConnectionReasonCount>(
+              registry, "tcpchat_refused_connections_total",
+              "Connections closed at once by the per-address limits, by reason.",
+              &RefusedConnectionReasonLabel)) {
   registry.AddCallbackGauge("tcpchat_process_threads", "Threads in the server process.", [] {
     const int threads = CountProcessThreads();
     return threads < 0 ? std::numeric_limits<double>::quiet_NaN() : threads;

@@ -29,8 +29,9 @@ enum class DisconnectReason {
   kIdle,          // silent for longer than the idle timeout
   kFlooding,      // kept exceeding the rate limit
   kQuit,          // the client typed /quit
+  kLoginRefused,  // its address logged in too often (per-address login limit)
 };
-inline constexpr size_t kDisconnectReasonCount = 9;
+inline constexpr size_t kDisconnectReasonCount = 10;
 
 // Why an input line was refused; the `reason` label of tcpchat_rejected_lines_total.
 enum class RejectReason {
@@ -38,12 +39,22 @@ enum class RejectReason {
   kRateLimited,  // over the per-client message rate
   kEmpty,        // nothing left after trimming
   kBadName,      // an unacceptable login name
+  kAddressRateLimited,  // over the per-address line or byte rate
 };
-inline constexpr size_t kRejectReasonCount = 4;
+inline constexpr size_t kRejectReasonCount = 5;
+
+// Why a connection was closed at once, before its session started (per-address limits).
+enum class RefusedConnectionReason {
+  kTooManyPending,      // its address has too many connections at the name prompt
+  kTooManyConnections,  // its address has too many connections
+  kTooManyAddresses,    // every remembered address is connected
+};
+inline constexpr size_t kRefusedConnectionReasonCount = 3;
 
 // The label values, e.g. "peer_closed", "too_long".
 std::string_view DisconnectReasonLabel(DisconnectReason reason);
 std::string_view RejectReasonLabel(RejectReason reason);
+std::string_view RefusedConnectionReasonLabel(RefusedConnectionReason reason);
 
 // Upper bounds for fsync latency in seconds, 1-2.5-5 steps from 100 us to 10 s. Local
 // disks fsync in 0.1-10 ms; the long tail is where a stalled disk shows.
@@ -75,6 +86,9 @@ struct ServerMetrics {
   }
   Counter& rejected_lines(RejectReason reason) const {
     return *rejected_lines_by_reason[static_cast<size_t>(reason)];
+  }
+  Counter& refused_connections(RefusedConnectionReason reason) const {
+    return *refused_connections_by_reason[static_cast<size_t>(reason)];
   }
 
   // Declared first, so it is constructed before, and destroyed after, the references
@@ -110,6 +124,9 @@ struct ServerMetrics {
   const std::array<Counter*, kDisconnectReasonCount> disconnects_by_reason;
   // tcpchat_rejected_lines_total{reason}: input lines refused, by RejectReason.
   const std::array<Counter*, kRejectReasonCount> rejected_lines_by_reason;
+  // tcpchat_refused_connections_total{reason}: connections closed at once by the
+  // per-address limits, by RefusedConnectionReason.
+  const std::array<Counter*, kRefusedConnectionReasonCount> refused_connections_by_reason;
   // Computed at scrape time, so they have no member:
   //   tcpchat_process_threads         CountProcessThreads() (NaN without /proc)
   //   tcpchat_uptime_seconds          seconds since this object was constructed

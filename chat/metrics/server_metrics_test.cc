@@ -89,19 +89,34 @@ TEST(ServerMetricsTest, EveryReasonHasItsOwnSeries) {
   const std::string text = metrics.RenderPrometheus();
   const char* disconnects[] = {"peer_closed", "read_error",    "slow_reader",
                                "send_timeout", "stopped",      "login_timeout",
-                               "idle",         "flooding",     "quit"};
+                               "idle",         "flooding",     "quit",        "login_refused"};
   for (size_t i = 0; i < kDisconnectReasonCount; ++i) {
     EXPECT_EQ(DisconnectReasonLabel(static_cast<DisconnectReason>(i)), disconnects[i]);
     EXPECT_EQ(SampleValue(
                   text, absl::StrCat("tcpchat_disconnects_total{reason=\"", disconnects[i], "\"}")),
               i + 1);
   }
-  const char* rejects[] = {"too_long", "rate_limited", "empty", "bad_name"};
+  const char* rejects[] = {"too_long", "rate_limited", "empty", "bad_name",
+                           "address_rate_limited"};
   for (size_t i = 0; i < kRejectReasonCount; ++i) {
     EXPECT_EQ(RejectReasonLabel(static_cast<RejectReason>(i)), rejects[i]);
     EXPECT_EQ(SampleValue(
                   text, absl::StrCat("tcpchat_rejected_lines_total{reason=\"", rejects[i], "\"}")),
               10 * (i + 1));
+  }
+}
+
+TEST(ServerMetricsTest, RefusedConnectionsHaveASeriesPerReason) {
+  ServerMetrics metrics("v");
+  for (size_t i = 0; i < kRefusedConnectionReasonCount; ++i) {
+    metrics.refused_connections(static_cast<RefusedConnectionReason>(i)).Increment(i + 1);
+  }
+  const std::string text = metrics.RenderPrometheus();
+  const char* reasons[] = {"pending", "connections", "addresses"};
+  for (size_t i = 0; i < kRefusedConnectionReasonCount; ++i) {
+    EXPECT_EQ(SampleValue(text, absl::StrCat("tcpchat_refused_connections_total{reason=\"",
+                                             reasons[i], "\"}")),
+              i + 1);
   }
 }
 
