@@ -6,13 +6,15 @@ Usage (from the repository root, after `bazel build -c opt //chat:server`):
     tools/attack.py                                  # every scenario, about 2.5 minutes
     tools/attack.py replay_amplification silent_slots --seconds=5
     tools/attack.py all --server_flag=--max_clients=20 --server_flag=--login_timeout=5s
+    tools/attack.py --one_server                     # all on one server: cumulative RSS
     tools/attack.py --list
 
 For each scenario the harness starts a fresh server itself (`--server`, default
 bazel-bin/chat/server) on a free loopback port (`--port=0`, the port is read from
 `Listening on the port :N`) with /metrics on another free loopback port, runs the attack
 for at most `--seconds` (every loop is bounded in count and in time), closes every attack
-socket, waits 2 s, and stops the server by its PID (SIGTERM, SIGKILL after 5 s), always.
+socket, waits 2 s, and stops the server by its PID (SIGTERM, SIGKILL after 5 s), always
+(with --one_server, one server serves every scenario in turn, so their effects add up).
 It reads the server's VmRSS/VmHWM/Threads from /proc/PID/status before, during (peak,
 sampled every 50 ms) and after, and the /metrics counters of interest, and prints one
 JSON line per scenario followed by a `# scenario: ...` summary line. It is a measuring
@@ -285,6 +287,7 @@ def metric_deltas(before, after):
         if key.startswith(("tcpchat_disconnects_total", "tcpchat_rejected_lines_total",
                            "tcpchat_connections_accepted_total",
                            "tcpchat_messages_received_total",
+                           "tcpchat_sent_bytes_total", "tcpchat_received_bytes_total",
                            "tcpchat_slow_client_disconnects_total")):
             delta = value - before.get(key, 0.0)
             if delta:
@@ -1243,12 +1246,15 @@ SCENARIOS = [
 # Harness
 
 
-def run_scenario(args, name, function):
-    server = ServerProcess(args.server, args.target, args.server_flag)
+def run_scenario(args, name, function, shared=None):
+    """Runs one scenario on `shared` (a running server) or on a fresh server of its own."""
+    server = shared or ServerProcess(args.server, args.target, args.server_flag)
     result = {"scenario": name}
     summary = ""
     try:
-        server.start()
+        if shared is None:
+            server.start()
+        result["server_pid"] = server.pid
         ctx = Context(args, server)
         ctx.metrics_before_signal = None
         time.sleep(0.2)
@@ -1280,6 +1286,10 @@ def run_scenario(args, name, function):
             "server_alive_at_end": server.alive(),
             "metrics": metric_deltas(metrics_before, metrics_after),
         })
+        moved = result["metrics"] or {}
+        if moved.get("received_bytes"):
+            result["bytes_out_per_byte_in"] = round(
+                moved.get("sent_bytes", 0) / float(moved["received_bytes"]), 2)
         if not server.alive() and name != "shutdown_goodbye":
             result["server_exit_status"] = server.proc.returncode
             result["server_log_tail"] = server.log_tail()
@@ -1287,11 +1297,21 @@ def run_scenario(args, name, function):
         result["harness_error"] = str(error)
         summary = "harness error: %s" % error
     finally:
-        status = server.stop()
-        if server.proc is not None and status not in (0, None) and name != "shutdown_goodbye":
-            result["server_stop_status"] = status
-        server.cleanup()
+        if shared is None:
+            status = server.stop()
+            if server.proc is not None and status not in (0, None) \
+                    and name != "shutdown_goodbye":
+                result["server_stop_status"] = status
+            server.cleanup()
     return result, summary
+
+
+def print_result(name, result, summary):
+    print(json.dumps(result, ensure_ascii=True), flush=True)
+    print("# %s: %s; RSS %s -> peak %s -> after %s KiB" % (
+        name, summary, result.get("rss_before_kib"), result.get("rss_peak_kib"),
+        "n/a" if result.get("rss_after_kib") is None else result["rss_after_kib"]),
+        flush=True)
 
 
 def main():
@@ -1324,6 +1344,9 @@ def main():
     parser.add_argument("--rooms_per_connection", type=int, default=4,
                         help="room_exhaustion: rooms the attacker creates per connection "
                              "before reconnecting (default: %(default)s; at most 23)")
+    parser.add_argument("--one_server", action="store_true",
+                        help="run the scenarios one after another on one server (effects "
+                             "add up; restarted only if it dies) instead of a fresh one each")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args()
     if args.list:
@@ -1331,6 +1354,8 @@ def main():
             print(name)
         return 0
     target = check_loopback(args.target, "--target")
+    if str(target) not in ("127.0.0.1", "::1"):
+        sys.exit("attack.py: --target must be 127.0.0.1 or ::1")
     for what, value in (("--attacker_ip", args.attacker_ip), ("--client_ip", args.client_ip)):
         if check_loopback(value, what).version != target.version:
             sys.exit("attack.py: %s %s and --target %s must be the same IP version"
@@ -1362,13 +1387,35 @@ def main():
         wanted.remove("shutdown_goodbye")
         wanted.append("shutdown_goodbye")
     started = time.monotonic()
-    for name in wanted:
-        result, summary = run_scenario(args, name, known[name])
-        print(json.dumps(result, ensure_ascii=True), flush=True)
-        print("# %s: %s; RSS %s -> peak %s -> after %s KiB" % (
-            name, summary, result.get("rss_before_kib"), result.get("rss_peak_kib"),
-            "n/a" if result.get("rss_after_kib") is None else result["rss_after_kib"]),
-            flush=True)
+    if not args.one_server:
+        for name in wanted:
+            result, summary = run_scenario(args, name, known[name])
+            print_result(name, result, summary)
+    else:
+        server = None
+        first_rss = None
+        try:
+            for name in wanted:
+                if server is None or not server.alive():
+                    if server is not None:
+                        print("# server %d exited with %s; starting another"
+                              % (server.pid, server.proc.returncode), flush=True)
+                        server.stop()
+                        server.cleanup()
+                    server = ServerProcess(args.server, args.target, args.server_flag)
+                    server.start()
+                    time.sleep(0.2)
+                    first_rss = first_rss or (server.status() or {}).get("VmRSS")
+                result, summary = run_scenario(args, name, known[name], server)
+                print_result(name, result, summary)
+                if server.alive():
+                    last = server.status() or {}
+                    print("# one server: RSS at start %s KiB, now %s KiB (VmHWM %s KiB)" % (
+                        first_rss, last.get("VmRSS"), last.get("VmHWM")), flush=True)
+        finally:
+            if server is not None:
+                server.stop()
+                server.cleanup()
     print("# total %.1f s" % (time.monotonic() - started), flush=True)
     return 0
 
