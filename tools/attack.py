@@ -185,17 +185,6 @@ class ServerProcess:
         except OSError:
             return ""
 
-    def log_grep(self, pattern):
-        count = 0
-        try:
-            with open(self.log.name, "rb") as log:
-                for line in log:
-                    if pattern in line:
-                        count += 1
-        except OSError:
-            pass
-        return count
-
     def verdict(self, conn):
         """Why the server says it disconnected `conn` (from its log), or None."""
         try:
@@ -1117,7 +1106,15 @@ def shutdown_goodbye(ctx):
     unread = [conn.unread_bytes() or 0 for conn in clients]
     ctx.metrics_before_signal = scrape(ctx.server)
     signalled = time.monotonic()
+    exited = []
+
+    def watch_exit():
+        if ctx.server.wait(15) is not None:
+            exited.append(time.monotonic())
+
+    watcher = threading.Thread(target=watch_exit, daemon=True)
     ctx.server.signal(signal.SIGTERM)
+    watcher.start()
     stop_sending.set()
     for thread in threads:
         thread.join(2)
@@ -1136,15 +1133,21 @@ def shutdown_goodbye(ctx):
             goodbyes += 1
         end = "eof" if conn.eof and conn.error is None else (conn.error or "still open")
         ends[end] = ends.get(end, 0) + 1
-    status = ctx.server.wait(10)
-    exited_after = round(time.monotonic() - signalled, 2) if status is not None else None
+        conn.close()  # as nc does at end of stream, so the server need not wait for us
+    watcher.join(15)
+    status = ctx.server.exit_status if exited else None
+    exited_after = round(exited[0] - signalled, 2) if exited else None
+    cut = ctx.server.log_line(b"cutting off ")
+    stragglers = int(cut[1].split()[0]) if cut else 0
     outcome = {"clients": len(clients), "lines_sent": sum(sent),
                "unread_kib_at_signal": [u // 1024 for u in unread],
                "read_delay_after_sigterm_s": late, "got_goodbye": goodbyes,
                "stream_ends": ends, "server_exit_status": status,
-               "server_exited_within_s": exited_after}
+               "server_exited_within_s": exited_after,
+               "clients_cut_off_after_grace": stragglers}
     summary = "%d of %d clients got the goodbye (reading %.1f s after SIGTERM); server " \
-              "exited with %s after %ss" % (goodbyes, len(clients), late, status, exited_after)
+              "exited with %s after %ss, cutting off %d client(s) after the grace" % (
+                  goodbyes, len(clients), late, status, exited_after, stragglers)
     return outcome, summary
 
 
