@@ -171,20 +171,16 @@ void Server::AcceptLoop() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    switch (error) {
-      case EINTR:
-      case ECONNABORTED:  // the client gave up while in the backlog
-      case EPROTO:
+    switch (ClassifyAcceptError(error)) {
+      case AcceptFailure::kNothingPending:
+      case AcceptFailure::kRetryNow:
         break;
-      case EMFILE:
-      case ENFILE:
-      case ENOBUFS:
-      case ENOMEM:
+      case AcceptFailure::kOutOfResources:
         LOG(WARNING) << "accept: " << std::strerror(error) << "; retrying in "
                      << kAcceptBackoff;
         SleepUnlessStopped(kAcceptBackoff);
         break;
-      default:
+      case AcceptFailure::kUnexpected:
         LOG(ERROR) << "accept: " << std::strerror(error) << "; retrying in " << kAcceptBackoff;
         SleepUnlessStopped(kAcceptBackoff);
         break;

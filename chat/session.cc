@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -144,13 +145,15 @@ std::optional<Session::EndReason> Session::end_reason() const {
 // Reader thread.
 
 void Session::ReadLoop() {
-  std::string buffer(kReadChunkBytes, '\0');
+  // Not zero-filled: the kernel writes only what arrives, so an idle client costs the
+  // page or two its lines touch, not the whole buffer (a thousand idle clients' RSS).
+  const std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);
   while (!stop_reading_) {
     if (!ArmReceiveTimeout()) {
       if (OnReceiveTimeout()) break;
       continue;
     }
-    const ssize_t got = RecvSome(fd_.get(), buffer.data(), buffer.size());
+    const ssize_t got = RecvSome(fd_.get(), buffer.get(), kReadChunkBytes);
     if (got == 0) {
       EndWith(EndReason::kPeerClosed, SHUT_RD);
       break;
@@ -171,7 +174,7 @@ void Session::ReadLoop() {
     if (stopping_.load(std::memory_order_relaxed)) continue;  // read only to avoid a reset
     std::string telnet_replies;
     const std::string_view text = telnet_.Filter(
-        std::string_view(buffer.data(), static_cast<size_t>(got)), &telnet_replies);
+        std::string_view(buffer.get(), static_cast<size_t>(got)), &telnet_replies);
     for (const LineFramer::Line& line : framer_.Feed(text)) {
       if (stop_reading_) break;
       if (AdmitLine()) HandleLine(line);

@@ -160,4 +160,34 @@ bool SetNoDelay(int fd) {
   return ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0;
 }
 
+AcceptFailure ClassifyAcceptError(int error) {
+  switch (error) {
+    case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+      return AcceptFailure::kNothingPending;
+    case EINTR:
+    case ECONNABORTED:
+    // accept(2): Linux passes on pending network errors of the new connection; treat them
+    // like EAGAIN and take the next one.
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+      return AcceptFailure::kRetryNow;
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+      return AcceptFailure::kOutOfResources;
+    default:
+      return AcceptFailure::kUnexpected;
+  }
+}
+
 }  // namespace chat

@@ -61,6 +61,17 @@ ssize_t RecvSome(int fd, char* buffer, size_t size);
 // interface: "::" dual-stack where IPv6 exists, else "0.0.0.0". `port` 0 picks a free one.
 absl::StatusOr<ScopedFd> ListenTcp(const std::string& address, int port, int backlog);
 
+// What an accept loop should do after accept() failed with `error`. One answer for every
+// listener (the chat and the metrics endpoint used to disagree on EPROTO).
+enum class AcceptFailure {
+  kNothingPending,   // EAGAIN on a non-blocking listener: wait for readiness
+  kRetryNow,         // that connection is gone (ECONNABORTED, EINTR, or a network error
+                     // Linux passes on from it, e.g. EPROTO, ENETDOWN): take the next
+  kOutOfResources,   // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off, nothing changes at once
+  kUnexpected,       // anything else: log it, back off
+};
+AcceptFailure ClassifyAcceptError(int error);
+
 // LocalPort() is the port a bound socket got (useful after binding port 0).
 absl::StatusOr<int> LocalPort(int fd);
 

@@ -1,5 +1,7 @@
 #include "chat/socket.h"
 
+#include <errno.h>
+
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -91,6 +93,17 @@ TEST(ListenTcpTest, RejectsNonNumericAddress) {
 TEST(PeerAddressTest, NamesUnixSocketPairs) {
   testing::SocketPair pair = MakeSocketPair();
   EXPECT_EQ(PeerAddress(pair.server_end.get()), "unix");
+}
+
+TEST(SocketTest, AcceptErrorsAreClassifiedOnce) {
+  EXPECT_EQ(ClassifyAcceptError(EAGAIN), AcceptFailure::kNothingPending);
+  for (int error : {EINTR, ECONNABORTED, EPROTO, ENETDOWN, EHOSTUNREACH, ENETUNREACH}) {
+    EXPECT_EQ(ClassifyAcceptError(error), AcceptFailure::kRetryNow) << error;
+  }
+  for (int error : {EMFILE, ENFILE, ENOBUFS, ENOMEM}) {
+    EXPECT_EQ(ClassifyAcceptError(error), AcceptFailure::kOutOfResources) << error;
+  }
+  EXPECT_EQ(ClassifyAcceptError(EBADF), AcceptFailure::kUnexpected);
 }
 
 }  // namespace

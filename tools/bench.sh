@@ -2,11 +2,12 @@
 # Benchmark matrix for the README's Performance section: TCPChat against the reference
 # peers in ../shared/bench (baseline-go, ngircd), in one run on this machine, loopback
 # only. Every server is started on a free 127.0.0.1 port and stopped by its PID; every
-# load run is bounded by a timeout. Flood control is off for TCPChat
-# (--max_msgs_per_sec=0): a load generator is a flood by design.
+# load run is bounded by a timeout. Flood control and the per-address limits are off for
+# TCPChat: a load generator is a flood from one address by design.
 #
 #   sudo apt-get install -y golang-go ngircd     # the reference peers' needs
 #   tools/bench.sh [results.jsonl]                # REPS=3 for medians of three
+#   ONLY='1000x5|2000' tools/bench.sh              # only the scenarios whose label matches
 #
 # Prints one JSON line per run (with a "label") and a table of medians at the end.
 set -uo pipefail
@@ -34,12 +35,14 @@ label() { sed "s|^{|{\"label\":\"$1\",|"; }
 # chatload (the independent tool) through shared/bench/run.sh: label, chatload flags, --, server.
 chatload() {
   local name=$1; shift
+  [[ -z "${ONLY:-}" || "$name" =~ $ONLY ]] || return 0
   bash "$shared/run.sh" "$@" 2>/dev/null | tail -n 1 | label "$name" | tee -a "$out"
 }
 
 # chat_bench (ours) against a TCPChat started here: label, server flags, --, chat_bench flags.
 ours() {
   local name=$1; shift
+  [[ -z "${ONLY:-}" || "$name" =~ $ONLY ]] || return 0
   local flags=()
   while [ "$1" != "--" ]; do flags+=("$1"); shift; done
   shift
@@ -52,24 +55,38 @@ ours() {
   kill -TERM "$pid"; wait "$pid" 2>/dev/null
 }
 
-tc="$tcpchat --port={PORT} --max_msgs_per_sec=0"
+# Every load client comes from 127.0.0.1, so the per-address limits go off too.
+unlimited=(--max_msgs_per_sec=0 --max_pending_per_ip=0 --logins_per_minute_per_ip=0
+           --ip_lines_per_sec=0 --ip_bytes_per_sec=0)
+tc="$tcpchat --port={PORT} ${unlimited[*]}"
+ulimit -n 20000 2>/dev/null || true  # 5000 clients: a descriptor each, in every process
 for _ in $(seq "$reps"); do
   # 10 clients x 2000 messages.
   chatload "10x2000 tcpchat" -n 10 -m 2000 -- $tc
   chatload "10x2000 baseline-go" -n 10 -m 2000 -- "$bin/baseline-go" -port {PORT} -max 200
   chatload "10x2000 rawbcast (harness ceiling)" -n 10 -m 2000 -mode raw -- "$bin/rawbcast" -port {PORT}
-  ours "10x2000 tcpchat (chat_bench)" --max_msgs_per_sec=0 -- --clients=10 --messages=2000
+  ours "10x2000 tcpchat (chat_bench)" "${unlimited[@]}" -- --clients=10 --messages=2000
   # 100 clients x 200 messages.
   chatload "100x200 tcpchat" -n 100 -m 200 -- $tc --max_clients=100
   chatload "100x200 baseline-go" -n 100 -m 200 -- "$bin/baseline-go" -port {PORT} -max 200
   chatload "100x200 ngircd" -n 100 -m 200 -mode irc -- bash "$shared/ngircd/start.sh" {PORT}
-  ours "100x200 tcpchat (chat_bench)" --max_msgs_per_sec=0 --max_clients=100 -- --clients=100 --messages=200
+  ours "100x200 tcpchat (chat_bench)" "${unlimited[@]}" --max_clients=100 -- --clients=100 --messages=200
   # Paced: 100 clients at 10 messages/s each.
   chatload "paced 100@10/s tcpchat" -n 100 -m 50 -rate 10 -- $tc --max_clients=100
   chatload "paced 100@10/s baseline-go" -n 100 -m 50 -rate 10 -- "$bin/baseline-go" -port {PORT} -max 200
-  ours "paced 100@10/s tcpchat (chat_bench)" --max_msgs_per_sec=0 --max_clients=100 -- --clients=100 --messages=50 --rate=10
-  # 1000 clients x 5 messages.
-  ours "1000x5 tcpchat (chat_bench)" --max_msgs_per_sec=0 --max_clients=1000 -- --clients=1000 --messages=5
+  ours "paced 100@10/s tcpchat (chat_bench)" "${unlimited[@]}" --max_clients=100 -- --clients=100 --messages=50 --rate=10
+  # 1000 clients x 5 messages, against ngircd (one epoll thread) and the typical Go server.
+  chatload "1000x5 tcpchat" -n 1000 -m 5 -- $tc --max_clients=1000
+  chatload "1000x5 ngircd" -n 1000 -m 5 -mode irc -- bash "$shared/ngircd/start.sh" {PORT}
+  chatload "1000x5 baseline-go" -n 1000 -m 5 -- "$bin/baseline-go" -port {PORT} -max 1000
+  chatload "1000x5 rawbcast (harness ceiling)" -n 1000 -m 5 -mode raw -- "$bin/rawbcast" -port {PORT}
+  ours "1000x5 tcpchat (chat_bench)" "${unlimited[@]}" --max_clients=1000 -- --clients=1000 --messages=5
+  # Thousands: 2000 x 2 and 5000 x 1 must complete with nothing lost.
+  chatload "2000x2 tcpchat" -n 2000 -m 2 -- $tc --max_clients=2000
+  chatload "2000x2 ngircd" -n 2000 -m 2 -mode irc -- bash "$shared/ngircd/start.sh" {PORT}
+  chatload "5000x1 tcpchat" -n 5000 -m 1 -- $tc --max_clients=5000
+  # 1000 clients logged in and idle: what the server costs per connection at rest.
+  ours "1000 idle tcpchat (chat_bench)" "${unlimited[@]}" --max_clients=1000 -- --clients=1000 --messages=1
   # One stalled reader, 512-byte payloads, against the same run without it.
   chatload "512B tcpchat" -n 10 -m 2000 -size 512 -- $tc --max_clients=20
   chatload "512B tcpchat + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- $tc --max_clients=20

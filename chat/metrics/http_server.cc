@@ -354,25 +354,16 @@ bool HttpServer::AcceptSome(int listen_fd, Pending& pending) {
     const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       const int error = errno;
-      switch (error) {
-        case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-        case EWOULDBLOCK:
-#endif
+      switch (ClassifyAcceptError(error)) {
+        case AcceptFailure::kNothingPending:
           return true;
-        case EINTR:
-        case ECONNABORTED:  // the client gave up while queued
+        case AcceptFailure::kRetryNow:
           continue;
-        case EMFILE:
-        case ENFILE:
-        case ENOBUFS:
-        case ENOMEM:
+        case AcceptFailure::kOutOfResources:
           LOG_EVERY_N(WARNING, 100)
               << "metrics HTTP accept: " << std::strerror(error) << "; backing off";
           return false;
-        default:
-          // Includes the network errors accept() passes on from a connection (EPROTO,
-          // ENETDOWN, EHOSTUNREACH, ...): keep serving, after a pause.
+        case AcceptFailure::kUnexpected:
           LOG_EVERY_N(ERROR, 100) << "metrics HTTP accept: " << std::strerror(error);
           return false;
       }
