@@ -1,6 +1,9 @@
 #include "chat/core/lobby.h"
 
 #include <algorithm>
+#include <stop_token>
+
+#include "absl/synchronization/notification.h"
 
 #include "chat/name.h"
 
@@ -14,6 +17,7 @@ LobbyOptions LinesOnly(size_t history_limit, size_t max_rooms) {
   options.max_rooms = max_rooms;
   options.room_expiry = absl::ZeroDuration();
   options.max_rooms_per_creator = 0;
+  options.notice_wake_interval = absl::ZeroDuration();
   return options;
 }
 
@@ -22,6 +26,7 @@ LobbyOptions LinesOnly(size_t history_limit, size_t max_rooms) {
 Lobby::Lobby(LobbyOptions options, const Clock& clock, Journal* journal)
     : options_([&] {
         options.max_rooms = std::max<size_t>(options.max_rooms, 1);
+        options.room.defer_notice_wakes = options.notice_wake_interval > absl::ZeroDuration();
         return options;
       }()),
       clock_(clock),
@@ -29,6 +34,23 @@ Lobby::Lobby(LobbyOptions options, const Clock& clock, Journal* journal)
       budget_(options_.max_history_bytes) {
   absl::MutexLock lock(&mu_);
   default_room_ = FindOrCreateLocked(kDefaultRoom, nullptr, nullptr, nullptr).get();
+  if (options_.room.defer_notice_wakes) {
+    notice_sweeper_ = std::jthread([this](std::stop_token stop) { SweepNotices(stop); });
+  }
+}
+
+void Lobby::SweepNotices(std::stop_token stop) {
+  absl::Notification stopped;
+  std::stop_callback on_stop(stop, [&stopped] { stopped.Notify(); });
+  std::vector<std::shared_ptr<Room>> rooms;
+  while (!stopped.WaitForNotificationWithTimeout(options_.notice_wake_interval)) {
+    rooms.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [key, entry] : rooms_) rooms.push_back(entry.room);
+    }
+    for (const auto& room : rooms) room->WakeForNotices();  // outside the lobby's lock
+  }
 }
 
 Lobby::Lobby(size_t history_limit, size_t max_rooms, Journal* journal)

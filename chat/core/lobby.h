@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,10 @@ struct LobbyOptions {
   absl::Duration room_expiry = absl::Hours(24);
   // Rooms one creator (a source address) may have created that still exist. 0: no cap.
   size_t max_rooms_per_creator = 5;
+  // How often writers sleeping through notices are woken (RoomOptions::
+  // defer_notice_wakes): a join or leave reaches people at most this late. Zero: notices
+  // wake writers at once, like chat lines.
+  absl::Duration notice_wake_interval = absl::Milliseconds(20);
 };
 
 enum class JoinRefusal {
@@ -154,6 +159,9 @@ class Lobby {
   void RemoveUnusedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Removable(const Entry& entry, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Wakes writers for deferred notices every notice_wake_interval until stopped.
+  void SweepNotices(std::stop_token stop) ABSL_LOCKS_EXCLUDED(mu_);
+
   const LobbyOptions options_;
   const Clock& clock_;
   Journal* const journal_;
@@ -161,6 +169,8 @@ class Lobby {
   mutable absl::Mutex mu_;
   std::map<std::string, Entry> rooms_ ABSL_GUARDED_BY(mu_);  // by NameKey(room name)
   Room* default_room_;  // owned by rooms_, never removed
+  // Declared last: stopped and joined first, while the rooms still exist.
+  std::jthread notice_sweeper_;
 };
 
 }  // namespace chat

@@ -23,6 +23,7 @@ std::shared_ptr<const std::atomic<uint64_t>> Room::EndSeqOf(const std::shared_pt
 }
 
 void Room::AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_ptr<Waker>>* wake) {
+  const bool is_history = event->is_history();
   size_t freed = 0;
   const size_t added = log_.Append(std::move(event), &freed);
   end_seq_.store(log_.end_seq(), std::memory_order_release);
@@ -32,7 +33,12 @@ void Room::AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_pt
   }
   unchecked_bytes_ += added;
   if (unchecked_bytes_ >= options_.lag_check_bytes || freed > 0) CheckLagLocked();
+  if (wake != nullptr && options_.defer_notice_wakes && !is_history) {
+    notices_unwoken_ = true;  // the next sweep or chat line wakes the sleepers
+    wake = nullptr;
+  }
   if (wake != nullptr) {
+    notices_unwoken_ = false;  // whoever sleeps is woken now, for everything so far
     wake->reserve(wake->size() + sleepers_.size());
     for (Membership* sleeper : sleepers_) wake->push_back(sleeper->waker_);
     sleepers_.clear();
@@ -96,6 +102,19 @@ void Room::Post(std::shared_ptr<Event> event) {
   }
   // Wake after unlocking: a woken writer must not find the lock still held, and a
   // poster descheduled while waking a thousand writers must not stall every other poster.
+  for (const auto& waker : wake) waker->Wake();
+}
+
+void Room::WakeForNotices() {
+  std::vector<std::shared_ptr<Waker>> wake;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!notices_unwoken_) return;
+    notices_unwoken_ = false;
+    wake.reserve(sleepers_.size());
+    for (Membership* sleeper : sleepers_) wake.push_back(sleeper->waker_);
+    sleepers_.clear();
+  }
   for (const auto& waker : wake) waker->Wake();
 }
 

@@ -129,6 +129,11 @@ struct RoomOptions {
   // member is told to go at most this much past its own limit. Checking on every post
   // would make a post cost O(members) again.
   size_t lag_check_bytes = 64 * 1024;
+  // Notices (joins, leaves, renames) do not wake sleeping writers at once: the lobby
+  // wakes them in one sweep (Room::WakeForNotices) every so often. A storm of a thousand
+  // joins then costs each writer a wake-up per sweep instead of one per join. Chat lines
+  // always wake at once (and carry any notices before them along).
+  bool defer_notice_wakes = false;
 };
 
 // Room is thread-safe.
@@ -172,6 +177,10 @@ class Room {
   // recorded in the journal first (on disk before anyone can see it).
   void Post(std::shared_ptr<Event> event) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Room::WakeForNotices() wakes the writers that sleep through notices posted since the
+  // last wake-up (see RoomOptions::defer_notice_wakes).
+  void WakeForNotices() ABSL_LOCKS_EXCLUDED(mu_);
+
   // Room::Restore() appends history read back at start-up: no journal, no wake-ups.
   void Restore(std::vector<std::shared_ptr<Event>> events) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -209,7 +218,7 @@ class Room {
   std::vector<EventPtr> History() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  // Appends and accounts; collects the writers to wake into `wake`.
+  // Appends and accounts; collects the writers to wake into `wake` (null: wake nobody).
   void AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_ptr<Waker>>* wake)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CheckLagLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -228,6 +237,8 @@ class Room {
   absl::flat_hash_set<Membership*> sleepers_ ABSL_GUARDED_BY(mu_);
   // Event bytes appended since members' lag was last checked.
   size_t unchecked_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Notices are in the log that sleeping writers have not been woken for.
+  bool notices_unwoken_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace chat

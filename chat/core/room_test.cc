@@ -182,6 +182,27 @@ TEST(RoomTest, OnlySleepingWritersAreWokenOncePerSleep) {
   EXPECT_EQ(a.waker_->wakes.load(), 1);
 }
 
+TEST(RoomTest, NoticesWakeSleepersOnlyInTheSweepWhenDeferred) {
+  RoomOptions options = Lines(10);
+  options.defer_notice_wakes = true;
+  Room room("general", options);
+  Reader a(room, 1, "a"), b(room, 2, "b"), c(room, 3, "c");
+  a.Join();
+  a.Live();
+  EXPECT_FALSE(room.SleepUnlessReady(a.position().membership.get(), a.cursor()));
+  b.Join();
+  c.Join();
+  EXPECT_EQ(a.waker_->wakes.load(), 0);  // two joins, no wake-up yet
+  room.WakeForNotices();
+  EXPECT_EQ(a.waker_->wakes.load(), 1);  // one sweep, one wake-up for both
+  room.WakeForNotices();
+  EXPECT_EQ(a.waker_->wakes.load(), 1);  // nothing new
+  EXPECT_THAT(a.Live(), ElementsAre("+b", "+c"));
+  EXPECT_FALSE(room.SleepUnlessReady(a.position().membership.get(), a.cursor()));
+  b.Say("a line wakes at once");
+  EXPECT_EQ(a.waker_->wakes.load(), 2);
+}
+
 TEST(RoomTest, ALeftMembershipIsNeverWoken) {
   Room room("general", Lines(10));
   Reader a(room, 1, "a"), b(room, 2, "b");
