@@ -43,6 +43,7 @@ LobbyOptions LobbyOptionsOf(const ServerOptions& options) {
   lobby.max_rooms = options.max_rooms;
   lobby.room_expiry = options.room_expiry;
   lobby.max_rooms_per_creator = options.max_rooms_per_ip;
+  lobby.notice_wake_interval = options.notice_wake_interval;
   return lobby;
 }
 

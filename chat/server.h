@@ -48,6 +48,9 @@ struct ServerOptions {
   absl::Duration room_expiry = absl::Hours(24);
   // Rooms one source address may have created that still exist; 0: no cap.
   size_t max_rooms_per_ip = 5;
+  // Joins and leaves reach people in sweeps this far apart (see LobbyOptions); zero: at
+  // once, like chat lines.
+  absl::Duration notice_wake_interval = absl::Milliseconds(20);
   // On shutdown, how long clients get to receive the farewell before being cut off.
   absl::Duration shutdown_grace = absl::Seconds(1);
   // Durable history: every chat line is appended here before it is broadcast, and read
