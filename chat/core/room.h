@@ -191,7 +191,8 @@ class Room {
   EventSpan Read(const Membership& membership, uint64_t from, size_t max_events, bool* lost) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Room::History() returns the replay of a join: [history_from, live_from).
+  // Room::ReadHistory() reads the replay of a join, [history_from, live_from), at most
+  // `max_events` at a time.
   EventSpan ReadHistory(uint64_t from, uint64_t to, size_t max_events, bool* lost) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
