@@ -507,9 +507,7 @@ void Session::WriteLoop() {
   const auto replay = [&](const Follow& follow) {
     uint64_t seq = follow.history_from;
     while (ok && seq < follow.live_from) {
-      bool lost = false;
-      const EventSpan span =
-          follow.room->ReadHistory(seq, follow.live_from, kEventsPerRead, &lost);
+      const EventSpan span = follow.room->ReadHistory(seq, follow.live_from, kEventsPerRead);
       if (span.empty()) return;  // trimmed meanwhile: history is best effort
       span.ForEach([&](const Event& event) {
         if (event.is_history()) renderer.History(event, &bytes);

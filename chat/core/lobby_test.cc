@@ -55,9 +55,8 @@ class NamedParticipant : public RoomMember {
     return got;
   }
   size_t HistoryLines(Room& room) {
-    bool lost = false;
     size_t lines = 0;
-    room.ReadHistory(position.history_from, position.live_from, SIZE_MAX, &lost)
+    room.ReadHistory(position.history_from, position.live_from, SIZE_MAX)
         .ForEach([&](const Event& e) { lines += e.is_history(); });
     return lines;
   }

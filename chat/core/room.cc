@@ -129,9 +129,9 @@ EventSpan Room::Read(const Membership& membership, uint64_t from, size_t max_eve
   return log_.Read(from, membership.end_, max_events, lost);
 }
 
-EventSpan Room::ReadHistory(uint64_t from, uint64_t to, size_t max_events, bool* lost) const {
+EventSpan Room::ReadHistory(uint64_t from, uint64_t to, size_t max_events) const {
   absl::MutexLock lock(&mu_);
-  return log_.Read(from, to, max_events, lost);
+  return log_.ReadHistory(from, to, max_events);
 }
 
 bool Room::SleepUnlessReady(Membership* membership, uint64_t cursor) {
@@ -174,16 +174,21 @@ size_t Room::log_bytes() const {
 
 std::vector<EventPtr> Room::History() const {
   absl::MutexLock lock(&mu_);
-  bool lost = false;
   std::vector<EventPtr> history;
-  const EventSpan span = log_.Read(log_.HistoryStart(), log_.end_seq(), SIZE_MAX, &lost);
-  uint64_t seq = span.begin;
-  for (const auto& block : span.blocks) {
-    for (; seq < span.end && seq < block->first_seq() + EventBlock::kSize; ++seq) {
-      const Event& event = block->at(seq);
-      // Aliasing: the pointer keeps the block (and so the event) alive.
-      if (event.is_history()) history.emplace_back(block, &event);
+  for (uint64_t seq = log_.HistoryStart(); seq < log_.end_seq();) {
+    const EventSpan span = log_.ReadHistory(seq, log_.end_seq(), SIZE_MAX);
+    if (span.empty()) break;
+    history.insert(history.end(), span.archived.begin(), span.archived.end());
+    uint64_t block_seq = span.begin;
+    for (const auto& block : span.blocks) {
+      for (; block_seq < span.end && block_seq < block->first_seq() + EventBlock::kSize;
+           ++block_seq) {
+        const Event& event = block->at(block_seq);
+        // Aliasing: the pointer keeps the block (and so the event) alive.
+        if (event.is_history()) history.emplace_back(block, &event);
+      }
     }
+    seq = span.end;
   }
   return history;
 }

@@ -192,8 +192,9 @@ class Room {
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Room::ReadHistory() reads the replay of a join, [history_from, live_from), at most
-  // `max_events` at a time.
-  EventSpan ReadHistory(uint64_t from, uint64_t to, size_t max_events, bool* lost) const
+  // `max_events` at a time (see RoomLog::ReadHistory). Best effort: lines trimmed
+  // meanwhile are skipped.
+  EventSpan ReadHistory(uint64_t from, uint64_t to, size_t max_events) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Room::SleepUnlessReady() returns true if `membership` has events to read at

@@ -21,7 +21,9 @@ size_t RoomLog::Append(std::shared_ptr<Event> event, size_t* freed) {
   if (event->is_history()) {
     ++block.history_events_;
     ++history_events_;
+    history_bytes_ += charge;
   }
+  const bool event_is_history = event->is_history();
   block.events_[slot] = std::move(event);
   ++end_seq_;
 
@@ -30,25 +32,57 @@ size_t RoomLog::Append(std::shared_ptr<Event> event, size_t* freed) {
   size_t dropped = 0;
   while (options_.retain_bytes > 0 && blocks_.size() > 1 &&
          bytes_ - blocks_.front()->bytes_ >= options_.retain_bytes) {
-    dropped += DropFront();
+    dropped += DropFront(/*archive=*/true);
   }
+  // A new line may push the oldest archived ones past the history bounds.
+  if (event_is_history) dropped += TrimArchive();
   if (freed != nullptr) *freed = dropped;
   return charge;
 }
 
-size_t RoomLog::DropFront() {
+size_t RoomLog::DropFront(bool archive) {
   const EventBlock& front = *blocks_.front();
-  const size_t charge = front.bytes_;
-  bytes_ -= charge;
+  size_t freed = front.bytes_;
+  bytes_ -= front.bytes_;
   history_events_ -= front.history_events_;
+  const uint64_t block_end = std::min(end_seq_, front.first_seq() + EventBlock::kSize);
+  for (uint64_t seq = front.first_seq(); seq < block_end && front.history_events_ > 0; ++seq) {
+    const EventPtr& event = front.events_[seq - front.first_seq()];
+    if (!event->is_history()) continue;
+    history_bytes_ -= event->charge();
+    if (!archive || options_.history_lines == 0) continue;
+    archive_.push_back(event);
+    archive_bytes_ += event->charge();
+    freed -= event->charge();
+  }
   first_seq_ = front.first_seq() + EventBlock::kSize;
   blocks_.pop_front();  // readers holding the block keep it alive
-  return charge;
+  return freed + TrimArchive();
+}
+
+size_t RoomLog::TrimArchive() {
+  size_t freed = 0;
+  while (!archive_.empty() &&
+         (archive_.size() + history_events_ > options_.history_lines ||
+          (options_.history_bytes > 0 &&
+           archive_bytes_ + history_bytes_ > options_.history_bytes))) {
+    const size_t charge = archive_.front()->charge();
+    archive_bytes_ -= charge;
+    freed += charge;
+    archive_.pop_front();
+  }
+  return freed;
 }
 
 size_t RoomLog::TrimOldest(size_t bytes) {
   size_t freed = 0;
-  while (freed < bytes && blocks_.size() > 1) freed += DropFront();
+  while (freed < bytes && !archive_.empty()) {
+    const size_t charge = archive_.front()->charge();
+    archive_bytes_ -= charge;
+    freed += charge;
+    archive_.pop_front();
+  }
+  while (freed < bytes && blocks_.size() > 1) freed += DropFront(/*archive=*/false);
   return freed;
 }
 
@@ -69,6 +103,26 @@ EventSpan RoomLog::Read(uint64_t from, uint64_t limit, size_t max_events, bool* 
   return span;
 }
 
+EventSpan RoomLog::ReadHistory(uint64_t from, uint64_t limit, size_t max_events) const {
+  if (from >= first_seq_ || archive_.empty() || archive_.back()->seq < from) {
+    bool lost = false;
+    return Read(from, limit, max_events, &lost);
+  }
+  EventSpan span;
+  span.begin = from;
+  span.end = std::min(limit, first_seq_);
+  auto it = std::lower_bound(archive_.begin(), archive_.end(), from,
+                             [](const EventPtr& event, uint64_t seq) { return event->seq < seq; });
+  for (; it != archive_.end() && (*it)->seq < span.end; ++it) {
+    if (span.archived.size() == max_events) {
+      span.end = (*it)->seq;
+      break;
+    }
+    span.archived.push_back(*it);
+  }
+  return span;
+}
+
 uint64_t RoomLog::HistoryStart() const {
   if (options_.history_lines == 0) return end_seq_;
   uint64_t start = end_seq_;
@@ -84,8 +138,14 @@ uint64_t RoomLog::HistoryStart() const {
       bytes += event.charge();
       if (options_.history_bytes > 0 && bytes > options_.history_bytes) return start;
       start = seq - 1;
-      if (++lines == options_.history_lines) break;
+      if (++lines == options_.history_lines) return start;
     }
+  }
+  for (auto event = archive_.rbegin(); event != archive_.rend(); ++event) {
+    bytes += (*event)->charge();
+    if (options_.history_bytes > 0 && bytes > options_.history_bytes) return start;
+    start = (*event)->seq;
+    if (++lines == options_.history_lines) return start;
   }
   return start;
 }

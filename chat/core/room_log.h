@@ -21,11 +21,13 @@
 namespace chat {
 
 struct RoomLogOptions {
-  // Event bytes (Event::charge()) kept for readers that lag and for history; the oldest
+  // Event bytes (Event::charge()) of every kind kept for readers that lag; the oldest
   // events drop off beyond it, a block at a time. 0: keep everything (tests only).
   size_t retain_bytes = size_t{1} << 20;
   // A late joiner is replayed the newest `history_lines` chat lines and emotes, and no
-  // more than `history_bytes` of them (0: no byte bound beyond retain_bytes).
+  // more than `history_bytes` of them (0: no byte bound beyond the line count). Lines
+  // that drop off the log are kept apart within these bounds, so joins, leaves and
+  // renames (a /join-hopping client makes two per hop) never push history out.
   size_t history_lines = 10000;
   size_t history_bytes = size_t{1} << 20;
 };
@@ -53,8 +55,10 @@ class EventBlock {
   size_t history_events_ = 0;  // how many are chat lines or emotes
 };
 
-// EventSpan is events [begin, end) of one log, kept alive by their blocks.
+// EventSpan is events [begin, end) of one log, kept alive by their blocks; a history read
+// may start with archived lines (older than every block, with gaps where notices were).
 struct EventSpan {
+  std::vector<EventPtr> archived;
   std::vector<std::shared_ptr<const EventBlock>> blocks;
   uint64_t begin = 0;
   uint64_t end = 0;
@@ -63,6 +67,7 @@ struct EventSpan {
   // Calls f(const Event&) for each event, oldest first.
   template <typename F>
   void ForEach(F&& f) const {
+    for (const EventPtr& event : archived) f(*event);
     uint64_t seq = begin;
     for (const auto& block : blocks) {
       const uint64_t block_end = block->first_seq() + EventBlock::kSize;
@@ -95,6 +100,11 @@ class RoomLog {
   // the reader missed events.
   EventSpan Read(uint64_t from, uint64_t limit, size_t max_events, bool* lost) const;
 
+  // RoomLog::ReadHistory() is Read() for a replay: events before first_seq() come from
+  // the archived chat lines and emotes, at most `max_events` of them per call, and the
+  // span then ends where the blocks begin.
+  EventSpan ReadHistory(uint64_t from, uint64_t limit, size_t max_events) const;
+
   // RoomLog::HistoryStart() is where a joiner's replay starts: the oldest of the newest
   // history_lines chat lines and emotes that fit in history_bytes. end_seq() if none.
   uint64_t HistoryStart() const;
@@ -103,16 +113,20 @@ class RoomLog {
   // UINT64_MAX if the events at `cursor` are no longer kept.
   uint64_t LagBytes(uint64_t cursor) const;
 
-  // RoomLog::TrimOldest() drops whole blocks from the front until at least `bytes`
-  // are freed or only the newest block is left. Returns the charge freed.
+  // RoomLog::TrimOldest() drops archived lines, then whole blocks from the front, until at
+  // least `bytes` are freed or only the newest block is left. Returns the charge freed.
   size_t TrimOldest(size_t bytes);
 
-  size_t bytes() const { return bytes_; }
-  bool has_history() const { return history_events_ > 0; }
+  // Everything kept: the blocks and the archive.
+  size_t bytes() const { return bytes_ + archive_bytes_; }
+  bool has_history() const { return history_events_ > 0 || !archive_.empty(); }
 
  private:
-  // Drops the oldest block; returns its charge.
-  size_t DropFront();
+  // Drops the oldest block; with `archive`, its chat lines and emotes move to the
+  // archive. Returns the charge freed.
+  size_t DropFront(bool archive);
+  // Drops archived lines beyond the history bounds; returns the charge freed.
+  size_t TrimArchive();
   uint64_t StartOffset(uint64_t seq) const;  // running byte count before `seq`
 
   const RoomLogOptions options_;
@@ -120,8 +134,12 @@ class RoomLog {
   uint64_t first_seq_ = 1;
   uint64_t end_seq_ = 1;
   uint64_t appended_bytes_ = 0;  // running total of every charge ever appended
-  size_t bytes_ = 0;             // charges of the retained events
-  size_t history_events_ = 0;
+  size_t bytes_ = 0;             // charges of the events in blocks
+  size_t history_events_ = 0;    // chat lines and emotes in blocks
+  size_t history_bytes_ = 0;     // and their charges
+  // Chat lines and emotes older than first_seq_, oldest first, within the history bounds.
+  std::deque<EventPtr> archive_;
+  size_t archive_bytes_ = 0;
 };
 
 }  // namespace chat

@@ -56,7 +56,8 @@ TEST(RoomLogTest, ReadRespectsCursorLimitAndMaximumAcrossBlocks) {
 
 TEST(RoomLogTest, RetentionDropsWholeOldBlocksButKeepsTheBound) {
   const size_t charge = Chat("xxxxxxxxxx")->charge();
-  RoomLog log(RoomLogOptions{100 * charge, 1000, 0});
+  // History no longer than what the blocks hold: nothing is archived (see below).
+  RoomLog log(RoomLogOptions{100 * charge, 50, 0});
   for (int i = 0; i < 1000; ++i) log.Append(Chat("xxxxxxxxxx"));
   EXPECT_GE(log.bytes(), 100 * charge);
   EXPECT_LE(log.bytes(), 100 * charge + EventBlock::kSize * charge);
@@ -112,6 +113,77 @@ TEST(RoomLogTest, HistoryStartScansManyBlocks) {
   });
   EXPECT_EQ(lines, 100u);
   EXPECT_EQ(log.HistoryStart(), 1u);
+}
+
+// What a joiner is replayed, read `chunk` events at a time as a writer does.
+std::vector<std::string> Replay(const RoomLog& log, size_t chunk) {
+  std::vector<std::string> texts;
+  for (uint64_t seq = log.HistoryStart(); seq < log.end_seq();) {
+    const EventSpan span = log.ReadHistory(seq, log.end_seq(), chunk);
+    if (span.empty()) break;
+    span.ForEach([&](const Event& e) {
+      if (e.is_history()) texts.push_back(e.text);
+    });
+    seq = span.end;
+  }
+  return texts;
+}
+
+TEST(RoomLogTest, NoticesNeverPushHistoryOut) {
+  // Room for a few blocks of notices: a /join-hopping client makes two per hop.
+  const size_t notice = Join("hopper")->charge();
+  RoomLog log(RoomLogOptions{notice * EventBlock::kSize * 3, 10, 0});
+  for (const char* text : {"one", "two", "three"}) log.Append(Chat(text));
+  for (int i = 0; i < 20000; ++i) log.Append(Join("hopper"));
+  EXPECT_GT(log.first_seq(), 4u);  // the lines' blocks are gone from the log itself
+  EXPECT_THAT(Replay(log, 2), ElementsAre("one", "two", "three"));
+  EXPECT_THAT(Replay(log, 1000), ElementsAre("one", "two", "three"));
+  // Memory stays bounded: the retained blocks plus the archived lines.
+  EXPECT_LE(log.bytes(), notice * EventBlock::kSize * 5 + 3 * Chat("three")->charge());
+  EXPECT_TRUE(log.has_history());
+  // Live readers still see what they missed as lost.
+  bool lost = false;
+  log.Read(1, UINT64_MAX, 10, &lost);
+  EXPECT_TRUE(lost);
+}
+
+TEST(RoomLogTest, ArchivedHistoryKeepsToTheLineAndByteBounds) {
+  const size_t notice = Join("j")->charge();
+  RoomLog lines(RoomLogOptions{notice * EventBlock::kSize, 3, 0});
+  RoomLog bytes(RoomLogOptions{notice * EventBlock::kSize, 100, 2 * Chat("5")->charge()});
+  for (int i = 0; i < 10; ++i) {
+    for (RoomLog* log : {&lines, &bytes}) {
+      log->Append(Chat(std::to_string(i)));
+      for (int j = 0; j < 500; ++j) log->Append(Join("j"));
+    }
+  }
+  EXPECT_THAT(Replay(lines, 1), ElementsAre("7", "8", "9"));
+  EXPECT_THAT(Replay(bytes, 1), ElementsAre("8", "9"));
+  EXPECT_LE(lines.bytes(), notice * EventBlock::kSize * 3 + 3 * Chat("9")->charge());
+  EXPECT_LE(bytes.bytes(), notice * EventBlock::kSize * 3 + 2 * Chat("9")->charge());
+}
+
+TEST(RoomLogTest, WithoutHistoryNothingIsArchived) {
+  RoomLog log(RoomLogOptions{Join("j")->charge() * EventBlock::kSize, 0, 0});
+  log.Append(Chat("gone"));
+  for (int i = 0; i < 1000; ++i) log.Append(Join("j"));
+  EXPECT_FALSE(log.has_history());
+  EXPECT_THAT(Replay(log, 10), ElementsAre());
+}
+
+TEST(RoomLogTest, TrimOldestDropsArchivedLinesFirst) {
+  const size_t notice = Join("j")->charge();
+  RoomLog log(RoomLogOptions{notice * EventBlock::kSize, 10, 0});
+  log.Append(Chat("old"));
+  log.Append(Chat("older-kept"));
+  for (int i = 0; i < 1000; ++i) log.Append(Join("j"));
+  log.Append(Chat("new"));
+  const size_t before = log.bytes();
+  EXPECT_EQ(log.TrimOldest(1), Chat("old")->charge());
+  EXPECT_EQ(log.bytes(), before - Chat("old")->charge());
+  EXPECT_THAT(Replay(log, 10), ElementsAre("older-kept", "new"));
+  log.TrimOldest(SIZE_MAX);
+  EXPECT_THAT(Replay(log, 10), ElementsAre("new"));
 }
 
 TEST(RoomLogTest, LagIsCountedInBytesFromTheCursor) {

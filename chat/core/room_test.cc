@@ -42,9 +42,8 @@ class Reader : public RoomMember {
 
   // What the join replayed.
   std::vector<std::string> History() const {
-    bool lost = false;
     std::vector<std::string> lines;
-    room_.ReadHistory(position_.history_from, position_.live_from, SIZE_MAX, &lost)
+    room_.ReadHistory(position_.history_from, position_.live_from, SIZE_MAX)
         .ForEach([&](const Event& e) {
           if (e.is_history()) lines.push_back(e.text);
         });
@@ -314,6 +313,28 @@ TEST(RoomTest, RestoreFillsHistoryWithoutWakingAnyone) {
   for (const EventPtr& e : room.History()) history.push_back(e->text);
   EXPECT_THAT(history, ElementsAre("old 2", "old 3"));
   EXPECT_EQ(a.waker_->wakes.load(), 0);
+}
+
+TEST(RoomTest, JoinHoppingKeepsTheRoomsHistory) {
+  HistoryBudget budget(0);
+  RoomOptions options;
+  options.log = RoomLogOptions{4096, 10, 0};  // a log that holds a few blocks of notices
+  Room room("quiet", options, nullptr, &budget);
+  Reader talker(room, 1, "talker");
+  talker.Join();
+  talker.Say("the one thing said here");
+  talker.Leave();
+  for (int hop = 0; hop < 2000; ++hop) {  // a client going in and out, as /join does
+    Reader hopper(room, 2, "hopper");
+    hopper.Join();
+    hopper.Leave();
+  }
+  Reader late(room, 3, "late");
+  late.Join();
+  EXPECT_THAT(late.History(), ElementsAre("the one thing said here"));
+  EXPECT_EQ(room.History().size(), 1u);
+  EXPECT_LT(room.log_bytes(), 3 * 4096u);  // the notices themselves did go
+  EXPECT_EQ(budget.used(), room.log_bytes());
 }
 
 TEST(RoomTest, TheLogIsChargedToTheBudgetAndGivenBack) {
