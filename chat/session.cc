@@ -461,7 +461,13 @@ void Session::WriteLoop() {
     if (!ok || bytes.empty() || (!force && bytes.size() < kWriteChunkBytes)) return;
     const SendResult result = Send(bytes);
     bytes.clear();
-    if (result == SendResult::kOk) return;
+    if (result == SendResult::kOk) {
+      // Everything rendered so far is sent: the room measures our lag from here. Said
+      // after every chunk, not once per batch: in a busy room a batch may never end, and
+      // a lag measured from its start would make a reader that keeps up look too slow.
+      if (reading.follow != nullptr) reading.follow->membership->set_delivered(reading.cursor);
+      return;
+    }
     ok = false;
     if (!end_reason().has_value()) {
       // A peer that vanished is ordinary; one that stopped reading is worth a warning.
