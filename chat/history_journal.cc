@@ -1,5 +1,6 @@
 #include "chat/history_journal.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -21,17 +22,36 @@ absl::StatusOr<std::unique_ptr<HistoryJournal>> HistoryJournal::Open(
     Lobby& lobby, Stats* stats, std::function<void()> on_write_error) {
   absl::StatusOr<history::LoadResult> loaded = history::HistoryLog::Load(path, per_room_limit);
   if (!loaded.ok()) return loaded.status();
-  for (const auto& [room_name, records] : loaded->rooms) {
+  // Newest activity first, so a full lobby keeps the rooms people were last using.
+  std::vector<const std::pair<const std::string, std::deque<history::HistoryRecord>>*> rooms;
+  for (const auto& room : loaded->rooms) rooms.push_back(&room);
+  std::stable_sort(rooms.begin(), rooms.end(), [](const auto* a, const auto* b) {
+    const absl::Time a_last = a->second.empty() ? absl::InfinitePast() : a->second.back().time;
+    const absl::Time b_last = b->second.empty() ? absl::InfinitePast() : b->second.back().time;
+    return a_last > b_last;
+  });
+  int64_t restored = 0;
+  int64_t skipped = 0;
+  for (const auto* room : rooms) {
+    const std::shared_ptr<Room> target = lobby.FindOrCreate(room->first);
+    if (target == nullptr) {
+      ++skipped;
+      continue;
+    }
     std::vector<std::shared_ptr<Event>> events;
-    events.reserve(records.size());
-    for (const history::HistoryRecord& record : records) events.push_back(EventFromRecord(record));
-    lobby.FindOrCreate(room_name)->Restore(std::move(events));
+    events.reserve(room->second.size());
+    for (const history::HistoryRecord& record : room->second) {
+      events.push_back(EventFromRecord(record));
+    }
+    target->Restore(std::move(events));
+    ++restored;
   }
   if (stats != nullptr) {
     stats->records_loaded = loaded->records_loaded;
     stats->corrupt_lines_skipped = loaded->corrupt_lines_skipped;
     stats->torn_tail = loaded->torn_tail;
-    stats->rooms = static_cast<int64_t>(loaded->rooms.size());
+    stats->rooms = restored;
+    stats->rooms_skipped = skipped;
   }
   absl::StatusOr<std::unique_ptr<history::HistoryLog>> log =
       history::HistoryLog::Open(path, std::move(options));

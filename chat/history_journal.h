@@ -35,6 +35,9 @@ class HistoryJournal final : public Journal {
     int64_t corrupt_lines_skipped = 0;
     bool torn_tail = false;
     int64_t rooms = 0;
+    // Rooms in the file left out because the lobby was full (--max_rooms); the most
+    // recently active rooms are restored first.
+    int64_t rooms_skipped = 0;
   };
 
   // HistoryJournal::Open() reads `path` back into `lobby` (the newest `per_room_limit`

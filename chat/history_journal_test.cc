@@ -43,18 +43,26 @@ std::shared_ptr<Event> Said(absl::Time t, std::string text, Event::Kind kind = E
   return MakeEvent(kind, t, "alice", std::move(text), 1);
 }
 
+// A journal on `path` and a lobby whose rooms write through it, with one member to act.
+struct JournalWriter {
+  explicit JournalWriter(const std::string& path)
+      : journal(HistoryJournal::Open(path, {}, 100, read_back, nullptr)) {}
+  Lobby read_back{100, 10};  // what Open() restores into; unused here
+  absl::StatusOr<std::unique_ptr<HistoryJournal>> journal;
+  // Rooms built after Open journal through it.
+  Lobby lobby{100, 10, journal.ok() ? journal->get() : nullptr};
+  std::shared_ptr<Silent> alice = std::make_shared<Silent>();
+  Joiner joiner{1, alice.get(), alice, 0, {}, nullptr};
+};
+
 TEST(HistoryJournalTest, LinesSurviveARestartInEveryRoom) {
   const std::string path = TempPath("journal_restart");
   const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
   {
-    Lobby lobby(100, 10);
-    absl::StatusOr<std::unique_ptr<HistoryJournal>> journal =
-        HistoryJournal::Open(path, {}, 100, lobby, nullptr);
-    ASSERT_TRUE(journal.ok()) << journal.status();
-    // Rooms built after Open journal through it.
-    Lobby writing(100, 10, journal->get());
-    auto alice = std::make_shared<Silent>();
-    const Joiner joiner{1, alice.get(), alice, 0, {}, nullptr};
+    JournalWriter w(path);
+    ASSERT_TRUE(w.journal.ok()) << w.journal.status();
+    Lobby& writing = w.lobby;
+    const Joiner& joiner = w.joiner;
     RoomEntry general = writing.Join("general", joiner, Said(t, "", Event::Kind::kJoin));
     general.room->Post(Said(t, "hello\tworld \\ \xFF"));
     RoomEntry dev = writing.Move(general.room, general.position.membership, "dev", joiner,
@@ -74,6 +82,32 @@ TEST(HistoryJournalTest, LinesSurviveARestartInEveryRoom) {
               ElementsAre("[2027-01-15 08:00:00][alice]:hello\tworld \\ \xFF"));
   ASSERT_NE(restored.Find("dev"), nullptr);
   EXPECT_THAT(Lines(*restored.Find("dev")), ElementsAre("[2027-01-15 08:00:01] * alice waves"));
+}
+
+TEST(HistoryJournalTest, RestoresNoMoreRoomsThanTheLobbyAllowsNewestFirst) {
+  const std::string path = TempPath("journal_max_rooms");
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  {
+    JournalWriter w(path);
+    ASSERT_TRUE(w.journal.ok()) << w.journal.status();
+    // "old" was last used before "recent", whatever the order of names or of creation.
+    for (const auto& [room, when] : {std::pair{"zzz-recent", 3}, {"old", 1}, {"aaa-middle", 2}}) {
+      RoomEntry entry = w.lobby.Join(room, w.joiner, Said(t, "", Event::Kind::kJoin));
+      entry.room->Post(Said(t + absl::Seconds(when), room));
+      w.lobby.Leave(entry.room, entry.position.membership, Said(t, "", Event::Kind::kLeave));
+    }
+  }
+  Lobby restored(100, 3);  // "general" and two more
+  HistoryJournal::Stats stats;
+  absl::StatusOr<std::unique_ptr<HistoryJournal>> journal =
+      HistoryJournal::Open(path, {}, 100, restored, &stats);
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  EXPECT_EQ(stats.rooms, 2);
+  EXPECT_EQ(stats.rooms_skipped, 1);
+  EXPECT_NE(restored.Find("zzz-recent"), nullptr);
+  EXPECT_NE(restored.Find("aaa-middle"), nullptr);
+  EXPECT_EQ(restored.Find("old"), nullptr);
+  EXPECT_EQ(restored.List().size(), 3u);
 }
 
 TEST(HistoryJournalTest, KeepsOnlyTheNewestLinesPerRoom) {

@@ -35,7 +35,8 @@ LobbyOptions LobbyOptionsOf(const ServerOptions& options) {
           : options.history_size *
                 (options.session.max_line_bytes + kMaxNameBytes + Event::kOverheadBytes);
   // The log keeps what history needs and at least what a reader may lag by, so a reader
-  // within its limit never loses an event; never unbounded (0 would mean that).
+  // within its limit never loses an event; never unbounded (0 would mean that). Lines
+  // that notices push out of it are kept apart, within the same history bounds.
   lobby.room.log = RoomLogOptions{
       std::max({history_bytes, options.session.max_outbox_bytes, kMinRoomLogBytes}),
       options.history_size, options.history_room_bytes};
@@ -91,6 +92,10 @@ absl::Status Server::OpenHistory() {
   journal_slot_.target = journal_.get();
   LOG(INFO) << "history " << options_.history_file << ": " << stats.records_loaded
             << " lines in " << stats.rooms << " room(s) read back";
+  LOG_IF(WARNING, stats.rooms_skipped > 0)
+      << "history " << options_.history_file << ": " << stats.rooms_skipped
+      << " room(s) left out: more rooms than --max_rooms=" << options_.max_rooms
+      << " (the most recently active ones were restored)";
   LOG_IF(WARNING, stats.corrupt_lines_skipped > 0)
       << "history " << options_.history_file << ": skipped " << stats.corrupt_lines_skipped
       << " corrupt line(s)";

@@ -174,6 +174,7 @@ std::shared_ptr<Room> Lobby::Find(const std::string& name) const {
 
 std::shared_ptr<Room> Lobby::FindOrCreate(const std::string& name) {
   absl::MutexLock lock(&mu_);
+  if (rooms_.size() >= options_.max_rooms && !rooms_.contains(NameKey(name))) return nullptr;
   return FindOrCreateLocked(name, nullptr, nullptr, nullptr);
 }
 

@@ -126,8 +126,10 @@ class Lobby {
   // Lobby::Find() returns a room by name, or nullptr.
   std::shared_ptr<Room> Find(const std::string& name) const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Lobby::FindOrCreate() is Find() that creates the room (ignoring the limits), for
-  // restoring history at start-up.
+  // Lobby::FindOrCreate() is Find() that creates the room while there are fewer than
+  // max_rooms (nullptr once full), for restoring history at start-up: a history file
+  // must not bring back more rooms than the server would let people create. The
+  // per-address limits do not apply (nobody created these rooms in this run).
   std::shared_ptr<Room> FindOrCreate(const std::string& name) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Lobby::EnforceHistoryBudget() trims the oldest events of the rooms with the largest
