@@ -449,7 +449,12 @@ void Session::WriteLoop() {
   struct {
     std::shared_ptr<const Follow> follow;  // null: no room
     uint64_t cursor = 0;
+    uint64_t own_bytes = 0;  // charge of our own events before the cursor (see Membership)
   } reading;
+  const auto report_delivered = [&] {
+    if (reading.follow == nullptr) return;
+    reading.follow->membership->set_delivered(reading.cursor, reading.own_bytes);
+  };
   std::vector<Frame> batch;
   std::string bytes;
   uint64_t rendered_events = 0;
@@ -465,7 +470,7 @@ void Session::WriteLoop() {
       // Everything rendered so far is sent: the room measures our lag from here. Said
       // after every chunk, not once per batch: in a busy room a batch may never end, and
       // a lag measured from its start would make a reader that keeps up look too slow.
-      if (reading.follow != nullptr) reading.follow->membership->set_delivered(reading.cursor);
+      report_delivered();
       return;
     }
     ok = false;
@@ -500,7 +505,10 @@ void Session::WriteLoop() {
       }
       if (span.empty()) return;
       span.ForEach([&](const Event& event) {
-        if (event.origin == id_) return;  // your own line or notice is not echoed
+        if (event.origin == id_) {  // your own line or notice is not echoed
+          reading.own_bytes += event.charge();
+          return;
+        }
         renderer.Live(event, &bytes);
         ++rendered_events;
       });
@@ -557,6 +565,7 @@ void Session::WriteLoop() {
           if (frame.text != nullptr) bytes.append(*frame.text);
           reading.follow = frame.follow;
           reading.cursor = frame.follow->live_from;
+          reading.own_bytes = 0;
           replay(*frame.follow);
           renderer.Prompt(&bytes);
           break;
@@ -571,7 +580,7 @@ void Session::WriteLoop() {
     if (ok && !closed && reading.follow != nullptr) deliver_room(UINT64_MAX);
     flush(/*force=*/true);
     // Sent (or skipped: our own events): the room measures our lag from here.
-    if (ok && reading.follow != nullptr) reading.follow->membership->set_delivered(reading.cursor);
+    if (ok) report_delivered();
     if (rendered_events > 0) {
       context_.metrics->deliveries.Increment(rendered_events);
       rendered_events = 0;

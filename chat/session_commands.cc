@@ -31,7 +31,8 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       }
       {
         const std::string name = this->name();
-        room_->Post(MakeEvent(Event::Kind::kChat, now, name, std::string(command.text), id_));
+        room_->Post(MakeEvent(Event::Kind::kChat, now, name, std::string(command.text), id_),
+                    membership_.get());
         context_.lobby->EnforceHistoryBudget();
         context_.metrics->messages_broadcast.Increment();
         LOG_IF(INFO, context_.options.log_message_text)
@@ -42,7 +43,8 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       return true;
     case Command::Kind::kMe: {
       const std::string name = this->name();
-      room_->Post(MakeEvent(Event::Kind::kEmote, now, name, std::string(command.text), id_));
+      room_->Post(MakeEvent(Event::Kind::kEmote, now, name, std::string(command.text), id_),
+                  membership_.get());
       context_.lobby->EnforceHistoryBudget();
       context_.metrics->messages_broadcast.Increment();
       VLOG(1) << "emote from " << name << " in " << room_->name();
@@ -114,7 +116,8 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
   }
   LOG(INFO) << "rename " << peer_ << " " << old_name << " -> " << new_name;
   room_->Post(MakeEvent(Event::Kind::kRename, context_.clock->Now(), old_name,
-                        std::string(new_name), id_));
+                        std::string(new_name), id_),
+              membership_.get());
   context_.metrics->messages_broadcast.Increment();
   reply.push_back(ReplyLine(absl::StrCat("You are now known as ", new_name, ".")));
 }

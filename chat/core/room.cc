@@ -22,10 +22,12 @@ std::shared_ptr<const std::atomic<uint64_t>> Room::EndSeqOf(const std::shared_pt
   return std::shared_ptr<const std::atomic<uint64_t>>(room, &room->end_seq_);
 }
 
-void Room::AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_ptr<Waker>>* wake) {
+void Room::AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_ptr<Waker>>* wake,
+                        Membership* poster) {
   const bool is_history = event->is_history();
   size_t freed = 0;
   const size_t added = log_.Append(std::move(event), &freed);
+  if (poster != nullptr && poster->end_ == UINT64_MAX) poster->own_appended_bytes_ += added;
   end_seq_.store(log_.end_seq(), std::memory_order_release);
   if (budget_ != nullptr) {
     budget_->Add(added);
@@ -48,7 +50,12 @@ void Room::AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_pt
 void Room::CheckLagLocked() {
   unchecked_bytes_ = 0;
   for (const auto& membership : members_) {
-    const uint64_t lag = log_.LagBytes(membership->delivered());
+    uint64_t lag = log_.LagBytes(membership->delivered());
+    const uint64_t own_delivered =
+        membership->own_delivered_bytes_.load(std::memory_order_relaxed);
+    if (lag != UINT64_MAX && membership->own_appended_bytes_ > own_delivered) {
+      lag -= std::min(lag, membership->own_appended_bytes_ - own_delivered);
+    }
     const size_t limit = membership->lag_limit_bytes_;
     if (lag == UINT64_MAX || (limit > 0 && lag > limit)) membership->member_->OnFellBehind();
   }
@@ -65,7 +72,8 @@ JoinPosition Room::Join(uint64_t member_id, RoomMember* member, std::shared_ptr<
     position.membership =
         std::make_shared<Membership>(member_id, member, std::move(waker), lag_limit_bytes,
                                      position.live_from);
-    if (notice != nullptr) AppendLocked(std::move(notice), &wake);
+    // The notice is the joiner's first own event: its writer starts at it and skips it.
+    if (notice != nullptr) AppendLocked(std::move(notice), &wake, position.membership.get());
     members_.push_back(position.membership);
   }
   for (const auto& waker : wake) waker->Wake();
@@ -91,14 +99,14 @@ uint64_t Room::Leave(const std::shared_ptr<Membership>& membership, std::shared_
   return end;
 }
 
-void Room::Post(std::shared_ptr<Event> event) {
+void Room::Post(std::shared_ptr<Event> event, Membership* poster) {
   std::vector<std::shared_ptr<Waker>> wake;
   {
     absl::MutexLock lock(&mu_);
     // Journal first, under the lock: on disk before any client can have seen it, and in
     // the same order as the log.
     if (journal_ != nullptr && event->is_history()) journal_->Record(name_, *event);
-    AppendLocked(std::move(event), &wake);
+    AppendLocked(std::move(event), &wake, poster);
   }
   // Wake after unlocking: a woken writer must not find the lock still held, and a
   // poster descheduled while waking a thousand writers must not stall every other poster.

@@ -102,7 +102,14 @@ class Membership {
   // Events whose origin is this id are the member's own and are not shown to it.
   uint64_t member_id() const { return member_id_; }
   uint64_t delivered() const { return delivered_.load(std::memory_order_acquire); }
-  void set_delivered(uint64_t seq) { delivered_.store(seq, std::memory_order_release); }
+  // Membership::set_delivered() is the writer's report: everything before `seq` is sent,
+  // and `own_bytes` is the charge of the member's own events among them (in the log, but
+  // never sent to it). A member's own lines never make it look slow, however late its
+  // writer runs while it types.
+  void set_delivered(uint64_t seq, uint64_t own_bytes) {
+    own_delivered_bytes_.store(own_bytes, std::memory_order_relaxed);
+    delivered_.store(seq, std::memory_order_release);
+  }
 
  private:
   friend class Room;
@@ -111,6 +118,10 @@ class Membership {
   const std::shared_ptr<Waker> waker_;
   const size_t lag_limit_bytes_;  // 0: only when events are lost
   std::atomic<uint64_t> delivered_;
+  std::atomic<uint64_t> own_delivered_bytes_ = 0;
+  // The charge of the member's own events appended since it joined; under the room's
+  // lock. Minus own_delivered_bytes_, it is the part of the lag that is not owed.
+  uint64_t own_appended_bytes_ = 0;
   uint64_t end_ = UINT64_MAX;  // written under the room's lock by Leave()
 };
 
@@ -175,7 +186,9 @@ class Room {
 
   // Room::Post() appends `event` and wakes sleeping writers. A chat line or emote is
   // recorded in the journal first (on disk before anyone can see it).
-  void Post(std::shared_ptr<Event> event) ABSL_LOCKS_EXCLUDED(mu_);
+  // `poster`, if given, is the member whose event it is: its own events are not counted
+  // towards its lag.
+  void Post(std::shared_ptr<Event> event, Membership* poster = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Room::WakeForNotices() wakes the writers that sleep through notices posted since the
   // last wake-up (see RoomOptions::defer_notice_wakes).
@@ -221,7 +234,8 @@ class Room {
 
  private:
   // Appends and accounts; collects the writers to wake into `wake` (null: wake nobody).
-  void AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_ptr<Waker>>* wake)
+  void AppendLocked(std::shared_ptr<Event> event, std::vector<std::shared_ptr<Waker>>* wake,
+                    Membership* poster = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CheckLagLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

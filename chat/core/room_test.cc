@@ -37,7 +37,8 @@ class Reader : public RoomMember {
   }
   void Leave() { room_.Leave(position_.membership, Notice(Event::Kind::kLeave)); }
   void Say(std::string text) {
-    room_.Post(MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), name_, std::move(text), id_));
+    room_.Post(MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), name_, std::move(text), id_),
+               position_.membership.get());
   }
 
   // What the join replayed.
@@ -57,7 +58,10 @@ class Reader : public RoomMember {
     const EventSpan span = room_.Read(*position_.membership, cursor_, SIZE_MAX, &lost);
     EXPECT_FALSE(lost);
     span.ForEach([&](const Event& e) {
-      if (e.origin == id_) return;
+      if (e.origin == id_) {
+        own_bytes_ += e.charge();
+        return;
+      }
       switch (e.kind) {
         case Event::Kind::kJoin: got.push_back("+" + e.name); break;
         case Event::Kind::kLeave: got.push_back("-" + e.name); break;
@@ -65,7 +69,7 @@ class Reader : public RoomMember {
       }
     });
     cursor_ = span.end;
-    position_.membership->set_delivered(cursor_);
+    position_.membership->set_delivered(cursor_, own_bytes_);
     return got;
   }
 
@@ -87,6 +91,7 @@ class Reader : public RoomMember {
   const size_t lag_limit_;
   JoinPosition position_;
   uint64_t cursor_ = 0;
+  uint64_t own_bytes_ = 0;
 };
 
 RoomOptions Lines(size_t history_lines) {
@@ -234,6 +239,29 @@ TEST(RoomTest, AReaderTooFarBehindIsToldToGo) {
   }
   EXPECT_TRUE(slow.fell_behind.load());
   EXPECT_FALSE(fast.fell_behind.load());
+}
+
+TEST(RoomTest, AMembersOwnLinesNeverMakeItLookSlow) {
+  RoomOptions options;
+  options.log = RoomLogOptions{0, 10, 0};
+  options.lag_check_bytes = 1024;
+  Room room("general", options);
+  Reader typist(room, 1, "typist", 10 * 1024), reader(room, 2, "reader", 10 * 1024);
+  typist.Join();
+  reader.Join();
+  // The typist's writer is starved (never runs) while it pastes 50 KB; the only events
+  // it has not delivered are its own, which it would skip anyway.
+  for (int i = 0; i < 50; ++i) {
+    typist.Say(std::string(1000, 'x'));
+    reader.Live();
+  }
+  EXPECT_FALSE(typist.fell_behind.load());
+  EXPECT_FALSE(reader.fell_behind.load());
+  // Its lag still counts what others say: 11 KB from the reader goes past its limit.
+  for (int i = 0; i < 11; ++i) reader.Say(std::string(1000, 'y'));
+  EXPECT_TRUE(typist.fell_behind.load());
+  // What it owed: the reader's join and 11 lines; its own 50 are skipped.
+  EXPECT_EQ(typist.Live().size(), 12u);
 }
 
 // Concurrent posters and a late joiner: every reader sees one global order, and the
