@@ -15,8 +15,7 @@ packages=(
   g++                  # C++20 (std::jthread) and the sanitizer runtimes
   clang-14             # libFuzzer (tools/fuzz.sh) and -Wthread-safety (--config=clang)
   libclang-rt-14-dev   # libFuzzer's and clang's sanitizer runtimes
-  libgflags-dev
-  libgoogle-glog-dev
+  libgflags-dev        # command-line flags; glog (built from source below) reads its own through it
   libgtest-dev         # GoogleTest
   libgmock-dev         # GoogleMock
   libicu-dev           # ICU: name normalisation, case folding and look-alike (UTS #39) checks
@@ -96,4 +95,9 @@ fetch_source() {
 # Abseil: the prebuilt libabsl is not instrumented, so ThreadSanitizer cannot see
 # absl::Mutex and would report a false race on every guarded field.
 fetch_source abseil "$repo/third_party/abseil-cpp"
+# glog: the prebuilt libglog keeps a 30 KB message buffer in static TLS, which glibc zeroes
+# for every new thread; at two threads per client that was most of an idle client's memory.
+# third_party/glog.BUILD builds it without that buffer.
+fetch_source google-glog "$repo/third_party/glog"
+
 echo "setup: done"
