@@ -15,8 +15,7 @@ packages=(
   g++                  # C++20 (std::jthread) and the sanitizer runtimes
   clang-14             # libFuzzer (tools/fuzz.sh) and -Wthread-safety (--config=clang)
   libclang-rt-14-dev   # libFuzzer's and clang's sanitizer runtimes
-  libgflags-dev
-  libgoogle-glog-dev
+  libgflags-dev        # command-line flags; glog (built from source below) reads its own through it
   libgtest-dev         # GoogleTest
   libgmock-dev         # GoogleMock
   libicu-dev           # ICU: name normalisation, case folding and look-alike (UTS #39) checks
@@ -45,15 +44,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Abseil comes from Debian's *source* package, built by Bazel with our flags. The prebuilt
-# libabsl is not instrumented, so ThreadSanitizer cannot see absl::Mutex and would report a
-# false race on every guarded field. apt verifies the download against Debian's signed
-# index. A private apt state directory keeps the system's sources.list untouched.
-absl_dir="$repo/third_party/abseil-cpp"
-if [ ! -f "$absl_dir/WORKSPACE" ]; then
+# Some libraries come from Debian's *source* packages, built by Bazel with our flags;
+# apt verifies each download against Debian's signed index. A private apt state directory
+# keeps the system's sources.list untouched; it is set up (and `apt-get update` run) once,
+# and only when a source tree is missing.
+work=""
+apt_opts=()
+private_apt() {
+  [ -n "$work" ] && return
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  mkdir -p "$work/parts" "$work/lists/partial" "$work/cache/archives/partial" "$work/src"
+  mkdir -p "$work/parts" "$work/lists/partial" "$work/cache/archives/partial"
   # Derive deb-src entries from the machine's own deb entries, in either format apt accepts.
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] && sed 's/^Types:.*deb\b.*/Types: deb-src/' "$f" > "$work/parts/$(basename "$f")"
@@ -69,15 +70,34 @@ if [ ! -f "$absl_dir/WORKSPACE" ]; then
     -o APT::Sandbox::User=root
     -o Debug::NoLocking=1
   )
-  echo "setup: fetching Abseil source from Debian"
   apt-get "${apt_opts[@]}" update -qq
-  (cd "$work/src" && apt-get "${apt_opts[@]}" source --download-only -qq abseil >/dev/null)
-  orig=$(ls "$work"/src/abseil_*.orig.tar.* | head -n 1)
-  mkdir -p "$absl_dir.tmp"
-  tar -xf "$orig" -C "$absl_dir.tmp" --strip-components=1
-  rm -rf "$absl_dir"
-  mv "$absl_dir.tmp" "$absl_dir"
-  echo "setup: Abseil $(basename "$orig") unpacked in third_party/abseil-cpp"
-fi
+}
+
+# fetch_source PACKAGE DIR: unpacks the upstream tarball of Debian's source package PACKAGE
+# into DIR (Debian's patches are not applied), unless DIR already has it.
+fetch_source() {
+  local package=$1 dir=$2
+  [ -f "$dir/WORKSPACE" ] && return
+  private_apt
+  echo "setup: fetching $package source from Debian"
+  mkdir -p "$work/src/$package"
+  (cd "$work/src/$package" && apt-get "${apt_opts[@]}" source --download-only -qq "$package" >/dev/null)
+  local orig
+  orig=$(ls "$work/src/$package/${package}_"*.orig.tar.* | head -n 1)
+  rm -rf "$dir.tmp"
+  mkdir -p "$dir.tmp"
+  tar -xf "$orig" -C "$dir.tmp" --strip-components=1
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+  echo "setup: $(basename "$orig") unpacked in ${dir#"$repo"/}"
+}
+
+# Abseil: the prebuilt libabsl is not instrumented, so ThreadSanitizer cannot see
+# absl::Mutex and would report a false race on every guarded field.
+fetch_source abseil "$repo/third_party/abseil-cpp"
+# glog: the prebuilt libglog keeps a 30 KB message buffer in static TLS, which glibc zeroes
+# for every new thread; at two threads per client that was most of an idle client's memory.
+# third_party/glog.BUILD builds it without that buffer.
+fetch_source google-glog "$repo/third_party/glog"
 
 echo "setup: done"
