@@ -163,9 +163,14 @@ void Session::ReadLoop() {
         if (OnReceiveTimeout()) break;
         continue;
       }
+      if (errno == EPROTO) {
+        // The transport has logged what the client got wrong. Only the receiving side is
+        // shut: the writer still sends the transport's last word (a TLS alert).
+        EndWith(EndReason::kProtocolError, SHUT_RD);
+        break;
+      }
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
-      // EPROTO: the transport has logged what the client got wrong.
-      if (errno != ECONNRESET && errno != EPROTO && !end_reason().has_value()) {
+      if (errno != ECONNRESET && !end_reason().has_value()) {
         PLOG(WARNING) << "recv from " << peer_;
       }
       EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
@@ -423,6 +428,7 @@ const char* Session::Describe(std::optional<EndReason> reason) {
     case EndReason::kFlooding: return "flooding";
     case EndReason::kQuit: return "client quit";
     case EndReason::kLoginRefused: return "its address logged in too often";
+    case EndReason::kProtocolError: return "broke the transport's protocol";
   }
   return "unknown";
 }
@@ -528,7 +534,9 @@ void Session::WriteLoop() {
   bool closed = false;
   while (ok) {
     closed = outbox_->Take(batch, /*block=*/false);
-    if (batch.empty() && !closed) {
+    // That Take() cleared the outbox's wake-up; a transport that asked for one since the
+    // last flush must not be left waiting.
+    if (batch.empty() && !closed && !transport_output_pending_.load(std::memory_order_acquire)) {
       const bool room_ready =
           reading.follow != nullptr &&
           reading.follow->room->SleepUnlessReady(reading.follow->membership.get(), reading.cursor);
