@@ -118,6 +118,11 @@ bool TlsClient::RequestKeyUpdate() {
   return SSL_key_update(ssl_.get(), SSL_KEY_UPDATE_REQUESTED) == 1;
 }
 
+bool TlsClient::Renegotiate() {
+  ERR_clear_error();
+  return SSL_renegotiate(ssl_.get()) == 1 && SSL_do_handshake(ssl_.get()) == 1;
+}
+
 std::string TlsClient::PeerCommonName() const {
   std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl_.get()),
                                                    X509_free);

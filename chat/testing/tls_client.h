@@ -52,6 +52,9 @@ class TlsClient : public LineClient {
   // TlsClient::RequestKeyUpdate() (TLS 1.3) updates our keys and asks the server to
   // update its own; takes effect with the next Send().
   bool RequestKeyUpdate();
+  // TlsClient::Renegotiate() (TLS 1.2) asks for a new handshake on this connection and
+  // waits for it; true if the server went through with it.
+  bool Renegotiate();
 
   // The CN of the certificate the server presented.
   std::string PeerCommonName() const;

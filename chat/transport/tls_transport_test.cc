@@ -252,6 +252,19 @@ TEST_F(TlsTransportTest, KeyUpdateRequestedByTheClientKeepsLinesFlowing) {
   EXPECT_EQ(driver_->AwaitReceived(27), "after the update\nand again\n");
 }
 
+TEST_F(TlsTransportTest, RenegotiationIsRefused) {
+  TlsClient client = Handshake(TLS1_2_VERSION);
+  ASSERT_EQ(client.Version(), "TLSv1.2");
+  EXPECT_FALSE(client.Renegotiate());
+  // The server refused (a no_renegotiation alert) without redoing its half of a
+  // handshake; the client gave up with a fatal alert, which ends the connection as a
+  // failed handshake.
+  const auto [result, error] = driver_->AwaitEnd();
+  EXPECT_EQ(result, -1);
+  EXPECT_EQ(error, EPROTO);
+  EXPECT_EQ(handshake_failures_.value(), 1u);
+}
+
 TEST_F(TlsTransportTest, PlainTextInsteadOfAHandshakeFailsOnlyThisConnection) {
   LineClient client(Start());
   ASSERT_TRUE(client.Send("alice\nhello\n"));  // someone used nc on the TLS port
