@@ -65,7 +65,7 @@ Session::~Session() {
 }
 
 void Session::Start() {
-  LOG(INFO) << "connect " << peer_;
+  LOG(INFO) << "connect " << peer_ << " over " << transport_->kind();
   context_.metrics->connected_clients.Increment();
   login_deadline_ = std::chrono::steady_clock::now() +
                     absl::ToChronoNanoseconds(context_.options.login_timeout);
