@@ -1,6 +1,7 @@
 // TCPChat server entry point: flags, logging, signals. The only reader of FLAGS_*.
 //
 //   server [--port=8989] [port]
+//   server --tls_port=8990 --tls_cert_file=cert.pem --tls_key_file=key.pem
 
 #include <limits.h>
 #include <pthread.h>
@@ -10,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +22,8 @@
 #include "chat/clock.h"
 #include "chat/history/history_log.h"
 #include "chat/server.h"
+#include "chat/transport/tls_context.h"
+#include "chat/transport/tls_transport.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 
@@ -117,6 +122,17 @@ DEFINE_int32(thread_stack_kib, 256,
              "Stack size of every thread the server starts (two per client), in KiB. The "
              "default of glibc (8 MiB) is address space a thousand clients never use. 0: "
              "the system default.");
+DEFINE_int32(tls_port, 0,
+             "Also serve the same chat over TLS on this port, e.g. 8990 (clients: `openssl "
+             "s_client -quiet -connect host:8990`). Needs --tls_cert_file and --tls_key_file. "
+             "0 (the default): no TLS.");
+DEFINE_string(tls_address, "",
+              "Numeric IP address for the TLS port. Empty: the same as --address.");
+DEFINE_string(tls_cert_file, "",
+              "PEM certificate chain for TLS, the server's certificate first. Re-read on "
+              "SIGHUP (new connections get the new one; nobody is dropped).");
+DEFINE_string(tls_key_file, "",
+              "PEM private key of --tls_cert_file. Re-read with it on SIGHUP.");
 DEFINE_string(shutdown_grace, "1s",
               "On SIGINT/SIGTERM, how long clients get to receive the goodbye line before "
               "their connections are cut.");
@@ -172,20 +188,50 @@ int PortFromCommandLine(int argc, char** argv) {
   return FLAGS_port;
 }
 
-// Blocks SIGINT/SIGTERM (and our private wake-up signal) in the calling thread; every
-// thread started afterwards inherits the mask, so only the signal thread sees them.
-sigset_t BlockShutdownSignals() {
+// Blocks SIGINT/SIGTERM (and our private wake-up signal, and SIGHUP when there is
+// something to reload) in the calling thread; every thread started afterwards inherits
+// the mask, so only the signal thread sees them, and handles them as ordinary code
+// (sigwait), not in a signal handler.
+sigset_t BlockSignals(bool reload_on_hangup) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR2);
+  // Without TLS, SIGHUP keeps its default (the server ends with its terminal).
+  if (reload_on_hangup) sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
 
+// The TLS flags, checked; nullopt (after saying why) if they do not make sense.
+struct TlsFlags {
+  int port = 0;  // 0: no TLS
+  std::string address;
+  std::string cert_file;
+  std::string key_file;
+};
+std::optional<TlsFlags> TlsFromCommandLine() {
+  TlsFlags tls;
+  if (FLAGS_tls_port == 0) return tls;
+  if (FLAGS_tls_port < 0 || FLAGS_tls_port > 65535) {
+    std::cerr << "--tls_port: expected 0 (off) or a port in 1..65535\n";
+    return std::nullopt;
+  }
+  if (FLAGS_tls_cert_file.empty() || FLAGS_tls_key_file.empty()) {
+    std::cerr << "--tls_port needs --tls_cert_file and --tls_key_file (tools/make_cert.sh "
+                 "makes a self-signed pair for trying it out)\n";
+    return std::nullopt;
+  }
+  tls.port = FLAGS_tls_port;
+  tls.address = FLAGS_tls_address.empty() ? FLAGS_address : FLAGS_tls_address;
+  tls.cert_file = FLAGS_tls_cert_file;
+  tls.key_file = FLAGS_tls_key_file;
+  return tls;
+}
+
 // Runs the server until a signal stops it; the process's exit status.
-int Serve(const chat::ServerOptions& options);
+int Serve(const chat::ServerOptions& options, const TlsFlags& tls);
 
 }  // namespace
 
@@ -263,8 +309,10 @@ int main(int argc, char** argv) {
   options.session.log_message_text = FLAGS_log_message_text;
   options.version = kVersion;
   options.history_fsync = *chat::history::ParseFsyncPolicy(FLAGS_history_fsync);
+  const std::optional<TlsFlags> tls = TlsFromCommandLine();
+  if (!tls.has_value()) return 1;
 
-  const int status = Serve(options);
+  const int status = Serve(options, *tls);
   LOG(INFO) << "bye";
   // Only now: the server (and its metrics thread) is gone, so nothing logs after this.
   google::ShutdownGoogleLogging();
@@ -290,13 +338,42 @@ void SetThreadStackSize(int kib) {
   pthread_attr_destroy(&attr);
 }
 
-int Serve(const chat::ServerOptions& options) {
+// Reads the certificate and key again, keeping the old ones if the new are unusable.
+void ReloadTls(chat::TlsServerContext& tls, chat::metrics::ServerMetrics& metrics) {
+  if (absl::Status status = tls.Reload(); !status.ok()) {
+    metrics.tls_certificate_reload_failures.Increment();
+    LOG(ERROR) << "SIGHUP: kept the old TLS certificate: " << status.message();
+    return;
+  }
+  LOG(INFO) << "SIGHUP: reloaded TLS certificate " << tls.cert_file() << " and key "
+            << tls.key_file() << "; new connections use them";
+}
+
+int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   SetThreadStackSize(FLAGS_thread_stack_kib);
   // Before any thread exists (the metrics server starts one in Listen()), so every
-  // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM.
-  const sigset_t shutdown_signals = BlockShutdownSignals();
+  // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM/SIGHUP.
+  const sigset_t signals = BlockSignals(/*reload_on_hangup=*/tls_flags.port != 0);
   const int port = options.port;
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
+  std::unique_ptr<chat::TlsServerContext> tls;
+  if (tls_flags.port != 0) {
+    absl::StatusOr<std::unique_ptr<chat::TlsServerContext>> loaded =
+        chat::TlsServerContext::Load(tls_flags.cert_file, tls_flags.key_file);
+    if (!loaded.ok()) {
+      std::cerr << "cannot start TLS: " << loaded.status().message() << "\n";
+      LOG_IF(ERROR, !FLAGS_logtostderr) << "cannot start TLS: " << loaded.status();
+      return 1;
+    }
+    tls = *std::move(loaded);
+    chat::metrics::Counter* const failures = &server.metrics().tls_handshake_failures;
+    server.AddListener(chat::ListenerOptions{
+        "tls", tls_flags.address, tls_flags.port,
+        [context = tls.get(), failures](chat::ScopedFd fd) -> std::unique_ptr<chat::Transport> {
+          return std::make_unique<chat::TlsTransport>(std::move(fd), context->Current().get(),
+                                                      failures);
+        }});
+  }
   if (absl::Status status = server.Listen(); !status.ok()) {
     // Once for the person at the terminal; the log gets it too only when it is a file.
     std::cerr << "cannot start on port " << port << ": " << status.message() << "\n";
@@ -304,21 +381,30 @@ int Serve(const chat::ServerOptions& options) {
     return 1;
   }
   std::cout << "Listening on the port :" << server.port() << std::endl;
+  if (tls != nullptr) std::cout << "Listening for TLS on the port :" << server.port_of("tls") << std::endl;
   LOG(INFO) << "listening on port " << server.port() << ", at most " << options.max_clients
             << " clients";
 
-  std::thread signal_thread([&server, shutdown_signals] {
-    int signal_number = 0;
-    sigwait(&shutdown_signals, &signal_number);
-    if (signal_number == SIGUSR2) return;  // main is done; nothing to stop
-    LOG(INFO) << "received " << strsignal(signal_number) << "; shutting down";
-    server.Stop();
-    sigwait(&shutdown_signals, &signal_number);
-    if (signal_number == SIGUSR2) return;
-    // A second SIGINT/SIGTERM: the operator does not want to wait.
-    LOG(WARNING) << "second signal; exiting now";
-    google::FlushLogFiles(google::GLOG_INFO);
-    std::_Exit(1);
+  std::thread signal_thread([&server, &tls, signals] {
+    bool stopping = false;
+    while (true) {
+      int signal_number = 0;
+      sigwait(&signals, &signal_number);
+      if (signal_number == SIGUSR2) return;  // main is done; nothing to stop
+      if (signal_number == SIGHUP) {
+        ReloadTls(*tls, server.metrics());  // blocked only when there is TLS
+        continue;
+      }
+      if (stopping) {
+        // A second SIGINT/SIGTERM: the operator does not want to wait.
+        LOG(WARNING) << "second signal; exiting now";
+        google::FlushLogFiles(google::GLOG_INFO);
+        std::_Exit(1);
+      }
+      LOG(INFO) << "received " << strsignal(signal_number) << "; shutting down";
+      server.Stop();
+      stopping = true;
+    }
   });
 
   server.Run();

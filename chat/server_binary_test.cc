@@ -19,28 +19,20 @@
 #include "chat/socket.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/subprocess.h"
+#include "chat/testing/test_files.h"
 #include "gtest/gtest.h"
 
 namespace chat {
 namespace {
 
 using testing::LineClient;
+using testing::ReadFile;
 using testing::Subprocess;
+using testing::TempPath;
 
 constexpr char kServer[] = "chat/server";
 constexpr char kUsageLine[] = "[USAGE]: ./TCPChat $port\n";
 constexpr absl::Duration kPatience = absl::Seconds(30);
-
-std::string ReadFile(const std::string& path) {
-  std::string out;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return out;
-  char buffer[4096];
-  size_t got;
-  while ((got = std::fread(buffer, 1, sizeof(buffer), f)) > 0) out.append(buffer, got);
-  std::fclose(f);
-  return out;
-}
 
 // Runs the server with `args` and expects the classic usage line and exit status 1.
 void ExpectUsageError(const std::vector<std::string>& args) {
@@ -194,14 +186,10 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "max_rooms_per_ip", "max_pending_per_ip", "max_connections_per_ip",
                            "logins_per_minute_per_ip", "login_burst_per_ip", "ip_lines_per_sec",
                            "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
-                           "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips"}) {
+                           "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips",
+                           "tls_port", "tls_address", "tls_cert_file", "tls_key_file"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
-}
-
-std::string TempPath(std::string_view name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
 }
 
 // Every chat line a client has seen must survive the server being killed (SIGKILL, no

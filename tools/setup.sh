@@ -19,6 +19,8 @@ packages=(
   libgtest-dev         # GoogleTest
   libgmock-dev         # GoogleMock
   libicu-dev           # ICU: name normalisation, case folding and look-alike (UTS #39) checks
+  libssl-dev           # OpenSSL 3: the TLS port (--tls_port), and the TLS tests' client
+  openssl              # the CLI: tools/make_cert.sh, and `openssl s_client` in the TLS tests
   netcat-openbsd       # `nc`, the client people use
   prometheus           # only for `promtool check metrics`, which validates /metrics in the suite
   ca-certificates      # apt over https mirrors, if configured

@@ -47,9 +47,13 @@ absl::StatusOr<LineClient> LineClient::ConnectSocket(ScopedFd socket, int port) 
 
 bool LineClient::Send(std::string_view bytes) { return SendAll(fd_.get(), bytes) == SendResult::kOk; }
 
+ssize_t LineClient::ReceiveSome(char* buffer, size_t size) {
+  return RecvSome(fd_.get(), buffer, size);
+}
+
 bool LineClient::Fill() {
   char buffer[16384];
-  const ssize_t got = RecvSome(fd_.get(), buffer, sizeof(buffer));
+  const ssize_t got = ReceiveSome(buffer, sizeof(buffer));
   if (got <= 0) return false;
   pending_.append(buffer, static_cast<size_t>(got));
   return true;

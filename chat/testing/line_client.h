@@ -15,7 +15,8 @@
 
 namespace chat::testing {
 
-// Not thread-safe; one per test thread.
+// Not thread-safe; one per test thread. TlsClient (tls_client.h) speaks TLS through the
+// same reads.
 class LineClient {
  public:
   static constexpr absl::Duration kDefaultTimeout = absl::Seconds(20);
@@ -36,8 +37,9 @@ class LineClient {
 
   LineClient(LineClient&&) = default;
   LineClient& operator=(LineClient&&) = default;
+  virtual ~LineClient() = default;
 
-  bool Send(std::string_view bytes);
+  virtual bool Send(std::string_view bytes);
 
   // LineClient::Read() returns the next `n` bytes, or fewer if the stream ended or the
   // deadline passed (so a comparison with the expected bytes fails informatively).
@@ -61,6 +63,10 @@ class LineClient {
   void Close() { fd_.Reset(); }
 
   int fd() const { return fd_.get(); }
+
+ protected:
+  // One read of the stream: as recv(), a count, 0 at its end, or -1.
+  virtual ssize_t ReceiveSome(char* buffer, size_t size);
 
  private:
   // Appends one recv() worth to pending_; false on end of stream, error or deadline.

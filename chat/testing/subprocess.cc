@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -24,9 +25,10 @@ std::string DrainFd(int fd) {
 
 }  // namespace
 
-Subprocess::Subprocess(const std::vector<std::string>& argv) {
+Subprocess::Subprocess(const std::vector<std::string>& argv, bool pipe_stdin) {
   int out_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+  int in_pipe[2] = {-1, -1};
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || (pipe_stdin && ::pipe2(in_pipe, O_CLOEXEC) != 0)) {
     std::perror("pipe2");
     std::abort();
   }
@@ -44,6 +46,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv) {
   args.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (pipe_stdin) ::dup2(in_pipe[0], STDIN_FILENO);
     ::dup2(out_pipe[1], STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
     ::execv(args[0], args.data());
@@ -52,6 +55,12 @@ Subprocess::Subprocess(const std::vector<std::string>& argv) {
   }
   ::close(out_pipe[1]);
   stdout_.Reset(out_pipe[0]);
+  if (pipe_stdin) {
+    // A child that exits makes WriteStdin() fail, not kill the test.
+    ::signal(SIGPIPE, SIG_IGN);
+    ::close(in_pipe[0]);
+    stdin_.Reset(in_pipe[1]);
+  }
   stderr_.Reset(err_fd);
 }
 
@@ -63,13 +72,30 @@ Subprocess::~Subprocess() {
 }
 
 std::optional<std::string> Subprocess::ReadStdoutLine(absl::Duration timeout) {
+  std::optional<std::string> line = ReadStdoutUntil("\n", timeout);
+  if (line.has_value()) line->pop_back();
+  return line;
+}
+
+bool Subprocess::WriteStdin(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t wrote = ::write(stdin_.get(), bytes.data(), bytes.size());
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(wrote));
+  }
+  return true;
+}
+
+std::optional<std::string> Subprocess::ReadStdoutUntil(std::string_view marker,
+                                                       absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
-    const size_t newline = stdout_pending_.find('\n');
-    if (newline != std::string::npos) {
-      std::string line = stdout_pending_.substr(0, newline);
-      stdout_pending_.erase(0, newline + 1);
-      return line;
+    const size_t at = stdout_pending_.find(marker);
+    if (at != std::string::npos) {
+      std::string out = stdout_pending_.substr(0, at + marker.size());
+      stdout_pending_.erase(0, at + marker.size());
+      return out;
     }
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return std::nullopt;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -14,11 +15,12 @@
 
 namespace chat::testing {
 
-// Subprocess starts `argv` with stdout on a pipe and stderr in a temporary file. The destructor kills
-// (SIGKILL) and reaps a child that is still running, so a failing test leaves nothing.
+// Subprocess starts `argv` with stdout on a pipe and stderr in a temporary file (and, if
+// asked, stdin on a pipe the test writes to). The destructor kills (SIGKILL) and reaps a
+// child that is still running, so a failing test leaves nothing.
 class Subprocess {
  public:
-  explicit Subprocess(const std::vector<std::string>& argv);
+  explicit Subprocess(const std::vector<std::string>& argv, bool pipe_stdin = false);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -28,6 +30,15 @@ class Subprocess {
   // Subprocess::ReadStdoutLine() returns the next line of stdout without its newline,
   // or nullopt at end of stream or after `timeout`.
   std::optional<std::string> ReadStdoutLine(absl::Duration timeout);
+
+  // Subprocess::ReadStdoutUntil() returns stdout up to and including the next `marker`,
+  // or nullopt at end of stream or after `timeout` (what was read stays pending).
+  std::optional<std::string> ReadStdoutUntil(std::string_view marker, absl::Duration timeout);
+
+  // Subprocess::WriteStdin() writes to the child's stdin (with pipe_stdin); false if it
+  // is gone. Subprocess::CloseStdin() gives it end of file.
+  bool WriteStdin(std::string_view bytes);
+  void CloseStdin() { stdin_.Reset(); }
 
   void Signal(int signal_number);
 
@@ -43,6 +54,7 @@ class Subprocess {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
+  ScopedFd stdin_;
   ScopedFd stdout_;
   ScopedFd stderr_;
   std::string stdout_pending_;

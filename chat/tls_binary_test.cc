@@ -1,0 +1,274 @@
+// The real server binary with --tls_port: a real `openssl s_client` and a plain socket
+// client in one room, certificate reloads on SIGHUP, and what a hostile TLS client costs.
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "chat/socket.h"
+#include "chat/testing/line_client.h"
+#include "chat/testing/subprocess.h"
+#include "chat/testing/test_files.h"
+#include "chat/testing/tls_client.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+using testing::ReadFile;
+using testing::Subprocess;
+using testing::TempPath;
+using testing::TlsClient;
+
+constexpr char kServer[] = "chat/server";
+constexpr char kMakeCert[] = "tools/make_cert.sh";
+constexpr absl::Duration kPatience = absl::Seconds(30);
+
+std::string Welcome() { return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: "; }
+
+// Runs tools/make_cert.sh (the script README tells people to use) into `dir`.
+void MakeCertificate(const std::string& dir, const std::string& name) {
+  Subprocess make({"/bin/bash", kMakeCert, dir, name});
+  const std::optional<int> status = make.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  ASSERT_EQ(WEXITSTATUS(*status), 0) << make.DrainStderr();
+}
+
+int FreePort() {
+  absl::StatusOr<ScopedFd> probe = ListenTcp("127.0.0.1", 0, 1);
+  EXPECT_TRUE(probe.ok());
+  return probe.ok() ? *LocalPort(probe->get()) : -1;
+}
+
+// Reads "<prefix><port>" from the server's stdout.
+int ReadPort(Subprocess& server, std::string_view prefix) {
+  const std::optional<std::string> line = server.ReadStdoutLine(kPatience);
+  EXPECT_TRUE(line.has_value()) << server.DrainStderr();
+  if (!line.has_value() || !absl::StartsWith(*line, prefix)) {
+    ADD_FAILURE() << line.value_or("(nothing)");
+    return -1;
+  }
+  int port = -1;
+  EXPECT_TRUE(absl::SimpleAtoi(line->substr(prefix.size()), &port)) << *line;
+  return port;
+}
+
+// Waits (bounded) until the server's log says `text`.
+bool AwaitLog(Subprocess& server, std::string_view text) {
+  const absl::Time deadline = absl::Now() + kPatience;
+  while (absl::Now() < deadline) {
+    if (absl::StrContains(server.DrainStderr(), text)) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+class TlsBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempPath(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    MakeCertificate(dir_, "first");
+  }
+
+  // Starts the server with TLS on a free port and `extra` flags.
+  void StartServer(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {kServer,
+                                     "--port=0",
+                                     absl::StrCat("--tls_port=", FreePort()),
+                                     absl::StrCat("--tls_cert_file=", dir_, "/cert.pem"),
+                                     absl::StrCat("--tls_key_file=", dir_, "/key.pem")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    server_.emplace(argv);
+    port_ = ReadPort(*server_, "Listening on the port :");
+    tls_port_ = ReadPort(*server_, "Listening for TLS on the port :");
+    ASSERT_GT(port_, 0);
+    ASSERT_GT(tls_port_, 0);
+  }
+
+  TlsClient TlsLoggedIn(std::string_view name) {
+    absl::StatusOr<TlsClient> client = TlsClient::Connect(tls_port_);
+    EXPECT_TRUE(client.ok()) << client.status();
+    EXPECT_EQ(client->Read(Welcome().size()), Welcome());
+    client->Send(absl::StrCat(name, "\n"));
+    client->ReadUntil(absl::StrCat("[", name, "]:"));
+    return *std::move(client);
+  }
+
+  void StopServer() {
+    server_->Signal(SIGTERM);
+    const std::optional<int> status = server_->Wait(kPatience);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+  }
+
+  std::string dir_;
+  std::optional<Subprocess> server_;
+  int port_ = -1;
+  int tls_port_ = -1;
+};
+
+TEST_F(TlsBinaryTest, OpensslClientAndPlainClientChatInOneRoom) {
+  StartServer();
+  Subprocess alice({"/usr/bin/openssl", "s_client", "-quiet", "-connect",
+                    absl::StrCat("127.0.0.1:", tls_port_)},
+                   /*pipe_stdin=*/true);
+  // The same bytes as over plain TCP.
+  EXPECT_EQ(alice.ReadStdoutUntil("[ENTER YOUR NAME]: ", kPatience), Welcome())
+      << alice.DrainStderr();
+  ASSERT_TRUE(alice.WriteStdin("alice\n"));
+  const std::optional<std::string> prompt = alice.ReadStdoutUntil("[alice]:", kPatience);
+  ASSERT_TRUE(prompt.has_value());
+  EXPECT_EQ(prompt->size(), std::string("[2026-11-23 18:30:00][alice]:").size()) << *prompt;
+
+  absl::StatusOr<LineClient> bob = LineClient::Connect(port_);
+  ASSERT_TRUE(bob.ok());
+  EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+  bob->Send("bob\n");
+  bob->ReadUntil("[bob]:");
+  const std::optional<std::string> joined = alice.ReadStdoutUntil("[alice]:", kPatience);
+  ASSERT_TRUE(joined.has_value());
+  EXPECT_TRUE(absl::StartsWith(*joined, "\nbob has joined our chat...\n[")) << *joined;
+
+  bob->Send("hello from nc\n");
+  bob->ReadUntil("[bob]:");  // the sender's fresh prompt
+  const std::optional<std::string> from_bob = alice.ReadStdoutUntil("[alice]:", kPatience);
+  ASSERT_TRUE(from_bob.has_value());
+  EXPECT_TRUE(absl::StrContains(*from_bob, "][bob]:hello from nc\n[")) << *from_bob;
+
+  ASSERT_TRUE(alice.WriteStdin("hello from tls\n"));
+  ASSERT_TRUE(alice.ReadStdoutUntil("[alice]:", kPatience).has_value());  // her fresh prompt
+  const std::string from_alice = bob->ReadUntil("[bob]:");
+  EXPECT_TRUE(absl::StartsWith(from_alice, "\n[")) << from_alice;
+  EXPECT_TRUE(absl::StrContains(from_alice, "][alice]:hello from tls\n[")) << from_alice;
+
+  server_->Signal(SIGTERM);
+  EXPECT_EQ(bob->ReadToEnd(), "\nServer is shutting down. Goodbye!\n");
+  EXPECT_EQ(alice.ReadStdoutUntil("Goodbye!\n", kPatience),
+            std::optional<std::string>("\nServer is shutting down. Goodbye!\n"));
+  EXPECT_TRUE(alice.Wait(kPatience).has_value()) << "s_client saw the end of the stream";
+  const std::optional<int> status = server_->Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(TlsBinaryTest, SighupSwapsTheCertificateWithoutDroppingAnyone) {
+  StartServer();
+  TlsClient old_client = TlsLoggedIn("old");
+  EXPECT_EQ(old_client.PeerCommonName(), "first");
+
+  MakeCertificate(dir_, "second");
+  server_->Signal(SIGHUP);
+  ASSERT_TRUE(AwaitLog(*server_, "reloaded TLS certificate"));
+  TlsClient new_client = TlsLoggedIn("new");
+  EXPECT_EQ(new_client.PeerCommonName(), "second");
+
+  // The connection made with the old certificate carries on.
+  ASSERT_TRUE(old_client.Send("still here\n"));
+  const std::string line = new_client.ReadUntil("[new]:");
+  EXPECT_TRUE(absl::StrContains(line, "][old]:still here\n")) << line;
+
+  // A broken file is refused and the certificate in use stays.
+  FILE* cert = std::fopen(absl::StrCat(dir_, "/cert.pem").c_str(), "w");
+  ASSERT_NE(cert, nullptr);
+  std::fputs("-----BEGIN CERTIFICATE-----\nnot a certificate\n", cert);
+  std::fclose(cert);
+  server_->Signal(SIGHUP);
+  ASSERT_TRUE(AwaitLog(*server_, "kept the old TLS certificate"));
+  absl::StatusOr<TlsClient> third = TlsClient::Connect(tls_port_);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->PeerCommonName(), "second");
+  EXPECT_EQ(third->Read(Welcome().size()), Welcome());
+  StopServer();
+}
+
+// Returns true if the server closed `client`'s connection (end of stream, not a deadline).
+bool ClosedByServer(LineClient& client) {
+  client.ReadToEnd();
+  char byte;
+  return ::recv(client.fd(), &byte, 1, MSG_DONTWAIT) == 0;
+}
+
+TEST_F(TlsBinaryTest, SilentAndStalledHandshakesEndAtTheLoginTimeout) {
+  StartServer({"--login_timeout=1s"});
+  absl::StatusOr<LineClient> silent = LineClient::Connect(tls_port_);
+  absl::StatusOr<LineClient> slowloris = LineClient::Connect(tls_port_);
+  ASSERT_TRUE(silent.ok() && slowloris.ok());
+  // The start of a ClientHello, and then nothing.
+  ASSERT_TRUE(slowloris->Send(std::string("\x16\x03\x01\x02\x00\x01", 6)));
+  EXPECT_TRUE(ClosedByServer(*silent));
+  EXPECT_TRUE(ClosedByServer(*slowloris));
+  EXPECT_TRUE(AwaitLog(*server_, "no name before the login timeout"));
+  // Plain clients are unaffected throughout.
+  absl::StatusOr<LineClient> plain = LineClient::Connect(port_);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->Read(Welcome().size()), Welcome());
+  StopServer();
+}
+
+TEST_F(TlsBinaryTest, PlainTextOnTheTlsPortIsRefusedAndCounted) {
+  const int metrics_port = FreePort();
+  StartServer({absl::StrCat("--metrics_port=", metrics_port)});
+  absl::StatusOr<LineClient> confused = LineClient::Connect(tls_port_);
+  ASSERT_TRUE(confused.ok());
+  confused->Send("alice\nhello\n");
+  EXPECT_TRUE(ClosedByServer(*confused));
+  // The server carries on, on both ports.
+  TlsClient alice = TlsLoggedIn("alice");
+  absl::StatusOr<LineClient> bob = LineClient::Connect(port_);
+  ASSERT_TRUE(bob.ok());
+  EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+
+  absl::StatusOr<LineClient> scrape = LineClient::Connect(metrics_port);
+  ASSERT_TRUE(scrape.ok());
+  scrape->Send("GET /metrics HTTP/1.0\r\n\r\n");
+  const std::string metrics = scrape->ReadToEnd();
+  EXPECT_TRUE(absl::StrContains(metrics, "\ntcpchat_tls_handshake_failures_total 1\n")) << metrics;
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "\ntcpchat_transport_connections_accepted_total{transport=\"tls\"} 2\n"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "\ntcpchat_transport_connected_clients{transport=\"tcp\"} 1\n"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(metrics, "tcpchat_disconnects_total{reason=\"protocol_error\"} 1\n"))
+      << metrics;
+  StopServer();
+}
+
+TEST(TlsFlagsTest, MissingOrBrokenCertificateIsAStartupError) {
+  const int port = FreePort();
+  {
+    Subprocess server({kServer, "--port=0", absl::StrCat("--tls_port=", port)});
+    const std::optional<int> status = server.Wait(kPatience);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(WEXITSTATUS(*status), 1);
+    EXPECT_TRUE(absl::StrContains(server.DrainStderr(), "--tls_cert_file"));
+  }
+  {
+    const std::string missing = TempPath("no_such_cert.pem");
+    Subprocess server({kServer, "--port=0", absl::StrCat("--tls_port=", port),
+                       absl::StrCat("--tls_cert_file=", missing),
+                       absl::StrCat("--tls_key_file=", missing)});
+    const std::optional<int> status = server.Wait(kPatience);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(WEXITSTATUS(*status), 1);
+    const std::string err = server.DrainStderr();
+    EXPECT_TRUE(absl::StrContains(err, "cannot start TLS: certificate")) << err;
+    EXPECT_TRUE(absl::StrContains(err, missing)) << err;
+  }
+}
+
+}  // namespace
+}  // namespace chat
