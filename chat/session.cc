@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "chat/abuse/address_key.h"
 #include "chat/message.h"
 #include "chat/netcat/renderer.h"
@@ -26,10 +27,16 @@ constexpr size_t kWriteChunkBytes = 64 * 1024;
 // Write buffer capacity a session keeps between batches.
 constexpr size_t kKeptWriteBufferBytes = 4 * 1024;
 
-const SharedText& BannerAndNamePrompt() {
+// Shared by every connection: the banner is the same for all.
+const SharedText& BannerText() {
   static const SharedText* const text =
-      new SharedText(MakeShared(absl::StrCat(kBanner, kNamePrompt)));
+      new SharedText(MakeShared(std::string(absl::StripSuffix(kBanner, "\n"))));
   return *text;
+}
+
+// The words of a line formatted for net-cat (see message.h), for a notice.
+std::string Words(std::string_view line) {
+  return std::string(absl::StripSuffix(absl::StripPrefix(line, "\n"), "\n"));
 }
 
 // Events the writer reads from a room log per look, so a long replay or backlog is sent
@@ -73,13 +80,14 @@ void Session::Start() {
     SetSendTimeout(fd_.get(), context_.options.send_timeout);
   }
   SetNoDelay(fd_.get());  // fails harmlessly on socketpairs
-  outbox_->Push(RawFrame(BannerAndNamePrompt()));
+  outbox_->Push({NoticeFrame(NoticeKind::kBanner, BannerText()),
+                 NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
   writer_ = std::jthread([this] { WriteLoop(); });
   reader_ = std::jthread([this] { ReadLoop(); });
 }
 
 void Session::SayGoodbye(std::string_view farewell) {
-  outbox_->CloseWith(RawFrame(std::string(farewell)));
+  outbox_->CloseWith(NoticeFrame(NoticeKind::kGoodbye, Words(farewell)));
 }
 
 void Session::Stop() {
@@ -182,7 +190,9 @@ void Session::ReadLoop() {
     }
     // After the lines read with them: WILL TIMING-MARK promises everything before it has
     // been dealt with. The replies are the client's own output, bounded like any.
-    if (!telnet_replies.empty()) Enqueue({RawFrame(std::move(telnet_replies))});
+    if (!telnet_replies.empty()) {
+      Enqueue({NoticeFrame(NoticeKind::kProtocol, std::move(telnet_replies))});
+    }
   }
 
   const std::optional<EndReason> reason = end_reason();
@@ -228,18 +238,20 @@ bool Session::ArmReceiveTimeout() {
 bool Session::OnReceiveTimeout() {
   if (in_room_) {
     LOG(INFO) << "disconnecting idle client " << peer_ << " (" << name() << ")";
-    Enqueue({RawFrame(absl::StrCat("\nYou were idle for ",
-                                   absl::FormatDuration(context_.options.idle_timeout),
-                                   "; disconnecting. Bye!\n"))});
+    Enqueue({NoticeFrame(NoticeKind::kGoodbye,
+                         absl::StrCat("You were idle for ",
+                                      absl::FormatDuration(context_.options.idle_timeout),
+                                      "; disconnecting. Bye!"))});
     EndWith(EndReason::kIdle, SHUT_RD);
     return true;
   }
   if (std::chrono::steady_clock::now() < login_deadline_) return false;  // woke early
   LOG(INFO) << "closing " << peer_ << ": no name within "
             << absl::FormatDuration(context_.options.login_timeout);
-  Enqueue({RawFrame(absl::StrCat("\nNo name given within ",
-                                 absl::FormatDuration(context_.options.login_timeout),
-                                 "; closing the connection.\n"))});
+  Enqueue({NoticeFrame(NoticeKind::kGoodbye,
+                       absl::StrCat("No name given within ",
+                                    absl::FormatDuration(context_.options.login_timeout),
+                                    "; closing the connection."))});
   EndWith(EndReason::kLoginTimeout, SHUT_RD);
   return true;
 }
@@ -255,16 +267,17 @@ bool Session::AdmitLine() {
   if (limit > 0 && flood_drops_ >= limit) {
     LOG(WARNING) << "disconnecting " << peer_ << " (" << name() << "): flooding, "
                  << flood_drops_ << " lines dropped";
-    Enqueue({RawFrame("\nYou kept sending too fast; disconnecting.\n")});
+    Enqueue({NoticeFrame(NoticeKind::kGoodbye, "You kept sending too fast; disconnecting.")});
     EndWith(EndReason::kFlooding, SHUT_RD);
     stop_reading_ = true;
   } else if (flood_drops_ == 1) {
     // One notice per flood, not one per dropped line.
     LOG(WARNING) << "rate limit: dropping lines from " << peer_ << " (" << name() << ")";
     std::vector<Frame> notice;
-    notice.push_back(RawFrame(absl::StrCat(
-        "You are sending too fast (over ", context_.options.max_msgs_per_sec,
-        " lines a second); lines are dropped until you slow down.\n")));
+    notice.push_back(NoticeFrame(
+        NoticeKind::kError,
+        absl::StrCat("You are sending too fast (over ", context_.options.max_msgs_per_sec,
+                     " lines a second); lines are dropped until you slow down.")));
     if (in_room_) notice.push_back(PromptFrame());
     Enqueue(std::move(notice));
   }
@@ -282,7 +295,9 @@ bool Session::AdmitFromAddress(size_t bytes) {
   if (!std::exchange(address_flood_, true)) {  // one notice per flood
     LOG(WARNING) << "address rate limit: dropping lines from " << peer_ << " (" << name() << ")";
     const AddressLimitsOptions& limits = context_.address_limits;
-    Enqueue({RawFrame(FormatAddressTooFast(limits.lines_per_second, limits.bytes_per_second)),
+    Enqueue({NoticeFrame(NoticeKind::kError,
+                         Words(FormatAddressTooFast(limits.lines_per_second,
+                                                    limits.bytes_per_second))),
              PromptFrame()});
   }
   return false;
@@ -317,7 +332,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
       // Before the name is claimed: a refused login must leave no trace (no join notice).
       if (const LimitVerdict verdict = ticket_.TryLogin(); !verdict) {
         LOG(WARNING) << "login refused for " << peer_ << ": its address logs in too often";
-        Enqueue({RawFrame(FormatTooManyLogins(verdict.retry_after))});
+        Enqueue({NoticeFrame(NoticeKind::kError, Words(FormatTooManyLogins(verdict.retry_after)))});
         EndWith(EndReason::kLoginRefused, SHUT_RD);
         stop_reading_ = true;
         return false;
@@ -330,9 +345,8 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   if (refusal) {
     LOG(INFO) << "name refused for " << peer_ << ": " << *refusal;
     context_.metrics->rejected_lines(metrics::RejectReason::kBadName).Increment();
-    std::vector<Frame> reply;
-    reply.push_back(RawFrame(absl::StrCat(*refusal, "\n", kNamePrompt)));
-    Enqueue(std::move(reply));
+    Enqueue({NoticeFrame(NoticeKind::kError, std::move(*refusal)),
+             NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
     return false;
   }
   {
@@ -360,9 +374,10 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
     LOG(WARNING) << "line over " << context_.options.max_line_bytes << " bytes from " << peer_
                  << " dropped";
     context_.metrics->rejected_lines(metrics::RejectReason::kTooLong).Increment();
-    reply.push_back(RawFrame(absl::StrCat("Your message was longer than ",
-                                          context_.options.max_line_bytes,
-                                          " bytes and was not sent.\n")));
+    reply.push_back(NoticeFrame(NoticeKind::kError,
+                                absl::StrCat("Your message was longer than ",
+                                             context_.options.max_line_bytes,
+                                             " bytes and was not sent.")));
   } else if (!AdmitFromAddress(text.size())) {
     return;
   } else {
@@ -383,7 +398,7 @@ void Session::Enter(RoomEntry entry, std::string note) {
   follow->live_from = entry.position.live_from;
   Frame frame;
   frame.kind = Frame::Kind::kFollow;
-  if (!note.empty()) frame.text = MakeShared(std::move(note));
+  if (!note.empty()) frame.text = MakeShared(std::move(note));  // a kReply notice
   frame.follow = std::move(follow);
   // Deliver the old room up to where we left it (nothing yet at login).
   frame.after_seq = entry.left_at;
@@ -540,8 +555,9 @@ void Session::WriteLoop() {
       deliver_room(frame.after_seq);
       if (!ok) break;
       switch (frame.kind) {
-        case Frame::Kind::kRaw:
-          bytes.append(*frame.text);
+        case Frame::Kind::kNotice:
+          renderer.Notice(frame.notice, frame.text != nullptr ? *frame.text : std::string_view(),
+                          &bytes);
           break;
         case Frame::Kind::kPrompt:
           renderer.Prompt(&bytes);
@@ -550,7 +566,8 @@ void Session::WriteLoop() {
           renderer.Live(*frame.event, &bytes);
           break;
         case Frame::Kind::kFollow:
-          if (frame.text != nullptr) bytes.append(*frame.text);
+          if (frame.text != nullptr) renderer.Notice(NoticeKind::kReply, *frame.text, &bytes);
+          renderer.Enter(*frame.follow->room, &bytes);
           reading.follow = frame.follow;
           reading.cursor = frame.follow->live_from;
           replay(*frame.follow);
