@@ -11,7 +11,7 @@
 #include "absl/strings/strip.h"
 #include "chat/abuse/address_key.h"
 #include "chat/message.h"
-#include "chat/netcat/renderer.h"
+#include "chat/netcat/protocol.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
 #include "glog/logging.h"
@@ -52,7 +52,7 @@ uint64_t NextSessionId() {
 }  // namespace
 
 Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished,
-                 AddressLimits::Ticket ticket)
+                 AddressLimits::Ticket ticket, std::unique_ptr<Protocol> protocol)
     : context_(context),
       on_finished_(std::move(on_finished)),
       peer_(PeerAddress(fd.get())),
@@ -61,7 +61,9 @@ Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on
       fd_(std::move(fd)),
       id_(NextSessionId()),
       outbox_(std::make_shared<Outbox>(context.options.max_outbox_bytes)),
-      framer_(context.options.max_line_bytes),
+      protocol_(protocol != nullptr
+                    ? std::move(protocol)
+                    : std::make_unique<NetcatProtocol>(context.options.max_line_bytes)),
       limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
 
 Session::~Session() {
@@ -180,19 +182,19 @@ void Session::ReadLoop() {
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
     if (stopping_.load(std::memory_order_relaxed)) continue;  // read only to avoid a reset
-    std::string telnet_replies;
-    const std::string_view text = telnet_.Filter(
-        std::string_view(buffer.get(), static_cast<size_t>(got)), &telnet_replies);
-    for (const LineFramer::Line& line : framer_.Feed(text)) {
+    std::vector<InputLine> lines;
+    std::string replies;
+    protocol_->Decode(std::string_view(buffer.get(), static_cast<size_t>(got)), !in_room_, lines,
+                      replies);
+    for (const InputLine& line : lines) {
       if (stop_reading_) break;
       if (AdmitLine()) HandleLine(line);
       lines_received_.fetch_add(1, std::memory_order_release);
     }
-    // After the lines read with them: WILL TIMING-MARK promises everything before it has
-    // been dealt with. The replies are the client's own output, bounded like any.
-    if (!telnet_replies.empty()) {
-      Enqueue({NoticeFrame(NoticeKind::kProtocol, std::move(telnet_replies))});
-    }
+    // After the lines read with them: telnet's WILL TIMING-MARK promises everything
+    // before it has been dealt with. The replies are the client's own output, bounded
+    // like any.
+    if (!replies.empty()) Enqueue({NoticeFrame(NoticeKind::kProtocol, std::move(replies))});
   }
 
   const std::optional<EndReason> reason = end_reason();
@@ -312,7 +314,14 @@ Joiner Session::AsJoiner() {
   return joiner;
 }
 
-void Session::HandleLine(const LineFramer::Line& line) {
+void Session::HandleLine(const InputLine& line) {
+  if (!line.refusal.empty()) {
+    std::vector<Frame> reply;
+    reply.push_back(NoticeFrame(NoticeKind::kError, line.refusal));
+    reply.push_back(in_room_ ? PromptFrame() : NoticeFrame(NoticeKind::kNamePrompt, SharedText()));
+    Enqueue(std::move(reply));
+    return;
+  }
   if (in_room_) {
     HandleChatLine(line);
   } else {
@@ -320,7 +329,7 @@ void Session::HandleLine(const LineFramer::Line& line) {
   }
 }
 
-bool Session::HandleNameLine(const LineFramer::Line& line) {
+bool Session::HandleNameLine(const InputLine& line) {
   std::optional<std::string> refusal;
   std::string_view candidate;
   if (line.too_long) {
@@ -364,7 +373,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   return true;
 }
 
-void Session::HandleChatLine(const LineFramer::Line& line) {
+void Session::HandleChatLine(const InputLine& line) {
   std::vector<Frame> reply;
   context_.metrics->messages_received.Increment();
   // The limit applies to what would be stored and sent: sanitising replaces each invalid
@@ -459,7 +468,8 @@ SendResult Session::Send(std::string_view bytes) {
 }
 
 void Session::WriteLoop() {
-  NetcatRenderer renderer(context_.time_zone);
+  const std::unique_ptr<Renderer> drawn_by = protocol_->MakeRenderer(context_.time_zone);
+  Renderer& renderer = *drawn_by;
   // The room this writer delivers, and its cursor there: the next event to send.
   struct {
     std::shared_ptr<const Follow> follow;  // null: no room
