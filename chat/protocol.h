@@ -19,6 +19,7 @@
 
 #include "absl/time/time.h"
 #include "chat/core/renderer.h"
+#include "chat/line_framer.h"
 
 namespace chat {
 
@@ -30,6 +31,9 @@ struct InputLine {
   // still counts as a line for flood control, so refusals cannot be had for free.
   std::string refusal;
 };
+
+// AppendFramedLines() appends the lines a LineFramer completed to `lines`.
+void AppendFramedLines(std::vector<LineFramer::Line> framed, std::vector<InputLine>& lines);
 
 // One object per connection. Decode() is called by the reader thread only;
 // MakeRenderer() once, by the writer thread.

@@ -20,8 +20,8 @@ enum class NoticeKind {
   kReply,       // a command's answer
   kError,       // a refusal: bad name, line too long, flooding, unknown command, ...
   kGoodbye,     // the server ends the connection, and says why
-  kProtocol,    // bytes only the client's wire protocol understands (telnet replies);
-                // renderers of other protocols drop them
+  kProtocol,    // bytes the client's own protocol answers with (telnet replies): made
+                // by that protocol's decoder, so its renderer passes them verbatim
 };
 
 }  // namespace chat

@@ -1,7 +1,5 @@
 #include "chat/netcat/protocol.h"
 
-#include <utility>
-
 #include "chat/netcat/renderer.h"
 
 namespace chat {
@@ -9,11 +7,7 @@ namespace chat {
 void NetcatProtocol::Decode(std::string_view received, bool at_name_prompt,
                             std::vector<InputLine>& lines, std::string& replies) {
   const std::string_view text = telnet_.Filter(received, &replies);
-  for (LineFramer::Line& line : framer_.Feed(text)) {
-    InputLine& input = lines.emplace_back();
-    input.text = std::move(line.text);
-    input.too_long = line.too_long;
-  }
+  AppendFramedLines(framer_.Feed(text), lines);
 }
 
 std::unique_ptr<Renderer> NetcatProtocol::MakeRenderer(absl::TimeZone zone) const {
