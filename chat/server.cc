@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "chat/abuse/address_key.h"
 #include "chat/message.h"
 #include "chat/name.h"
+#include "chat/transport/tcp_transport.h"
 #include "glog/logging.h"
 
 namespace chat {
@@ -64,6 +66,40 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.time_zone = time_zone;
   context_.options = options_.session;
   context_.address_limits = options_.address_limits;
+  listeners_.push_back(Listener{
+      ListenerOptions{"tcp", options_.address, options_.port,
+                      [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); }},
+      ScopedFd(), 0});
+}
+
+void Server::AddListener(ListenerOptions listener) {
+  CHECK(!listeners_.front().fd.valid()) << "AddListener() after Listen()";
+  listeners_.push_back(Listener{std::move(listener), ScopedFd(), 0});
+}
+
+int Server::port_of(std::string_view name) const {
+  for (const Listener& listener : listeners_) {
+    if (listener.options.name == name) return listener.port;
+  }
+  return 0;
+}
+
+absl::Status Server::Bind(Listener& listener) {
+  const ListenerOptions& options = listener.options;
+  absl::StatusOr<ScopedFd> fd = ListenTcp(options.address, options.port, options_.listen_backlog);
+  if (!fd.ok()) return fd.status();
+  absl::StatusOr<int> port = LocalPort(fd->get());
+  if (!port.ok()) return port.status();
+  // With several listeners, poll() picks the ready one, and a connection it reports may
+  // be gone by the time accept() runs. A lone listener keeps its blocking accept(), which
+  // holds a descriptor number reserved while it waits, so when descriptors run out one
+  // more client still gets in (server_fd_exhaustion_test).
+  if (listeners_.size() > 1 && !SetNonBlocking(fd->get())) {
+    return absl::InternalError(absl::StrCat("fcntl(O_NONBLOCK): ", std::strerror(errno)));
+  }
+  listener.fd = *std::move(fd);
+  listener.port = *port;
+  return absl::OkStatus();
 }
 
 Server::~Server() {
@@ -104,13 +140,17 @@ absl::Status Server::Listen() {
   if (!options_.history_file.empty()) {
     if (absl::Status status = OpenHistory(); !status.ok()) return status;
   }
-  absl::StatusOr<ScopedFd> listener =
-      ListenTcp(options_.address, options_.port, options_.listen_backlog);
-  if (!listener.ok()) return listener.status();
-  absl::StatusOr<int> port = LocalPort(listener->get());
-  if (!port.ok()) return port.status();
-  listener_ = *std::move(listener);
-  port_ = *port;
+  for (Listener& listener : listeners_) {
+    if (absl::Status status = Bind(listener); !status.ok()) {
+      if (&listener == &listeners_.front()) return status;  // the classic message
+      return absl::Status(status.code(), absl::StrCat(listener.options.name, " port ",
+                                                      listener.options.port, ": ",
+                                                      status.message()));
+    }
+    if (&listener != &listeners_.front()) {
+      LOG(INFO) << "listening for " << listener.options.name << " on port " << listener.port;
+    }
+  }
   if (options_.metrics_port.has_value()) {
     metrics::HttpServerOptions http_options;
     http_options.address = options_.metrics_address;
@@ -131,7 +171,7 @@ absl::Status Server::Listen() {
 
 bool Server::Accepting() const {
   absl::MutexLock lock(&mu_);
-  return !stopping_ && listener_.valid();
+  return !stopping_ && listeners_.front().fd.valid();
 }
 
 void Server::Stop() {
@@ -141,12 +181,14 @@ void Server::Stop() {
     stopping_ = true;
   }
   gate_.Close();
-  // Wakes a blocked accept() (Linux returns EINVAL for a shut-down listener).
-  if (listener_.valid()) ::shutdown(listener_.get(), SHUT_RDWR);
+  // Wakes the acceptor's poll(); accept() then fails (EINVAL for a shut-down listener).
+  for (const Listener& listener : listeners_) {
+    if (listener.fd.valid()) ::shutdown(listener.fd.get(), SHUT_RDWR);
+  }
 }
 
 void Server::Run() {
-  CHECK(listener_.valid()) << "Listen() first";
+  CHECK(listeners_.front().fd.valid()) << "Listen() first";
   AcceptLoop();
   ShutdownSessions();
 }
@@ -154,13 +196,18 @@ void Server::Run() {
 void Server::AcceptLoop() {
   while (gate_.Acquire()) {
     ReapFinished();
-    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    Listener* const listener = AwaitConnection();
+    const int fd =
+        listener == nullptr ? -1 : ::accept4(listener->fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
       metrics_.connections_accepted.Increment();
       ScopedFd connection(fd);
       AddressLimits::Ticket ticket;
+      // Before the transport exists: a refused client is told in plain text and costs no
+      // handshake.
       if (Admit(connection, &ticket)) {
-        StartSession(std::move(connection), std::move(ticket));  // it releases the slot
+        // The session releases the slot.
+        StartSession(listener->options.make_transport(std::move(connection)), std::move(ticket));
       } else {
         gate_.Release();  // refused at once: the slot is free again
       }
@@ -223,8 +270,27 @@ bool Server::Admit(ScopedFd& fd, AddressLimits::Ticket* ticket) {
   return false;
 }
 
-void Server::StartSession(ScopedFd fd, AddressLimits::Ticket ticket) {
-  auto session = std::make_unique<Session>(std::move(fd), context_,
+Server::Listener* Server::AwaitConnection() {
+  if (listeners_.size() == 1) return &listeners_.front();  // accept() itself waits
+  std::vector<pollfd> polls;
+  polls.reserve(listeners_.size());
+  for (const Listener& listener : listeners_) {
+    polls.push_back(pollfd{.fd = listener.fd.get(), .events = POLLIN, .revents = 0});
+  }
+  if (::poll(polls.data(), polls.size(), -1) < 0) return nullptr;
+  for (size_t i = 0; i < polls.size(); ++i) {
+    const size_t at = (next_listener_ + i) % polls.size();
+    if (polls[at].revents != 0) {
+      next_listener_ = at + 1;
+      return &listeners_[at];
+    }
+  }
+  errno = EAGAIN;  // poll() returned with nothing to accept
+  return nullptr;
+}
+
+void Server::StartSession(std::unique_ptr<Transport> transport, AddressLimits::Ticket ticket) {
+  auto session = std::make_unique<Session>(std::move(transport), context_,
                                            [this](Session* s) { OnSessionFinished(s); },
                                            std::move(ticket));
   Session* raw = session.get();

@@ -8,9 +8,11 @@
 #define CHAT_SERVER_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -29,8 +31,24 @@
 #include "chat/metrics/server_metrics.h"
 #include "chat/session.h"
 #include "chat/socket.h"
+#include "chat/transport/transport.h"
 
 namespace chat {
+
+// Makes the transport for a connection just accepted on one listening port. Runs on the
+// acceptor thread, so it must not block (a TLS handshake happens later, in the session).
+using TransportFactory = std::function<std::unique_ptr<Transport>(ScopedFd)>;
+
+// A listening port besides the plain one (TLS, WebSocket). Its clients share everything
+// with the plain port's: the client limit, per-address limits, names, rooms, metrics.
+struct ListenerOptions {
+  // Names the listener in logs ("tls"); unique per server.
+  std::string name;
+  // As ServerOptions::address and ::port.
+  std::string address;
+  int port = 0;
+  TransportFactory make_transport;
+};
 
 struct ServerOptions {
   // Numeric address to bind; empty means every interface (dual-stack where possible).
@@ -92,8 +110,15 @@ class Server {
   // socket. Call once, before Run().
   absl::Status Listen();
 
-  // The bound port (after Listen()).
-  int port() const { return port_; }
+  // Server::AddListener() adds a listening port whose connections speak through the
+  // transports `listener.make_transport` makes. Call before Listen(); the plain port
+  // (ServerOptions::port, plain TCP) is always there.
+  void AddListener(ListenerOptions listener);
+
+  // The plain port (after Listen()).
+  int port() const { return listeners_.front().port; }
+  // The port of the listener added as `name` (after Listen()), or 0 if there is none.
+  int port_of(std::string_view name) const;
   // The metrics HTTP port (after Listen()), or 0 when metrics are off.
   int metrics_port() const { return http_ == nullptr ? 0 : http_->port(); }
   metrics::ServerMetrics& metrics() { return metrics_; }
@@ -119,7 +144,18 @@ class Server {
 
  private:
   void AcceptLoop() ABSL_LOCKS_EXCLUDED(mu_);
-  void StartSession(ScopedFd fd, AddressLimits::Ticket ticket) ABSL_LOCKS_EXCLUDED(mu_);
+  struct Listener {
+    ListenerOptions options;
+    ScopedFd fd;
+    int port = 0;
+  };
+  // Waits until one of the listeners has a connection to accept and returns it, taking
+  // turns so a busy port cannot starve another; null (errno set) if poll() failed. With
+  // a single listener, returns it at once: its blocking accept() does the waiting.
+  Listener* AwaitConnection() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Bind(Listener& listener);
+  void StartSession(std::unique_ptr<Transport> transport, AddressLimits::Ticket ticket)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the per-address connection limits to a new connection; false if it was
   // refused (told why, and closed).
   bool Admit(ScopedFd& fd, AddressLimits::Ticket* ticket);
@@ -156,8 +192,11 @@ class Server {
   AdmissionGate gate_;
   // Declared before the sessions: every Ticket must be gone before it is.
   AddressLimits address_limits_;
-  ScopedFd listener_;
-  int port_ = 0;
+  // The plain port first. Fixed once Listen() starts: the acceptor and Stop() read it
+  // without a lock.
+  std::vector<Listener> listeners_;
+  // Where AwaitConnection() starts looking (acceptor thread only).
+  size_t next_listener_ = 0;
   std::unique_ptr<metrics::HttpServer> http_;  // declared after what its handlers read
 
   // When ReapFinished() last returned free memory to the system (acceptor thread only).

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@
 #include "chat/testing/fake_clock.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/protocol.h"
+#include "chat/transport/tcp_transport.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -48,10 +50,11 @@ class ServerTest : public ::testing::Test {
  protected:
   ServerTest() : clock_(kStart) {}
 
-  void StartServer(ServerOptions options = {}) {
+  void StartServer(ServerOptions options = {}, std::vector<ListenerOptions> listeners = {}) {
     options.address = "127.0.0.1";
     options.port = 0;
     server_ = std::make_unique<Server>(options, clock_, absl::UTCTimeZone());
+    for (ListenerOptions& listener : listeners) server_->AddListener(std::move(listener));
     ASSERT_TRUE(server_->Listen().ok());
     runner_ = std::jthread([this] { server_->Run(); });
   }
@@ -195,6 +198,44 @@ TEST_F(ServerTest, EleventhClientWaitsUntilASlotFrees) {
   EXPECT_EQ(eleventh.Read(Welcome().size()), Welcome());
   eleventh.Send("newcomer\n");
   EXPECT_EQ(eleventh.ReadUntil(Prompt("newcomer")), Prompt("newcomer"));
+}
+
+// A second port, with transports of its own making: its clients share the room and the
+// client limit with the plain port's.
+TEST_F(ServerTest, SecondListenerSharesRoomsAndTheClientLimit) {
+  std::atomic<int> made = 0;
+  ListenerOptions second{"second", "127.0.0.1", 0, [&made](ScopedFd fd) {
+                           ++made;
+                           return std::make_unique<TcpTransport>(std::move(fd));
+                         }};
+  ServerOptions options;
+  options.max_clients = 2;
+  StartServer(options, {std::move(second)});
+  const int second_port = server_->port_of("second");
+  ASSERT_GT(second_port, 0);
+  ASSERT_NE(second_port, server_->port());
+  EXPECT_EQ(server_->port_of("tcp"), server_->port());
+  EXPECT_EQ(server_->port_of("nonexistent"), 0);
+
+  LineClient alice = LoggedIn("alice");
+  absl::StatusOr<LineClient> bob = LineClient::Connect(second_port);
+  ASSERT_TRUE(bob.ok());
+  LogIn(*bob, "bob", Prompt("bob"));
+  EXPECT_EQ(made.load(), 1);
+  EXPECT_EQ(alice.Read(Event("bob has joined our chat...", "alice").size()),
+            Event("bob has joined our chat...", "alice"));
+  bob->Send("hi from the second port\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event(Chat("bob", "hi from the second port"), "alice"));
+
+  // Both slots are taken: a third client waits in either port's backlog.
+  ASSERT_TRUE(server_->gate().AwaitBlocked(absl::Seconds(30)));
+  absl::StatusOr<LineClient> carol = LineClient::Connect(second_port);
+  ASSERT_TRUE(carol.ok());
+  EXPECT_TRUE(carol->ReceivedNothingFor(absl::Milliseconds(300)));
+  alice.Close();
+  EXPECT_EQ(carol->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(made.load(), 2);
 }
 
 TEST_F(ServerTest, ClientLeavingAtNamePromptFreesItsSlot) {

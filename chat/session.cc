@@ -51,14 +51,15 @@ uint64_t NextSessionId() {
 
 }  // namespace
 
-Session::Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished,
-                 AddressLimits::Ticket ticket, std::unique_ptr<Protocol> protocol)
+Session::Session(std::unique_ptr<Transport> transport, const SessionContext& context,
+                 FinishedCallback on_finished, AddressLimits::Ticket ticket,
+                 std::unique_ptr<Protocol> protocol)
     : context_(context),
       on_finished_(std::move(on_finished)),
-      peer_(PeerAddress(fd.get())),
-      address_key_(PeerAddressKey(fd.get())),
+      peer_(PeerAddress(transport->fd())),
+      address_key_(PeerAddressKey(transport->fd())),
       ticket_(std::move(ticket)),
-      fd_(std::move(fd)),
+      transport_(std::move(transport)),
       id_(NextSessionId()),
       outbox_(std::make_shared<Outbox>(context.options.max_outbox_bytes)),
       protocol_(protocol != nullptr
@@ -79,9 +80,14 @@ void Session::Start() {
   login_deadline_ = std::chrono::steady_clock::now() +
                     absl::ToChronoNanoseconds(context_.options.login_timeout);
   if (context_.options.send_timeout > absl::ZeroDuration()) {
-    SetSendTimeout(fd_.get(), context_.options.send_timeout);
+    transport_->SetSendTimeout(context_.options.send_timeout);
   }
-  SetNoDelay(fd_.get());  // fails harmlessly on socketpairs
+  SetNoDelay(transport_->fd());  // fails harmlessly on socketpairs
+  // Before the threads start: the reader calls it, and the writer answers it.
+  transport_->SetOnOutputPending([this] {
+    transport_output_pending_.store(true, std::memory_order_release);
+    outbox_->Wake();
+  });
   outbox_->Push({NoticeFrame(NoticeKind::kBanner, BannerText()),
                  NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
   writer_ = std::jthread([this] { WriteLoop(); });
@@ -135,15 +141,10 @@ void Session::OnPushResult(Outbox::PushResult result) {
   EndWith(EndReason::kSlowReader, SHUT_RDWR);
 }
 
-void Session::ShutdownSocket(int how) {
-  absl::MutexLock lock(&socket_mu_);
-  if (socket_open_) ::shutdown(fd_.get(), how);
-}
-
 void Session::EndWith(EndReason reason, int how) {
   absl::MutexLock lock(&socket_mu_);
   if (!end_reason_.has_value()) end_reason_ = reason;
-  if (socket_open_) ::shutdown(fd_.get(), how);
+  if (socket_open_) transport_->Shutdown(how);
 }
 
 std::optional<Session::EndReason> Session::end_reason() const {
@@ -163,7 +164,7 @@ void Session::ReadLoop() {
       if (OnReceiveTimeout()) break;
       continue;
     }
-    const ssize_t got = RecvSome(fd_.get(), buffer.get(), kReadChunkBytes);
+    const ssize_t got = transport_->Receive(buffer.get(), kReadChunkBytes);
     if (got == 0) {
       EndWith(EndReason::kPeerClosed, SHUT_RD);
       break;
@@ -174,7 +175,8 @@ void Session::ReadLoop() {
         continue;
       }
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
-      if (errno != ECONNRESET && !end_reason().has_value()) {
+      // EPROTO: the transport has logged what the client got wrong.
+      if (errno != ECONNRESET && errno != EPROTO && !end_reason().has_value()) {
         PLOG(WARNING) << "recv from " << peer_;
       }
       EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
@@ -217,7 +219,7 @@ void Session::ReadLoop() {
   {
     absl::MutexLock lock(&socket_mu_);
     socket_open_ = false;
-    fd_.Reset();
+    transport_.reset();
   }
   on_finished_(this);
 }
@@ -228,10 +230,10 @@ bool Session::ArmReceiveTimeout() {
     const auto left = login_deadline_ - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) return false;
     // Round up: a zero SO_RCVTIMEO would mean "wait forever".
-    SetReceiveTimeout(fd_.get(), absl::FromChrono(left) + absl::Milliseconds(1));
+    transport_->SetReceiveTimeout(absl::FromChrono(left) + absl::Milliseconds(1));
   } else if (in_room_ && !idle_timeout_armed_) {
     // Replaces the login deadline; zero (no idle timeout) means block indefinitely.
-    SetReceiveTimeout(fd_.get(), options.idle_timeout);
+    transport_->SetReceiveTimeout(options.idle_timeout);
     idle_timeout_armed_ = true;
   }
   return true;
@@ -462,7 +464,7 @@ void Session::CountDisconnect(std::optional<EndReason> reason) {
 // Writer thread: the only code that writes to the socket. Holds no lock while sending.
 
 SendResult Session::Send(std::string_view bytes) {
-  const SendResult result = SendAll(fd_.get(), bytes);
+  const SendResult result = transport_->Send(bytes);
   if (result == SendResult::kOk) context_.metrics->sent_bytes.Increment(bytes.size());
   return result;
 }
@@ -483,7 +485,12 @@ void Session::WriteLoop() {
   // Sends what is buffered once it is large, so a long replay or backlog never needs one
   // buffer of its full size.
   const auto flush = [&](bool force) {
-    if (!ok || bytes.empty() || (!force && bytes.size() < kWriteChunkBytes)) return;
+    if (!ok || (!force && bytes.size() < kWriteChunkBytes)) return;
+    // The transport's own output (a TLS handshake reply) goes out with whatever is sent
+    // next; with nothing to send, on its own.
+    const bool transport_output =
+        force && transport_output_pending_.exchange(false, std::memory_order_acq_rel);
+    if (bytes.empty() && !transport_output) return;
     const SendResult result = Send(bytes);
     bytes.clear();
     if (result == SendResult::kOk) return;
@@ -606,8 +613,9 @@ void Session::WriteLoop() {
   }
   if (!ok) return;
   // Everything owed is sent: end our side of the stream (the client sees end of file
-  // after the last line) while the reader may still drain the client's input.
-  ShutdownSocket(SHUT_WR);
+  // after the last line) while the reader may still drain the client's input. No lock:
+  // the transport outlives this thread (the reader joins us before destroying it).
+  transport_->FinishSending();
 }
 
 }  // namespace chat

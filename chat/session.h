@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@
 #include "chat/protocol.h"
 #include "chat/rate_limiter.h"
 #include "chat/socket.h"
+#include "chat/transport/transport.h"
 
 namespace chat {
 
@@ -85,10 +87,13 @@ struct SessionContext {
 // outbox overflows or a send times out, the socket is shut down, which ends the reader's
 // recv(), and the reader performs the normal leave.
 //
+// The session speaks to the client only through its Transport (plain TCP, TLS, ...); the
+// reader thread is the transport's reader, the writer thread its writer.
+//
 // Lifetime: construct, Start(), and destroy only after `on_finished` has run (it runs as
-// the reader thread's last act). The destructor joins both threads. The descriptor is
-// closed only after both threads are done, so its number cannot be reused while any
-// thread of this session might still touch it.
+// the reader thread's last act). The destructor joins both threads. The transport (and
+// its descriptor) is destroyed only after both threads are done, so the descriptor's
+// number cannot be reused while any thread of this session might still touch it.
 //
 // Public methods are thread-safe.
 class Session final : public RoomMember, public Recipient {
@@ -97,8 +102,9 @@ class Session final : public RoomMember, public Recipient {
 
   // `ticket` carries the per-address limits of the client's source address (a default
   // Ticket limits nothing). `protocol` is what the client speaks (null: net-cat).
-  Session(ScopedFd fd, const SessionContext& context, FinishedCallback on_finished,
-          AddressLimits::Ticket ticket = {}, std::unique_ptr<Protocol> protocol = nullptr);
+  Session(std::unique_ptr<Transport> transport, const SessionContext& context,
+          FinishedCallback on_finished, AddressLimits::Ticket ticket = {},
+          std::unique_ptr<Protocol> protocol = nullptr);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -145,10 +151,10 @@ class Session final : public RoomMember, public Recipient {
 
   void ReadLoop();
   void WriteLoop();
-  // Sets SO_RCVTIMEO for the phase the session is in (login deadline or idle timeout).
+  // Sets the receive timeout for the phase the session is in (login deadline or idle timeout).
   // Returns false if the login deadline has already passed.
   bool ArmReceiveTimeout();
-  // Called when recv() timed out; true if the session must end.
+  // Called when Receive() timed out; true if the session must end.
   bool OnReceiveTimeout();
   // Applies flood control to one line; false if the line must be dropped.
   bool AdmitLine();
@@ -165,11 +171,9 @@ class Session final : public RoomMember, public Recipient {
   void SendPrivate(std::string_view recipient, std::string_view text, std::vector<Frame>& reply);
   void LeaveRoom();
 
-  // Shuts down the socket in `how` unless it is already closed.
-  void ShutdownSocket(int how) ABSL_LOCKS_EXCLUDED(socket_mu_);
   // Queues the client's own output (replies, prompts); overflow ends the session.
   void Enqueue(std::vector<Frame> frames);
-  // The writer's send: SendAll plus the byte count.
+  // The writer's send: the transport's Send plus the byte count.
   SendResult Send(std::string_view bytes);
   // This client as a joiner of rooms.
   Joiner AsJoiner();
@@ -194,13 +198,18 @@ class Session final : public RoomMember, public Recipient {
   // The limits of that address, shared with its other connections. Reader thread only.
   AddressLimits::Ticket ticket_;
   bool address_flood_ = false;  // lines are being dropped by the per-address limit
-  ScopedFd fd_;
+  // Reset (closing the descriptor) by the reader as its last act, under socket_mu_, after
+  // the writer is joined; until then only read, so the threads use it unlocked.
+  std::unique_ptr<Transport> transport_;
+  // Set when the transport has output of its own (a TLS handshake reply): the writer
+  // calls Send({}) for it.
+  std::atomic<bool> transport_output_pending_ = false;
   // Unique among sessions; marks this client's own events in room logs.
   const uint64_t id_;
   // Shared with the rooms this client is in: they wake the writer through it.
   const std::shared_ptr<Outbox> outbox_;
 
-  // Guards closing the descriptor against concurrent shutdown() from other threads.
+  // Guards closing the transport against concurrent Shutdown() from other threads.
   mutable absl::Mutex socket_mu_;
   bool socket_open_ ABSL_GUARDED_BY(socket_mu_) = true;
   std::optional<EndReason> end_reason_ ABSL_GUARDED_BY(socket_mu_);

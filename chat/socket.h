@@ -5,7 +5,7 @@
 //   SendAll         - writes every byte, retrying EINTR and partial writes, never SIGPIPE.
 //   RecvSome        - one recv(), retrying EINTR.
 //   ListenTcp       - a listening socket on an address and port (0 = any free port).
-//   LocalPort, PeerAddress, SetSendTimeout, SetReceiveTimeout, SetNoDelay
+//   LocalPort, PeerAddress, SetSendTimeout, SetReceiveTimeout, SetNoDelay, SetNonBlocking
 //
 // Nothing here takes a lock; callers decide which thread owns which descriptor.
 
@@ -88,6 +88,10 @@ bool SetReceiveTimeout(int fd, absl::Duration timeout);
 
 // SetNoDelay() disables Nagle's algorithm: chat lines are small and latency matters.
 bool SetNoDelay(int fd);
+
+// SetNonBlocking() sets O_NONBLOCK, e.g. on a listener that poll() watches: a connection
+// it reports may be gone by the time accept() runs, which must then not block.
+bool SetNonBlocking(int fd);
 
 }  // namespace chat
 

@@ -1,7 +1,6 @@
 #include "chat/metrics/http_server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -120,11 +119,6 @@ int PollTimeoutMs(absl::Time next, absl::Time now) {
   if (wait <= absl::ZeroDuration()) return 0;
   const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
   return static_cast<int>(std::min<int64_t>(ms, std::numeric_limits<int>::max()));
-}
-
-bool SetNonBlocking(int fd) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "chat/testing/line_client.h"
 #include "chat/testing/protocol.h"
 #include "chat/testing/socket_pair.h"
+#include "chat/transport/tcp_transport.h"
 #include "gtest/gtest.h"
 
 namespace chat::testing {
@@ -70,7 +71,8 @@ class SessionFixture : public ::testing::Test {
     auto connection = std::make_unique<Connection>();
     Connection* raw = connection.get();
     connection->session = std::make_unique<Session>(
-        std::move(pair.server_end), context_, [raw](Session*) { raw->finished.Notify(); });
+        std::make_unique<TcpTransport>(std::move(pair.server_end)), context_,
+        [raw](Session*) { raw->finished.Notify(); });
     connection->session->Start();
     connections_.push_back(std::move(connection));
     return LineClient(std::move(pair.client_end));
