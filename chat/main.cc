@@ -19,6 +19,7 @@
 #include "chat/clock.h"
 #include "chat/history/history_log.h"
 #include "chat/server.h"
+#include "chat/web/web_listener.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 
@@ -110,6 +111,13 @@ DEFINE_int32(metrics_port, 0,
 DEFINE_string(metrics_address, "127.0.0.1",
               "Numeric address for the metrics endpoint; loopback by default so metrics are "
               "not public by accident.");
+DEFINE_int32(http_port, 0,
+             "Serve the chat page for browsers at http://<http_address>:<port>/ and its "
+             "WebSocket endpoint at /ws (JSON; see README). Browser users share the rooms, "
+             "names and limits of nc users. 0: off.");
+DEFINE_string(http_address, "",
+              "Numeric address for the chat page and its WebSocket. Empty: every interface, "
+              "IPv6 and IPv4, like --address.");
 DEFINE_bool(log_message_text, false,
             "Log what people say, at INFO. Off by default: chat text is private; logs only "
             "say who sent how many bytes (at --v=1).");
@@ -204,7 +212,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  gflags::SetUsageMessage("A group chat server for nc and telnet clients.\n  server [--port=N] [N]");
+  gflags::SetUsageMessage("A group chat server for nc and telnet clients, and browsers.\n  server [--port=N] [N]");
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   const int port = PortFromCommandLine(argc, argv);
 
@@ -259,6 +267,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (FLAGS_metrics_port > 0) options.metrics_port = FLAGS_metrics_port;
+  if (FLAGS_http_port < 0 || FLAGS_http_port > 65535) {
+    std::cerr << "--http_port: expected 0 (off) or a port in 1..65535\n";
+    return 1;
+  }
   options.metrics_address = FLAGS_metrics_address;
   options.session.log_message_text = FLAGS_log_message_text;
   options.version = kVersion;
@@ -297,6 +309,9 @@ int Serve(const chat::ServerOptions& options) {
   const sigset_t shutdown_signals = BlockShutdownSignals();
   const int port = options.port;
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
+  if (FLAGS_http_port > 0) {
+    server.AddListener(chat::WebListener(FLAGS_http_address, FLAGS_http_port));
+  }
   if (absl::Status status = server.Listen(); !status.ok()) {
     // Once for the person at the terminal; the log gets it too only when it is a file.
     std::cerr << "cannot start on port " << port << ": " << status.message() << "\n";
@@ -304,6 +319,9 @@ int Serve(const chat::ServerOptions& options) {
     return 1;
   }
   std::cout << "Listening on the port :" << server.port() << std::endl;
+  if (const int web = server.port_of("web"); web > 0) {
+    std::cout << "Chat page on port " << web << ": http://localhost:" << web << "/" << std::endl;
+  }
   LOG(INFO) << "listening on port " << server.port() << ", at most " << options.max_clients
             << " clients";
 

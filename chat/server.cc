@@ -68,7 +68,8 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.address_limits = options_.address_limits;
   listeners_.push_back(Listener{
       ListenerOptions{"tcp", options_.address, options_.port,
-                      [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); }},
+                      [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); },
+                      /*make_protocol=*/nullptr},
       ScopedFd(), 0});
 }
 
@@ -207,7 +208,7 @@ void Server::AcceptLoop() {
       // handshake.
       if (Admit(connection, &ticket)) {
         // The session releases the slot.
-        StartSession(listener->options.make_transport(std::move(connection)), std::move(ticket));
+        StartSession(listener->options, std::move(connection), std::move(ticket));
       } else {
         gate_.Release();  // refused at once: the slot is free again
       }
@@ -289,10 +290,12 @@ Server::Listener* Server::AwaitConnection() {
   return nullptr;
 }
 
-void Server::StartSession(std::unique_ptr<Transport> transport, AddressLimits::Ticket ticket) {
-  auto session = std::make_unique<Session>(std::move(transport), context_,
-                                           [this](Session* s) { OnSessionFinished(s); },
-                                           std::move(ticket));
+void Server::StartSession(const ListenerOptions& listener, ScopedFd fd,
+                          AddressLimits::Ticket ticket) {
+  auto session = std::make_unique<Session>(
+      listener.make_transport(std::move(fd)), context_,
+      [this](Session* s) { OnSessionFinished(s); }, std::move(ticket),
+      listener.make_protocol ? listener.make_protocol(options_.session) : nullptr);
   Session* raw = session.get();
   {
     absl::MutexLock lock(&mu_);

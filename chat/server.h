@@ -29,6 +29,7 @@
 #include "chat/core/lobby.h"
 #include "chat/metrics/http_server.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/protocol.h"
 #include "chat/session.h"
 #include "chat/socket.h"
 #include "chat/transport/transport.h"
@@ -39,6 +40,10 @@ namespace chat {
 // acceptor thread, so it must not block (a TLS handshake happens later, in the session).
 using TransportFactory = std::function<std::unique_ptr<Transport>(ScopedFd)>;
 
+// Makes the Protocol a connection on one listening port speaks (net-cat lines, JSON, ...).
+// Runs on the acceptor thread.
+using ProtocolFactory = std::function<std::unique_ptr<Protocol>(const SessionOptions&)>;
+
 // A listening port besides the plain one (TLS, WebSocket). Its clients share everything
 // with the plain port's: the client limit, per-address limits, names, rooms, metrics.
 struct ListenerOptions {
@@ -48,6 +53,8 @@ struct ListenerOptions {
   std::string address;
   int port = 0;
   TransportFactory make_transport;
+  // Null: net-cat.
+  ProtocolFactory make_protocol;
 };
 
 struct ServerOptions {
@@ -154,7 +161,7 @@ class Server {
   // a single listener, returns it at once: its blocking accept() does the waiting.
   Listener* AwaitConnection() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Bind(Listener& listener);
-  void StartSession(std::unique_ptr<Transport> transport, AddressLimits::Ticket ticket)
+  void StartSession(const ListenerOptions& listener, ScopedFd fd, AddressLimits::Ticket ticket)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the per-address connection limits to a new connection; false if it was
   // refused (told why, and closed).

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -174,12 +175,16 @@ void Session::ReadLoop() {
         if (OnReceiveTimeout()) break;
         continue;
       }
+      const int error = errno;  // end_reason() locks, which may change errno
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
       // EPROTO: the transport has logged what the client got wrong.
-      if (errno != ECONNRESET && errno != EPROTO && !end_reason().has_value()) {
-        PLOG(WARNING) << "recv from " << peer_;
+      if (error != ECONNRESET && error != EPROTO && !end_reason().has_value()) {
+        LOG(WARNING) << "recv from " << peer_ << ": " << std::strerror(error);
       }
-      EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
+      // EPROTO: only reading ends, so the writer can still send the transport's goodbye
+      // (a WebSocket close code saying what was wrong) before closing.
+      EndWith(error == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError,
+              error == EPROTO ? SHUT_RD : SHUT_RDWR);
       break;
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
