@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole suite three times: plain, under AddressSanitizer + UBSan, and under
-# ThreadSanitizer; then a clang build that checks the lock annotations, and libFuzzer for
-# FUZZ_SECONDS (default 60). Exits non-zero if any
-# test fails in any configuration or the fuzzer finds a failing input. Prints one
+# ThreadSanitizer; then a clang build that checks the lock annotations, and each libFuzzer
+# target for FUZZ_SECONDS (default 30; four targets). Exits non-zero if any
+# test fails in any configuration or a fuzzer finds a failing input. Prints one
 # closing line "tests: N passed, M failed" (counted per test target and configuration).
 #
 #   tools/test.sh            # after tools/setup.sh
@@ -34,8 +34,8 @@ else
   status=$rc
 fi
 
-echo "=== tools/fuzz.sh ${FUZZ_SECONDS:-60}"
-tools/fuzz.sh "${FUZZ_SECONDS:-60}" 2>&1 | grep -v 'ld.gold: warning' | tee -a "$log"
+echo "=== tools/fuzz.sh ${FUZZ_SECONDS:-30}"
+tools/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1 | grep -v 'ld.gold: warning' | tee -a "$log"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || status=$rc
 bazel shutdown >/dev/null 2>&1  # leave no Bazel server running behind us

@@ -30,14 +30,20 @@ std::vector<Json> Lines(const std::string& out) {
   return lines;
 }
 
-TEST(JsonRendererTest, LiveEventsAreOneObjectPerLineWithUtcTimes) {
-  JsonRenderer renderer;
-  Room room("general", RoomOptions{});
+// Logs `renderer` in as alice, in general; returns what that drew.
+std::string LoggedIn(JsonRenderer& renderer) {
+  const Room room("general", RoomOptions{});
   std::string out;
   renderer.BeginBatch(kTime, "alice");
   renderer.Enter(room, &out);
   renderer.Prompt(&out);
-  out.clear();
+  return out;
+}
+
+TEST(JsonRendererTest, LiveEventsAreOneObjectPerLineWithUtcTimes) {
+  JsonRenderer renderer;
+  LoggedIn(renderer);
+  std::string out;
   renderer.Live(*MakeEvent(Event::Kind::kChat, kTime, "bob", "hi \"there\""), &out);
   renderer.Live(*MakeEvent(Event::Kind::kEmote, kTime, "bob", "waves"), &out);
   renderer.Live(*MakeEvent(Event::Kind::kJoin, kTime, "carol"), &out);
@@ -88,24 +94,15 @@ TEST(JsonRendererTest, EnteringARoomIsOneWelcomeWithMembersAndHistory) {
 
 TEST(JsonRendererTest, AnEmptyHistoryIsAnEmptyArray) {
   JsonRenderer renderer;
-  Room room("general", RoomOptions{});
-  renderer.BeginBatch(kTime, "alice");
-  std::string out;
-  renderer.Enter(room, &out);
-  renderer.Prompt(&out);
-  EXPECT_EQ(out,
+  EXPECT_EQ(LoggedIn(renderer),
             R"({"type":"welcome","name":"alice","room":"general","users":[],"history":[]})"
             "\n");
 }
 
 TEST(JsonRendererTest, ARenameIsAnnouncedAtTheNextPrompt) {
   JsonRenderer renderer;
-  Room room("general", RoomOptions{});
+  LoggedIn(renderer);
   std::string out;
-  renderer.BeginBatch(kTime, "alice");
-  renderer.Enter(room, &out);
-  renderer.Prompt(&out);
-  out.clear();
   renderer.BeginBatch(kTime, "alicia");
   renderer.Notice(NoticeKind::kReply, "You are now known as alicia.", &out);
   renderer.Prompt(&out);

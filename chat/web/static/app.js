@@ -513,11 +513,15 @@
     }
   });
 
+  // The input grows with what is typed, up to its CSS max-height; then it scrolls.
   function resizeInput() {
     ui.text.style.height = 'auto';
-    ui.text.style.height = `${ui.text.scrollHeight}px`;
+    const border = ui.text.offsetHeight - ui.text.clientHeight;
+    ui.text.style.height = `${ui.text.scrollHeight + border}px`;
+    ui.text.style.overflowY = ui.text.scrollHeight > ui.text.clientHeight ? 'auto' : 'hidden';
   }
   ui.text.addEventListener('input', resizeInput);
+  resizeInput();
 
   ui.messages.addEventListener('scroll', () => {
     if (atBottom()) ui.newBelow.hidden = true;
