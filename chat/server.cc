@@ -68,8 +68,7 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.address_limits = options_.address_limits;
   listeners_.push_back(Listener{
       ListenerOptions{"tcp", options_.address, options_.port,
-                      [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); },
-                      /*make_protocol=*/nullptr},
+                      [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); }},
       ScopedFd(), 0});
 }
 

@@ -53,8 +53,8 @@ struct ListenerOptions {
   std::string address;
   int port = 0;
   TransportFactory make_transport;
-  // Null: net-cat.
-  ProtocolFactory make_protocol;
+  // Null: net-cat. (Initialised so that listeners written before it need not name it.)
+  ProtocolFactory make_protocol = nullptr;
 };
 
 struct ServerOptions {
