@@ -24,6 +24,7 @@
 #include "chat/server.h"
 #include "chat/transport/tls_context.h"
 #include "chat/transport/tls_transport.h"
+#include "chat/web/web_listener.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 
@@ -115,6 +116,13 @@ DEFINE_int32(metrics_port, 0,
 DEFINE_string(metrics_address, "127.0.0.1",
               "Numeric address for the metrics endpoint; loopback by default so metrics are "
               "not public by accident.");
+DEFINE_int32(http_port, 0,
+             "Serve the chat page for browsers at http://<http_address>:<port>/ and its "
+             "WebSocket endpoint at /ws (JSON; see README). Browser users share the rooms, "
+             "names and limits of nc users. 0: off.");
+DEFINE_string(http_address, "",
+              "Numeric address for the chat page and its WebSocket. Empty: every interface, "
+              "IPv6 and IPv4, like --address.");
 DEFINE_bool(log_message_text, false,
             "Log what people say, at INFO. Off by default: chat text is private; logs only "
             "say who sent how many bytes (at --v=1).");
@@ -250,7 +258,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  gflags::SetUsageMessage("A group chat server for nc and telnet clients.\n  server [--port=N] [N]");
+  gflags::SetUsageMessage("A group chat server for nc and telnet clients, and browsers.\n  server [--port=N] [N]");
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   const int port = PortFromCommandLine(argc, argv);
 
@@ -305,6 +313,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (FLAGS_metrics_port > 0) options.metrics_port = FLAGS_metrics_port;
+  if (FLAGS_http_port < 0 || FLAGS_http_port > 65535) {
+    std::cerr << "--http_port: expected 0 (off) or a port in 1..65535\n";
+    return 1;
+  }
   options.metrics_address = FLAGS_metrics_address;
   options.session.log_message_text = FLAGS_log_message_text;
   options.version = kVersion;
@@ -374,6 +386,9 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
                                                       failures);
         }});
   }
+  if (FLAGS_http_port > 0) {
+    server.AddListener(chat::WebListener(FLAGS_http_address, FLAGS_http_port));
+  }
   if (absl::Status status = server.Listen(); !status.ok()) {
     // Once for the person at the terminal; the log gets it too only when it is a file.
     std::cerr << "cannot start on port " << port << ": " << status.message() << "\n";
@@ -382,6 +397,9 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   }
   std::cout << "Listening on the port :" << server.port() << std::endl;
   if (tls != nullptr) std::cout << "Listening for TLS on the port :" << server.port_of("tls") << std::endl;
+  if (const int web = server.port_of("web"); web > 0) {
+    std::cout << "Chat page on port " << web << ": http://localhost:" << web << "/" << std::endl;
+  }
   LOG(INFO) << "listening on port " << server.port() << ", at most " << options.max_clients
             << " clients";
 

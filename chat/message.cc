@@ -25,13 +25,13 @@ _)      \.___.,|     .'
 )BANNER";
 
 std::string FormatTimestamp(absl::Time t, absl::TimeZone zone) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, zone);
+  return absl::FormatTime(kTimestampFormat, t, zone);
 }
 
 const std::string& TimestampFormatter::Format(absl::Time t) {
   const int64_t second = absl::ToUnixSeconds(t);  // rounds toward -infinity, like %S
   if (second != cached_second_) {
-    cached_text_ = FormatTimestamp(t, zone_);
+    cached_text_ = absl::FormatTime(format_, t, zone_);
     cached_second_ = second;
   }
   return cached_text_;

@@ -34,16 +34,24 @@ inline constexpr std::string_view kNamePrompt = "[ENTER YOUR NAME]: ";
 // FormatTimestamp() renders `t` in `zone` as "2006-01-02 15:04:05".
 std::string FormatTimestamp(absl::Time t, absl::TimeZone zone);
 
+// absl::FormatTime()'s format of FormatTimestamp(), and of RFC 3339 in UTC
+// ("2006-01-02T15:04:05Z", for JSON clients).
+inline constexpr char kTimestampFormat[] = "%Y-%m-%d %H:%M:%S";
+inline constexpr char kRfc3339UtcFormat[] = "%Y-%m-%dT%H:%M:%SZ";
+
 // TimestampFormatter is FormatTimestamp() for a hot path: it formats at most once per
 // second of input and returns the cached text otherwise (formatting a civil time costs
-// far more than copying 19 bytes). Not thread-safe: one per thread.
+// far more than copying 19 bytes). `format` (whole seconds only) must outlive it.
+// Not thread-safe: one per thread.
 class TimestampFormatter {
  public:
-  explicit TimestampFormatter(absl::TimeZone zone) : zone_(zone) {}
+  explicit TimestampFormatter(absl::TimeZone zone, const char* format = kTimestampFormat)
+      : zone_(zone), format_(format) {}
   const std::string& Format(absl::Time t);
 
  private:
   absl::TimeZone zone_;
+  const char* format_;
   int64_t cached_second_ = INT64_MIN;
   std::string cached_text_;
 };

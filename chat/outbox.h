@@ -3,7 +3,7 @@
 // Defines:
 //   SharedText - an immutable, shareable string.
 //   Follow     - "start reading this room from here" (a join or a /join).
-//   Frame      - one thing to write: raw bytes, a prompt, a private event, a room switch.
+//   Frame      - one thing to write: a notice, a prompt, a private event, a room switch.
 //   Outbox     - a bounded multi-producer, single-consumer queue of frames that is
 //                also the Waker the client's rooms use.
 
@@ -21,6 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "chat/core/event.h"
+#include "chat/core/notice.h"
 #include "chat/core/room.h"
 
 namespace chat {
@@ -45,14 +46,15 @@ struct Follow {
 // the client follows with a sequence number below it is written before the frame.
 struct Frame {
   enum class Kind {
-    kRaw,       // `text` exactly as given (banner, replies, notices to this client)
+    kNotice,    // `text` as a notice of kind `notice` (banner, reply, error, ...)
     kPrompt,    // a fresh prompt
     kEvent,     // `event` shown live, then a fresh prompt (a private message)
-    kFollow,    // finish the current room up to after_seq; say `text`, then follow
-                // `follow` (its history, then a prompt)
+    kFollow,    // finish the current room up to after_seq; say `text` (a kReply notice,
+                // if any), then follow `follow` (its history, then a prompt)
     kUnfollow,  // finish the current room up to after_seq, then read it no more
   };
-  Kind kind = Kind::kRaw;
+  Kind kind = Kind::kNotice;
+  NoticeKind notice = NoticeKind::kReply;
   SharedText text;
   EventPtr event;
   std::shared_ptr<const Follow> follow;
@@ -60,15 +62,14 @@ struct Frame {
 };
 
 // Frames of the two everyday kinds.
-inline Frame RawFrame(std::string text) {
+inline Frame NoticeFrame(NoticeKind kind, SharedText text) {
   Frame frame;
-  frame.text = MakeShared(std::move(text));
-  return frame;
-}
-inline Frame RawFrame(SharedText text) {
-  Frame frame;
+  frame.notice = kind;
   frame.text = std::move(text);
   return frame;
+}
+inline Frame NoticeFrame(NoticeKind kind, std::string text) {
+  return NoticeFrame(kind, MakeShared(std::move(text)));
 }
 inline Frame PromptFrame() {
   Frame frame;

@@ -9,7 +9,7 @@
 namespace chat {
 namespace {
 
-Frame Line(std::string text) { return RawFrame(std::move(text)); }
+Frame Line(std::string text) { return NoticeFrame(NoticeKind::kReply, std::move(text)); }
 
 std::vector<std::string> Texts(const std::vector<Frame>& frames) {
   std::vector<std::string> texts;

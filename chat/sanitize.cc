@@ -91,6 +91,15 @@ std::string SanitizeText(std::string_view text) {
   return out;
 }
 
+bool IsValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 bool IsBlank(std::string_view text) { return TrimBlanks(text).empty(); }
 
 std::string_view TrimBlanks(std::string_view text) {

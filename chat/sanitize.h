@@ -3,6 +3,7 @@
 // Defines:
 //   SanitizeText     - removes control bytes and screen-redrawing format characters,
 //                      repairs invalid UTF-8.
+//   IsValidUtf8      - whether text is well-formed UTF-8 (RFC 3629).
 //   IsBlank          - whether a line has nothing but spaces and tabs.
 //   TrimBlanks       - strips leading/trailing spaces and tabs.
 //
@@ -27,6 +28,11 @@ namespace chat {
 // format toggles U+206A-U+206F and interlinear annotation controls U+FFF9-U+FFFB.
 // Everything else, including LRM/RLM, ZWJ and variation selectors, is kept.
 std::string SanitizeText(std::string_view text);
+
+// IsValidUtf8() is true if every byte of `text` belongs to a well-formed UTF-8 sequence
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF): what SanitizeText()
+// would keep without a replacement.
+bool IsValidUtf8(std::string_view text);
 
 // IsBlank() is true for an empty line or one made only of spaces and tabs.
 bool IsBlank(std::string_view text);

@@ -76,6 +76,16 @@ TEST(SanitizeTextTest, ReplacesInvalidUtf8WithReplacementCharacter) {
   EXPECT_EQ(SanitizeText("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // > U+10FFFF
 }
 
+TEST(Utf8Test, AcceptsWellFormedRefusesWhatSanitizingWouldReplace) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("hi \x01 caf\xC3\xA9 \xF0\x9F\x90\xA7"));  // controls are valid UTF-8
+  EXPECT_FALSE(IsValidUtf8("\xC3"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));
+  EXPECT_FALSE(IsValidUtf8("ok\xFF"));
+}
+
 TEST(BlankTest, DetectsBlankLines) {
   EXPECT_TRUE(IsBlank(""));
   EXPECT_TRUE(IsBlank(" \t  "));

@@ -300,13 +300,14 @@ Server::Listener* Server::AwaitConnection() {
 void Server::StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket) {
   metrics::Gauge* const connected = listener.connected;
   connected->Increment();
-  auto session = std::make_unique<Session>(listener.options.make_transport(std::move(fd)),
-                                           context_,
-                                           [this, connected](Session* s) {
-                                             connected->Decrement();
-                                             OnSessionFinished(s);
-                                           },
-                                           std::move(ticket));
+  const ListenerOptions& options = listener.options;
+  auto session = std::make_unique<Session>(
+      options.make_transport(std::move(fd)), context_,
+      [this, connected](Session* s) {
+        connected->Decrement();
+        OnSessionFinished(s);
+      },
+      std::move(ticket), options.make_protocol ? options.make_protocol(options_.session) : nullptr);
   Session* raw = session.get();
   {
     absl::MutexLock lock(&mu_);

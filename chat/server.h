@@ -29,6 +29,7 @@
 #include "chat/core/lobby.h"
 #include "chat/metrics/http_server.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/protocol.h"
 #include "chat/session.h"
 #include "chat/socket.h"
 #include "chat/transport/transport.h"
@@ -39,6 +40,10 @@ namespace chat {
 // acceptor thread, so it must not block (a TLS handshake happens later, in the session).
 using TransportFactory = std::function<std::unique_ptr<Transport>(ScopedFd)>;
 
+// Makes the Protocol a connection on one listening port speaks (net-cat lines, JSON, ...).
+// Runs on the acceptor thread.
+using ProtocolFactory = std::function<std::unique_ptr<Protocol>(const SessionOptions&)>;
+
 // A listening port besides the plain one (TLS, WebSocket). Its clients share everything
 // with the plain port's: the client limit, per-address limits, names, rooms, metrics.
 struct ListenerOptions {
@@ -48,6 +53,8 @@ struct ListenerOptions {
   std::string address;
   int port = 0;
   TransportFactory make_transport;
+  // Null: net-cat. (Initialised so that listeners written before it need not name it.)
+  ProtocolFactory make_protocol = nullptr;
 };
 
 struct ServerOptions {

@@ -4,13 +4,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "chat/abuse/address_key.h"
 #include "chat/message.h"
-#include "chat/netcat/renderer.h"
+#include "chat/netcat/protocol.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
 #include "glog/logging.h"
@@ -26,10 +28,16 @@ constexpr size_t kWriteChunkBytes = 64 * 1024;
 // Write buffer capacity a session keeps between batches.
 constexpr size_t kKeptWriteBufferBytes = 4 * 1024;
 
-const SharedText& BannerAndNamePrompt() {
+// Shared by every connection: the banner is the same for all.
+const SharedText& BannerText() {
   static const SharedText* const text =
-      new SharedText(MakeShared(absl::StrCat(kBanner, kNamePrompt)));
+      new SharedText(MakeShared(std::string(absl::StripSuffix(kBanner, "\n"))));
   return *text;
+}
+
+// The words of a line formatted for net-cat (see message.h), for a notice.
+std::string Words(std::string_view line) {
+  return std::string(absl::StripSuffix(absl::StripPrefix(line, "\n"), "\n"));
 }
 
 // Events the writer reads from a room log per look, so a long replay or backlog is sent
@@ -45,7 +53,8 @@ uint64_t NextSessionId() {
 }  // namespace
 
 Session::Session(std::unique_ptr<Transport> transport, const SessionContext& context,
-                 FinishedCallback on_finished, AddressLimits::Ticket ticket)
+                 FinishedCallback on_finished, AddressLimits::Ticket ticket,
+                 std::unique_ptr<Protocol> protocol)
     : context_(context),
       on_finished_(std::move(on_finished)),
       peer_(PeerAddress(transport->fd())),
@@ -54,7 +63,9 @@ Session::Session(std::unique_ptr<Transport> transport, const SessionContext& con
       transport_(std::move(transport)),
       id_(NextSessionId()),
       outbox_(std::make_shared<Outbox>(context.options.max_outbox_bytes)),
-      framer_(context.options.max_line_bytes),
+      protocol_(protocol != nullptr
+                    ? std::move(protocol)
+                    : std::make_unique<NetcatProtocol>(context.options.max_line_bytes)),
       limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
 
 Session::~Session() {
@@ -78,13 +89,14 @@ void Session::Start() {
     transport_output_pending_.store(true, std::memory_order_release);
     outbox_->Wake();
   });
-  outbox_->Push(RawFrame(BannerAndNamePrompt()));
+  outbox_->Push({NoticeFrame(NoticeKind::kBanner, BannerText()),
+                 NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
   writer_ = std::jthread([this] { WriteLoop(); });
   reader_ = std::jthread([this] { ReadLoop(); });
 }
 
 void Session::SayGoodbye(std::string_view farewell) {
-  outbox_->CloseWith(RawFrame(std::string(farewell)));
+  outbox_->CloseWith(NoticeFrame(NoticeKind::kGoodbye, Words(farewell)));
 }
 
 void Session::Stop() {
@@ -163,32 +175,36 @@ void Session::ReadLoop() {
         if (OnReceiveTimeout()) break;
         continue;
       }
-      if (errno == EPROTO) {
+      const int error = errno;  // end_reason() locks, which may change errno
+      if (error == EPROTO) {
         // The transport has logged what the client got wrong. Only the receiving side is
-        // shut: the writer still sends the transport's last word (a TLS alert).
+        // shut: the writer still sends the transport's last word (a TLS alert, a
+        // WebSocket close code saying what was wrong).
         EndWith(EndReason::kProtocolError, SHUT_RD);
         break;
       }
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
-      if (errno != ECONNRESET && !end_reason().has_value()) {
-        PLOG(WARNING) << "recv from " << peer_;
+      if (error != ECONNRESET && !end_reason().has_value()) {
+        LOG(WARNING) << "recv from " << peer_ << ": " << std::strerror(error);
       }
-      EndWith(errno == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
+      EndWith(error == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
       break;
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
     if (stopping_.load(std::memory_order_relaxed)) continue;  // read only to avoid a reset
-    std::string telnet_replies;
-    const std::string_view text = telnet_.Filter(
-        std::string_view(buffer.get(), static_cast<size_t>(got)), &telnet_replies);
-    for (const LineFramer::Line& line : framer_.Feed(text)) {
+    std::vector<InputLine> lines;
+    std::string replies;
+    protocol_->Decode(std::string_view(buffer.get(), static_cast<size_t>(got)), !in_room_, lines,
+                      replies);
+    for (const InputLine& line : lines) {
       if (stop_reading_) break;
       if (AdmitLine()) HandleLine(line);
       lines_received_.fetch_add(1, std::memory_order_release);
     }
-    // After the lines read with them: WILL TIMING-MARK promises everything before it has
-    // been dealt with. The replies are the client's own output, bounded like any.
-    if (!telnet_replies.empty()) Enqueue({RawFrame(std::move(telnet_replies))});
+    // After the lines read with them: telnet's WILL TIMING-MARK promises everything
+    // before it has been dealt with. The replies are the client's own output, bounded
+    // like any.
+    if (!replies.empty()) Enqueue({NoticeFrame(NoticeKind::kProtocol, std::move(replies))});
   }
 
   const std::optional<EndReason> reason = end_reason();
@@ -234,18 +250,20 @@ bool Session::ArmReceiveTimeout() {
 bool Session::OnReceiveTimeout() {
   if (in_room_) {
     LOG(INFO) << "disconnecting idle client " << peer_ << " (" << name() << ")";
-    Enqueue({RawFrame(absl::StrCat("\nYou were idle for ",
-                                   absl::FormatDuration(context_.options.idle_timeout),
-                                   "; disconnecting. Bye!\n"))});
+    Enqueue({NoticeFrame(NoticeKind::kGoodbye,
+                         absl::StrCat("You were idle for ",
+                                      absl::FormatDuration(context_.options.idle_timeout),
+                                      "; disconnecting. Bye!"))});
     EndWith(EndReason::kIdle, SHUT_RD);
     return true;
   }
   if (std::chrono::steady_clock::now() < login_deadline_) return false;  // woke early
   LOG(INFO) << "closing " << peer_ << ": no name within "
             << absl::FormatDuration(context_.options.login_timeout);
-  Enqueue({RawFrame(absl::StrCat("\nNo name given within ",
-                                 absl::FormatDuration(context_.options.login_timeout),
-                                 "; closing the connection.\n"))});
+  Enqueue({NoticeFrame(NoticeKind::kGoodbye,
+                       absl::StrCat("No name given within ",
+                                    absl::FormatDuration(context_.options.login_timeout),
+                                    "; closing the connection."))});
   EndWith(EndReason::kLoginTimeout, SHUT_RD);
   return true;
 }
@@ -261,16 +279,17 @@ bool Session::AdmitLine() {
   if (limit > 0 && flood_drops_ >= limit) {
     LOG(WARNING) << "disconnecting " << peer_ << " (" << name() << "): flooding, "
                  << flood_drops_ << " lines dropped";
-    Enqueue({RawFrame("\nYou kept sending too fast; disconnecting.\n")});
+    Enqueue({NoticeFrame(NoticeKind::kGoodbye, "You kept sending too fast; disconnecting.")});
     EndWith(EndReason::kFlooding, SHUT_RD);
     stop_reading_ = true;
   } else if (flood_drops_ == 1) {
     // One notice per flood, not one per dropped line.
     LOG(WARNING) << "rate limit: dropping lines from " << peer_ << " (" << name() << ")";
     std::vector<Frame> notice;
-    notice.push_back(RawFrame(absl::StrCat(
-        "You are sending too fast (over ", context_.options.max_msgs_per_sec,
-        " lines a second); lines are dropped until you slow down.\n")));
+    notice.push_back(NoticeFrame(
+        NoticeKind::kError,
+        absl::StrCat("You are sending too fast (over ", context_.options.max_msgs_per_sec,
+                     " lines a second); lines are dropped until you slow down.")));
     if (in_room_) notice.push_back(PromptFrame());
     Enqueue(std::move(notice));
   }
@@ -288,7 +307,9 @@ bool Session::AdmitFromAddress(size_t bytes) {
   if (!std::exchange(address_flood_, true)) {  // one notice per flood
     LOG(WARNING) << "address rate limit: dropping lines from " << peer_ << " (" << name() << ")";
     const AddressLimitsOptions& limits = context_.address_limits;
-    Enqueue({RawFrame(FormatAddressTooFast(limits.lines_per_second, limits.bytes_per_second)),
+    Enqueue({NoticeFrame(NoticeKind::kError,
+                         Words(FormatAddressTooFast(limits.lines_per_second,
+                                                    limits.bytes_per_second))),
              PromptFrame()});
   }
   return false;
@@ -303,7 +324,14 @@ Joiner Session::AsJoiner() {
   return joiner;
 }
 
-void Session::HandleLine(const LineFramer::Line& line) {
+void Session::HandleLine(const InputLine& line) {
+  if (!line.refusal.empty()) {
+    std::vector<Frame> reply;
+    reply.push_back(NoticeFrame(NoticeKind::kError, line.refusal));
+    reply.push_back(in_room_ ? PromptFrame() : NoticeFrame(NoticeKind::kNamePrompt, SharedText()));
+    Enqueue(std::move(reply));
+    return;
+  }
   if (in_room_) {
     HandleChatLine(line);
   } else {
@@ -311,7 +339,7 @@ void Session::HandleLine(const LineFramer::Line& line) {
   }
 }
 
-bool Session::HandleNameLine(const LineFramer::Line& line) {
+bool Session::HandleNameLine(const InputLine& line) {
   std::optional<std::string> refusal;
   std::string_view candidate;
   if (line.too_long) {
@@ -323,7 +351,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
       // Before the name is claimed: a refused login must leave no trace (no join notice).
       if (const LimitVerdict verdict = ticket_.TryLogin(); !verdict) {
         LOG(WARNING) << "login refused for " << peer_ << ": its address logs in too often";
-        Enqueue({RawFrame(FormatTooManyLogins(verdict.retry_after))});
+        Enqueue({NoticeFrame(NoticeKind::kError, Words(FormatTooManyLogins(verdict.retry_after)))});
         EndWith(EndReason::kLoginRefused, SHUT_RD);
         stop_reading_ = true;
         return false;
@@ -336,9 +364,8 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   if (refusal) {
     LOG(INFO) << "name refused for " << peer_ << ": " << *refusal;
     context_.metrics->rejected_lines(metrics::RejectReason::kBadName).Increment();
-    std::vector<Frame> reply;
-    reply.push_back(RawFrame(absl::StrCat(*refusal, "\n", kNamePrompt)));
-    Enqueue(std::move(reply));
+    Enqueue({NoticeFrame(NoticeKind::kError, std::move(*refusal)),
+             NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
     return false;
   }
   {
@@ -356,7 +383,7 @@ bool Session::HandleNameLine(const LineFramer::Line& line) {
   return true;
 }
 
-void Session::HandleChatLine(const LineFramer::Line& line) {
+void Session::HandleChatLine(const InputLine& line) {
   std::vector<Frame> reply;
   context_.metrics->messages_received.Increment();
   // The limit applies to what would be stored and sent: sanitising replaces each invalid
@@ -366,9 +393,10 @@ void Session::HandleChatLine(const LineFramer::Line& line) {
     LOG(WARNING) << "line over " << context_.options.max_line_bytes << " bytes from " << peer_
                  << " dropped";
     context_.metrics->rejected_lines(metrics::RejectReason::kTooLong).Increment();
-    reply.push_back(RawFrame(absl::StrCat("Your message was longer than ",
-                                          context_.options.max_line_bytes,
-                                          " bytes and was not sent.\n")));
+    reply.push_back(NoticeFrame(NoticeKind::kError,
+                                absl::StrCat("Your message was longer than ",
+                                             context_.options.max_line_bytes,
+                                             " bytes and was not sent.")));
   } else if (!AdmitFromAddress(text.size())) {
     return;
   } else {
@@ -389,7 +417,7 @@ void Session::Enter(RoomEntry entry, std::string note) {
   follow->live_from = entry.position.live_from;
   Frame frame;
   frame.kind = Frame::Kind::kFollow;
-  if (!note.empty()) frame.text = MakeShared(std::move(note));
+  if (!note.empty()) frame.text = MakeShared(std::move(note));  // a kReply notice
   frame.follow = std::move(follow);
   // Deliver the old room up to where we left it (nothing yet at login).
   frame.after_seq = entry.left_at;
@@ -451,7 +479,8 @@ SendResult Session::Send(std::string_view bytes) {
 }
 
 void Session::WriteLoop() {
-  NetcatRenderer renderer(context_.time_zone);
+  const std::unique_ptr<Renderer> drawn_by = protocol_->MakeRenderer(context_.time_zone);
+  Renderer& renderer = *drawn_by;
   // The room this writer delivers, and its cursor there: the next event to send.
   struct {
     std::shared_ptr<const Follow> follow;  // null: no room
@@ -566,8 +595,9 @@ void Session::WriteLoop() {
       deliver_room(frame.after_seq);
       if (!ok) break;
       switch (frame.kind) {
-        case Frame::Kind::kRaw:
-          bytes.append(*frame.text);
+        case Frame::Kind::kNotice:
+          renderer.Notice(frame.notice, frame.text != nullptr ? *frame.text : std::string_view(),
+                          &bytes);
           break;
         case Frame::Kind::kPrompt:
           renderer.Prompt(&bytes);
@@ -576,7 +606,8 @@ void Session::WriteLoop() {
           renderer.Live(*frame.event, &bytes);
           break;
         case Frame::Kind::kFollow:
-          if (frame.text != nullptr) bytes.append(*frame.text);
+          if (frame.text != nullptr) renderer.Notice(NoticeKind::kReply, *frame.text, &bytes);
+          renderer.Enter(*frame.follow->room, &bytes);
           reading.follow = frame.follow;
           reading.cursor = frame.follow->live_from;
           reading.own_bytes = 0;

@@ -4,7 +4,7 @@
 //   SessionOptions - per-connection limits.
 //   SessionContext - the shared services a session uses (lobby, names, clock).
 //   Session        - a reader thread (login, then chat) and a writer thread (drains the
-//                    outbox to the socket).
+//                    outbox to the socket), for a client of any Protocol.
 
 #ifndef CHAT_SESSION_H_
 #define CHAT_SESSION_H_
@@ -27,16 +27,15 @@
 #include "chat/abuse/address_limits.h"
 #include "chat/clock.h"
 #include "chat/command.h"
-#include "chat/line_framer.h"
 #include "chat/core/lobby.h"
 #include "chat/core/renderer.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
+#include "chat/protocol.h"
 #include "chat/rate_limiter.h"
 #include "chat/socket.h"
-#include "chat/telnet_filter.h"
 #include "chat/transport/transport.h"
 
 namespace chat {
@@ -102,9 +101,10 @@ class Session final : public RoomMember, public Recipient {
   using FinishedCallback = std::function<void(Session*)>;
 
   // `ticket` carries the per-address limits of the client's source address (a default
-  // Ticket limits nothing).
+  // Ticket limits nothing). `protocol` is what the client speaks (null: net-cat).
   Session(std::unique_ptr<Transport> transport, const SessionContext& context,
-          FinishedCallback on_finished, AddressLimits::Ticket ticket = {});
+          FinishedCallback on_finished, AddressLimits::Ticket ticket = {},
+          std::unique_ptr<Protocol> protocol = nullptr);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -158,10 +158,10 @@ class Session final : public RoomMember, public Recipient {
   bool OnReceiveTimeout();
   // Applies flood control to one line; false if the line must be dropped.
   bool AdmitLine();
-  void HandleLine(const LineFramer::Line& line);
+  void HandleLine(const InputLine& line);
   // Handles one line at the name prompt; true once the client is in the room.
-  bool HandleNameLine(const LineFramer::Line& line);
-  void HandleChatLine(const LineFramer::Line& line);
+  bool HandleNameLine(const InputLine& line);
+  void HandleChatLine(const InputLine& line);
   // Carries out a parsed line (session_commands.cc). Appends the client's reply to
   // `reply`; returns false when no fresh prompt should follow it.
   bool RunCommand(const Command& command, std::vector<Frame>& reply);
@@ -224,9 +224,8 @@ class Session final : public RoomMember, public Recipient {
   std::atomic<bool> stopping_ = false;
 
 
-  // Used only by the reader thread.
-  TelnetFilter telnet_;
-  LineFramer framer_;
+  // Used only by the reader thread (and once by the writer, for its renderer).
+  const std::unique_ptr<Protocol> protocol_;
   RateLimiter limiter_;
   size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "chat/message.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
@@ -16,7 +17,9 @@
 namespace chat {
 namespace {
 
-Frame ReplyLine(std::string text) { return RawFrame(absl::StrCat(text, "\n")); }
+Frame ReplyLine(std::string text) { return NoticeFrame(NoticeKind::kReply, std::move(text)); }
+// A refusal: the command was not carried out.
+Frame ErrorLine(std::string text) { return NoticeFrame(NoticeKind::kError, std::move(text)); }
 
 }  // namespace
 
@@ -51,7 +54,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       return true;
     }
     case Command::Kind::kHelp:
-      reply.push_back(RawFrame(std::string(kHelpText)));
+      reply.push_back(ReplyLine(std::string(absl::StripSuffix(kHelpText, "\n"))));
       return true;
     case Command::Kind::kName:
       Rename(command.target, reply);
@@ -59,9 +62,8 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
     case Command::Kind::kUsers: {
       const std::vector<std::string> members = room_->MemberNames();
       reply.push_back(ReplyLine(absl::StrCat("Users in ", room_->name(), " (", members.size(),
-                                             "): ", absl::StrJoin(members, ", "))));
-      reply.push_back(
-          ReplyLine(absl::StrCat("Connected in total: ", context_.names->size())));
+                                             "): ", absl::StrJoin(members, ", "),
+                                             "\nConnected in total: ", context_.names->size())));
       return true;
     }
     case Command::Kind::kMsg:
@@ -87,10 +89,10 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       return false;
     case Command::Kind::kUnknown:
       reply.push_back(
-          ReplyLine(absl::StrCat("Unknown command: ", command.target, " (try /help)")));
+          ErrorLine(absl::StrCat("Unknown command: ", command.target, " (try /help)")));
       return true;
     case Command::Kind::kUsage:
-      reply.push_back(ReplyLine(std::string(command.text)));
+      reply.push_back(ErrorLine(std::string(command.text)));
       return true;
   }
   return true;
@@ -99,15 +101,15 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
 void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
   const std::string old_name = name();
   if (std::optional<std::string> refusal = ValidateName(new_name)) {
-    reply.push_back(ReplyLine(*refusal));
+    reply.push_back(ErrorLine(*refusal));
     return;
   }
   if (new_name == old_name) {
-    reply.push_back(ReplyLine(absl::StrCat("You are already called ", new_name, ".")));
+    reply.push_back(ErrorLine(absl::StrCat("You are already called ", new_name, ".")));
     return;
   }
   if (!context_.names->Rename(old_name, new_name)) {
-    reply.push_back(ReplyLine(absl::StrCat("Name '", new_name, "' is already taken.")));
+    reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
     return;
   }
   {
@@ -124,12 +126,12 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
 
 bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) {
   if (std::optional<std::string> refusal = ValidateRoomName(room_name)) {
-    reply.push_back(ReplyLine(*refusal));
+    reply.push_back(ErrorLine(*refusal));
     return true;
   }
   // By key: `/join GENERAL` from general would otherwise "move" into the same room.
   if (NameKey(room_name) == NameKey(room_->name())) {
-    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_->name(), ".")));
+    reply.push_back(ErrorLine(absl::StrCat("You are already in ", room_->name(), ".")));
     return true;
   }
   const std::string name = this->name();
@@ -146,24 +148,24 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
     switch (refusal) {
       case JoinRefusal::kTooManyOfYours:
         reply.push_back(
-            ReplyLine(FormatTooManyRoomsOfYours(context_.lobby->options().max_rooms_per_creator)));
+            ErrorLine(FormatTooManyRoomsOfYours(context_.lobby->options().max_rooms_per_creator)));
         break;
       case JoinRefusal::kCreatingTooFast:
-        reply.push_back(ReplyLine(FormatCreatingRoomsTooFast(entry.retry_after)));
+        reply.push_back(ErrorLine(FormatCreatingRoomsTooFast(entry.retry_after)));
         break;
       default:
-        reply.push_back(ReplyLine(FormatTooManyRooms(context_.lobby->max_rooms())));
+        reply.push_back(ErrorLine(FormatTooManyRooms(context_.lobby->max_rooms())));
     }
     return true;
   }
   if (entry.position.membership == nullptr) {  // the same room under another spelling
-    reply.push_back(ReplyLine(absl::StrCat("You are already in ", room_->name(), ".")));
+    reply.push_back(ErrorLine(absl::StrCat("You are already in ", room_->name(), ".")));
     return true;
   }
   LOG(INFO) << "join " << peer_ << " " << name << " " << room_->name() << " -> "
             << entry.room->name();
   // The room's own spelling: `/join DEV` enters `dev`.
-  std::string note = absl::StrCat("You are now in ", entry.room->name(), ".\n");
+  std::string note = absl::StrCat("You are now in ", entry.room->name(), ".");
   // Our reference was the old room's last one if the move removed it from the lobby.
   Enter(std::move(entry), std::move(note));
   context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
@@ -174,13 +176,13 @@ void Session::SendPrivate(std::string_view recipient, std::string_view text,
                           std::vector<Frame>& reply) {
   const std::string name = this->name();
   if (NameKey(recipient) == NameKey(name)) {  // `/msg ALICE` from alice reaches alice
-    reply.push_back(ReplyLine("You cannot send a private message to yourself."));
+    reply.push_back(ErrorLine("You cannot send a private message to yourself."));
     return;
   }
   if (!context_.names->DeliverTo(
           recipient, MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name,
                                std::string(text)))) {
-    reply.push_back(ReplyLine(absl::StrCat("No such user: ", recipient)));
+    reply.push_back(ErrorLine(absl::StrCat("No such user: ", recipient)));
     return;
   }
   VLOG(1) << "private message " << name << " -> " << recipient;

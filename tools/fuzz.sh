@@ -1,29 +1,45 @@
 #!/usr/bin/env bash
-# Runs the libFuzzer target for a bounded time (default 60 s) on a scratch copy of the
-# seed corpus in testdata/fuzz/input. Exits non-zero if it finds a crash or a broken
-# property; the reproducer is kept and its path printed.
+# Runs each libFuzzer target for a bounded time (default 60 s each) on a scratch copy of
+# its seed corpus in testdata/fuzz/. Exits non-zero if any finds a crash or a broken
+# property; the reproducer is kept and its path printed. One closing line per fuzzer:
+# "fuzz: 1 passed, 0 failed" or "fuzz: 0 passed, 1 failed".
 #
-#   tools/fuzz.sh [seconds]
+#   tools/fuzz.sh [seconds per fuzzer]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 
+# target:corpus directory under testdata/fuzz
+fuzzers=(
+  input_fuzzer:input          # net-cat input: telnet, framing, sanitising, names, commands
+  json_fuzzer:json            # the browser/bot JSON protocol, both ways
+  http_fuzzer:http            # the web port's HTTP requests
+  websocket_fuzzer:websocket  # WebSocket frames
+)
+
 flags=()
 [ -n "${CI:-}" ] && flags+=(--color=no --curses=no)
-bazel build --config=fuzz "${flags[@]}" //chat/fuzz:input_fuzzer
-binary="$(bazel info --config=fuzz bazel-bin 2>/dev/null)/chat/fuzz/input_fuzzer"
+targets=()
+for entry in "${fuzzers[@]}"; do targets+=("//chat/fuzz:${entry%%:*}"); done
+bazel build --config=fuzz "${flags[@]}" "${targets[@]}"
+bin="$(bazel info --config=fuzz bazel-bin 2>/dev/null)/chat/fuzz"
 
-work=$(mktemp -d)
-cp -r testdata/fuzz/input "$work/corpus"
-echo "fuzzing for ${seconds}s; scratch dir $work"
-if "$binary" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$work/" "$work/corpus" 2>"$work/fuzz.log"; then
-  tail -n 12 "$work/fuzz.log"
-  rm -rf "$work"
-  echo "fuzz: 1 passed, 0 failed"
-else
-  tail -n 60 "$work/fuzz.log"
-  echo "fuzz: found a failing input; reproducer(s): $(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null)"
-  echo "fuzz: 0 passed, 1 failed"
-  exit 1
-fi
+status=0
+for entry in "${fuzzers[@]}"; do
+  name=${entry%%:*}
+  work=$(mktemp -d)
+  cp -r "testdata/fuzz/${entry#*:}" "$work/corpus"
+  echo "fuzzing $name for ${seconds}s; scratch dir $work"
+  if "$bin/$name" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$work/" "$work/corpus" 2>"$work/fuzz.log"; then
+    tail -n 12 "$work/fuzz.log"
+    rm -rf "$work"
+    echo "fuzz: 1 passed, 0 failed"
+  else
+    tail -n 60 "$work/fuzz.log"
+    echo "fuzz: $name found a failing input; reproducer(s): $(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null)"
+    echo "fuzz: 0 passed, 1 failed"
+    status=1
+  fi
+done
+exit "$status"

@@ -22,6 +22,13 @@ packages=(
   libssl-dev           # OpenSSL 3: the TLS port (--tls_port), and the TLS tests' client
   openssl              # the CLI: tools/make_cert.sh, and `openssl s_client` in the TLS tests
   netcat-openbsd       # `nc`, the client people use
+  libwslay-dev         # WebSocket framing (RFC 6455) for the browser page's endpoint
+  libhttp-parser-dev   # HTTP/1.1 request parsing: serving the page, the WebSocket upgrade
+  nlohmann-json3-dev   # JSON for the browser/bot protocol (header-only)
+  libssl-dev           # OpenSSL: SHA-1 and base64 for the WebSocket handshake
+  chromium             # headless browser for the page's end-to-end test
+  chromium-driver      # its WebDriver (chromedriver), driven from Python's standard library
+  python3              # runs that end-to-end test
   prometheus           # only for `promtool check metrics`, which validates /metrics in the suite
   ca-certificates      # apt over https mirrors, if configured
 )

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole suite three times: plain (g++), under AddressSanitizer + UBSan (clang, which
 # also checks the lock annotations with -Werror=thread-safety), and under ThreadSanitizer
-# (g++); then libFuzzer for FUZZ_SECONDS (default 60), relinked from the asan build. Prints
-# how long each stage took. Exits non-zero if any
-# test fails in any configuration or the fuzzer finds a failing input. Prints one
+# (g++); then each libFuzzer target for FUZZ_SECONDS (default 15), relinked from the asan
+# build. Prints how long each stage took. Exits non-zero if any
+# test fails in any configuration or a fuzzer finds a failing input. Prints one
 # closing line "tests: N passed, M failed" (counted per test target and configuration).
 #
 #   tools/test.sh            # after tools/setup.sh
@@ -29,9 +29,9 @@ for config in "" asan tsan; do
   echo "=== ${config:-plain}: $((SECONDS - started)) s"
 done
 
-echo "=== tools/fuzz.sh ${FUZZ_SECONDS:-60}"
+echo "=== tools/fuzz.sh ${FUZZ_SECONDS:-15}"
 started=$SECONDS
-tools/fuzz.sh "${FUZZ_SECONDS:-60}" 2>&1 | grep -v 'ld.gold: warning' | tee -a "$log"
+tools/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | grep -v 'ld.gold: warning' | tee -a "$log"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || status=$rc
 echo "=== fuzz: $((SECONDS - started)) s"

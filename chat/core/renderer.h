@@ -3,8 +3,9 @@
 // Defines:
 //   Renderer - the interface; one instance per writer thread.
 //
-// The room knows nothing of bytes. A kind of client is a Renderer (net-cat today:
-// chat/netcat/renderer.h), not an edit of the room or the session's writer.
+// The room knows nothing of bytes. A kind of client is a Renderer (net-cat:
+// chat/netcat/renderer.h; JSON for browsers and bots: chat/web/json_renderer.h), not an
+// edit of the room or the session's writer.
 
 #ifndef CHAT_CORE_RENDERER_H_
 #define CHAT_CORE_RENDERER_H_
@@ -14,6 +15,8 @@
 
 #include "absl/time/time.h"
 #include "chat/core/event.h"
+#include "chat/core/notice.h"
+#include "chat/core/room.h"
 
 namespace chat {
 
@@ -31,6 +34,11 @@ class Renderer {
   virtual void History(const Event& event, std::string* out) = 0;
   // "Your turn to type".
   virtual void Prompt(std::string* out) = 0;
+  // Something for this client alone (see NoticeKind); `text` is empty for kNamePrompt.
+  virtual void Notice(NoticeKind kind, std::string_view text, std::string* out) = 0;
+  // The client is now in `room` (after login or /join). Its history follows, through
+  // History(), and then a Prompt(). Called by the writer, holding no lock.
+  virtual void Enter(const Room& room, std::string* out) = 0;
 };
 
 }  // namespace chat

@@ -1,5 +1,7 @@
 #include "chat/netcat/renderer.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace chat {
 
 void NetcatRenderer::BeginBatch(absl::Time now, std::string_view name) {
@@ -35,6 +37,26 @@ void NetcatRenderer::Live(const Event& event, std::string* out) {
   AppendLine(event, out);
   out->push_back('\n');
   out->append(prompt_);
+}
+
+void NetcatRenderer::Notice(NoticeKind kind, std::string_view text, std::string* out) {
+  switch (kind) {
+    case NoticeKind::kBanner:
+    case NoticeKind::kReply:
+    case NoticeKind::kError:
+      absl::StrAppend(out, text, "\n");
+      return;
+    case NoticeKind::kNamePrompt:
+      out->append(kNamePrompt);
+      return;
+    case NoticeKind::kGoodbye:
+      // The client may be half-way through typing after a prompt: end that line first.
+      absl::StrAppend(out, "\n", text, "\n");
+      return;
+    case NoticeKind::kProtocol:
+      out->append(text);
+      return;
+  }
 }
 
 void NetcatRenderer::History(const Event& event, std::string* out) {

@@ -26,6 +26,9 @@ class NetcatRenderer final : public Renderer {
   void Live(const Event& event, std::string* out) override;
   void History(const Event& event, std::string* out) override;
   void Prompt(std::string* out) override { out->append(prompt_); }
+  void Notice(NoticeKind kind, std::string_view text, std::string* out) override;
+  // The protocol has no "you are in" line of its own: the session's reply says it.
+  void Enter(const Room& room, std::string* out) override {}
 
   // The line an event is shown as, without newline (tests, logs).
   void AppendLine(const Event& event, std::string* out);

@@ -41,5 +41,23 @@ TEST(NetcatRendererTest, LiveEventsRedrawThePromptHistoryDoesNot) {
   EXPECT_EQ(out, "[2026-11-23 18:30:09][Lee]:hi\n[2026-11-23 18:30:15][Yenlik]:");
 }
 
+TEST(NetcatRendererTest, NoticesAreTheClassicLines) {
+  NetcatRenderer renderer(absl::UTCTimeZone());
+  std::string out;
+  renderer.Notice(NoticeKind::kError, "Name cannot be empty.", &out);
+  renderer.Notice(NoticeKind::kNamePrompt, "", &out);
+  EXPECT_EQ(out, "Name cannot be empty.\n[ENTER YOUR NAME]: ");
+  out.clear();
+  renderer.Notice(NoticeKind::kReply, "Users in general (1): a\nConnected in total: 1", &out);
+  EXPECT_EQ(out, "Users in general (1): a\nConnected in total: 1\n");
+  out.clear();
+  // A goodbye may interrupt a half-typed line, so it starts on a fresh one.
+  renderer.Notice(NoticeKind::kGoodbye, "Server is shutting down. Goodbye!", &out);
+  EXPECT_EQ(out, "\nServer is shutting down. Goodbye!\n");
+  out.clear();
+  renderer.Notice(NoticeKind::kProtocol, "\xff\xfb\x06", &out);
+  EXPECT_EQ(out, "\xff\xfb\x06");
+}
+
 }  // namespace
 }  // namespace chat

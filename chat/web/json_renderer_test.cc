@@ -1,0 +1,140 @@
+#include "chat/web/json_renderer.h"
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/civil_time.h"
+#include "chat/core/room.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using Json = nlohmann::json;
+
+const absl::Time kTime = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
+                                         absl::UTCTimeZone());
+
+// Every line of `out` parsed; also checks that `out` is whole lines of JSON.
+std::vector<Json> Lines(const std::string& out) {
+  std::vector<Json> lines;
+  size_t start = 0;
+  while (start < out.size()) {
+    const size_t end = out.find('\n', start);
+    EXPECT_NE(end, std::string::npos) << "unterminated: " << out.substr(start);
+    if (end == std::string::npos) break;
+    lines.push_back(Json::parse(out.substr(start, end - start)));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// Logs `renderer` in as alice, in general; returns what that drew.
+std::string LoggedIn(JsonRenderer& renderer) {
+  const Room room("general", RoomOptions{});
+  std::string out;
+  renderer.BeginBatch(kTime, "alice");
+  renderer.Enter(room, &out);
+  renderer.Prompt(&out);
+  return out;
+}
+
+TEST(JsonRendererTest, LiveEventsAreOneObjectPerLineWithUtcTimes) {
+  JsonRenderer renderer;
+  LoggedIn(renderer);
+  std::string out;
+  renderer.Live(*MakeEvent(Event::Kind::kChat, kTime, "bob", "hi \"there\""), &out);
+  renderer.Live(*MakeEvent(Event::Kind::kEmote, kTime, "bob", "waves"), &out);
+  renderer.Live(*MakeEvent(Event::Kind::kJoin, kTime, "carol"), &out);
+  renderer.Live(*MakeEvent(Event::Kind::kLeave, kTime, "carol"), &out);
+  renderer.Live(*MakeEvent(Event::Kind::kRename, kTime, "bob", "rob"), &out);
+  renderer.Live(*MakeEvent(Event::Kind::kPrivate, kTime, "rob", "psst"), &out);
+  EXPECT_EQ(out.substr(0, out.find('\n')),
+            R"({"type":"chat","room":"general","time":"2026-11-27T12:00:00Z","name":"bob",)"
+            R"("text":"hi \"there\""})");
+  const std::vector<Json> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[1], Json::parse(R"({"type":"emote","room":"general",
+      "time":"2026-11-27T12:00:00Z","name":"bob","text":"waves"})"));
+  EXPECT_EQ(lines[2], Json::parse(R"({"type":"join","room":"general",
+      "time":"2026-11-27T12:00:00Z","name":"carol"})"));
+  EXPECT_EQ(lines[3]["type"], "leave");
+  EXPECT_EQ(lines[4], Json::parse(R"({"type":"rename","room":"general",
+      "time":"2026-11-27T12:00:00Z","name":"bob","new_name":"rob"})"));
+  EXPECT_EQ(lines[5], Json::parse(R"({"type":"private","to":"alice",
+      "time":"2026-11-27T12:00:00Z","name":"rob","text":"psst"})"));
+}
+
+TEST(JsonRendererTest, EnteringARoomIsOneWelcomeWithMembersAndHistory) {
+  JsonRenderer renderer;
+  Room room("dev", RoomOptions{});
+  renderer.BeginBatch(kTime, "alice");
+  std::string out;
+  renderer.Notice(NoticeKind::kReply, "You are now in dev.", &out);
+  renderer.Enter(room, &out);
+  renderer.History(*MakeEvent(Event::Kind::kChat, kTime, "bob", "one"), &out);
+  renderer.History(*MakeEvent(Event::Kind::kEmote, kTime, "bob", "two"), &out);
+  renderer.Prompt(&out);
+  const std::vector<Json> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], Json::parse(R"({"type":"reply","text":"You are now in dev."})"));
+  EXPECT_EQ(lines[1]["type"], "welcome");
+  EXPECT_EQ(lines[1]["name"], "alice");
+  EXPECT_EQ(lines[1]["room"], "dev");
+  EXPECT_EQ(lines[1]["users"], Json::array());
+  ASSERT_EQ(lines[1]["history"].size(), 2u);
+  EXPECT_EQ(lines[1]["history"][0]["text"], "one");
+  EXPECT_EQ(lines[1]["history"][1]["type"], "emote");
+  // Later prompts say nothing: the page has its own input line.
+  out.clear();
+  renderer.Prompt(&out);
+  EXPECT_EQ(out, "");
+}
+
+TEST(JsonRendererTest, AnEmptyHistoryIsAnEmptyArray) {
+  JsonRenderer renderer;
+  EXPECT_EQ(LoggedIn(renderer),
+            R"({"type":"welcome","name":"alice","room":"general","users":[],"history":[]})"
+            "\n");
+}
+
+TEST(JsonRendererTest, ARenameIsAnnouncedAtTheNextPrompt) {
+  JsonRenderer renderer;
+  LoggedIn(renderer);
+  std::string out;
+  renderer.BeginBatch(kTime, "alicia");
+  renderer.Notice(NoticeKind::kReply, "You are now known as alicia.", &out);
+  renderer.Prompt(&out);
+  renderer.Prompt(&out);  // once only
+  EXPECT_EQ(out,
+            "{\"type\":\"reply\",\"text\":\"You are now known as alicia.\"}\n"
+            "{\"type\":\"name\",\"name\":\"alicia\"}\n");
+}
+
+TEST(JsonRendererTest, NoticesByKind) {
+  JsonRenderer renderer;
+  std::string out;
+  renderer.BeginBatch(kTime, "");
+  renderer.Notice(NoticeKind::kBanner, "Welcome to TCP-Chat!\n  _nnnn_", &out);
+  renderer.Notice(NoticeKind::kNamePrompt, "", &out);
+  renderer.Notice(NoticeKind::kError, "Name cannot be empty.", &out);
+  renderer.Notice(NoticeKind::kGoodbye, "Server is shutting down. Goodbye!", &out);
+  renderer.Notice(NoticeKind::kProtocol, "{\"type\":\"pong\"}\n", &out);
+  EXPECT_EQ(out,
+            "{\"type\":\"banner\",\"text\":\"Welcome to TCP-Chat!\\n  _nnnn_\"}\n"
+            "{\"type\":\"error\",\"text\":\"Name cannot be empty.\"}\n"
+            "{\"type\":\"goodbye\",\"text\":\"Server is shutting down. Goodbye!\"}\n"
+            "{\"type\":\"pong\"}\n");
+}
+
+TEST(JsonRendererTest, ControlCharactersAreEscapedAndBadUtf8IsReplacedNotThrown) {
+  JsonRenderer renderer;
+  std::string out;
+  renderer.BeginBatch(kTime, "");
+  renderer.Notice(NoticeKind::kReply, std::string("a\x01\nb\xff", 5), &out);
+  EXPECT_EQ(out, "{\"type\":\"reply\",\"text\":\"a\\u0001\\nb\xEF\xBF\xBD\"}\n");
+}
+
+}  // namespace
+}  // namespace chat

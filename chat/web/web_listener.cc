@@ -1,0 +1,26 @@
+#include "chat/web/web_listener.h"
+
+#include <memory>
+#include <utility>
+
+#include "chat/transport/tcp_transport.h"
+#include "chat/web/json_protocol.h"
+
+namespace chat {
+
+ListenerOptions WebListener(std::string address, int port, WebSocketOptions options) {
+  ListenerOptions listener;
+  listener.name = "web";
+  listener.address = std::move(address);
+  listener.port = port;
+  listener.make_transport = [options](ScopedFd fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<WebSocketTransport>(std::make_unique<TcpTransport>(std::move(fd)),
+                                                options);
+  };
+  listener.make_protocol = [](const SessionOptions& session) -> std::unique_ptr<Protocol> {
+    return std::make_unique<JsonProtocol>(session.max_line_bytes);
+  };
+  return listener;
+}
+
+}  // namespace chat
