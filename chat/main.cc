@@ -214,20 +214,23 @@ sigset_t BlockSignals(bool reload_on_hangup) {
 
 // The TLS flags, checked; nullopt (after saying why) if they do not make sense.
 struct TlsFlags {
-  int port = 0;  // 0: no TLS
+  int port = 0;  // 0: no TLS port of its own
   std::string address;
-  std::string cert_file;
+  std::string cert_file;  // empty: no TLS anywhere (the web port is plain http too)
   std::string key_file;
+  bool enabled() const { return !cert_file.empty(); }
 };
 std::optional<TlsFlags> TlsFromCommandLine() {
   TlsFlags tls;
-  if (FLAGS_tls_port == 0) return tls;
   if (FLAGS_tls_port < 0 || FLAGS_tls_port > 65535) {
     std::cerr << "--tls_port: expected 0 (off) or a port in 1..65535\n";
     return std::nullopt;
   }
+  const bool any_file = !FLAGS_tls_cert_file.empty() || !FLAGS_tls_key_file.empty();
+  if (FLAGS_tls_port == 0 && !any_file) return tls;
   if (FLAGS_tls_cert_file.empty() || FLAGS_tls_key_file.empty()) {
-    std::cerr << "--tls_port needs --tls_cert_file and --tls_key_file (tools/make_cert.sh "
+    std::cerr << (FLAGS_tls_port != 0 ? "--tls_port" : "TLS")
+              << " needs --tls_cert_file and --tls_key_file (tools/make_cert.sh "
                  "makes a self-signed pair for trying it out)\n";
     return std::nullopt;
   }
@@ -365,11 +368,13 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   SetThreadStackSize(FLAGS_thread_stack_kib);
   // Before any thread exists (the metrics server starts one in Listen()), so every
   // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM/SIGHUP.
-  const sigset_t signals = BlockSignals(/*reload_on_hangup=*/tls_flags.port != 0);
+  const sigset_t signals = BlockSignals(/*reload_on_hangup=*/tls_flags.enabled());
   const int port = options.port;
   chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
   std::unique_ptr<chat::TlsServerContext> tls;
-  if (tls_flags.port != 0) {
+  // Null without TLS; with it, what the TLS port and the web port (https, wss) run over.
+  chat::TransportFactory make_tls;
+  if (tls_flags.enabled()) {
     absl::StatusOr<std::unique_ptr<chat::TlsServerContext>> loaded =
         chat::TlsServerContext::Load(tls_flags.cert_file, tls_flags.key_file);
     if (!loaded.ok()) {
@@ -379,15 +384,15 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
     }
     tls = *std::move(loaded);
     chat::metrics::Counter* const failures = &server.metrics().tls_handshake_failures;
-    server.AddListener(chat::ListenerOptions{
-        "tls", tls_flags.address, tls_flags.port,
-        [context = tls.get(), failures](chat::ScopedFd fd) -> std::unique_ptr<chat::Transport> {
-          return std::make_unique<chat::TlsTransport>(std::move(fd), context->Current().get(),
-                                                      failures);
-        }});
+    make_tls = [context = tls.get(), failures](chat::ScopedFd fd) -> std::unique_ptr<chat::Transport> {
+      return std::make_unique<chat::TlsTransport>(std::move(fd), context->Current().get(), failures);
+    };
+  }
+  if (tls_flags.port != 0) {
+    server.AddListener(chat::ListenerOptions{"tls", tls_flags.address, tls_flags.port, make_tls});
   }
   if (FLAGS_http_port > 0) {
-    server.AddListener(chat::WebListener(FLAGS_http_address, FLAGS_http_port));
+    server.AddListener(chat::WebListener(FLAGS_http_address, FLAGS_http_port, make_tls));
   }
   if (absl::Status status = server.Listen(); !status.ok()) {
     // Once for the person at the terminal; the log gets it too only when it is a file.
@@ -396,9 +401,12 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
     return 1;
   }
   std::cout << "Listening on the port :" << server.port() << std::endl;
-  if (tls != nullptr) std::cout << "Listening for TLS on the port :" << server.port_of("tls") << std::endl;
+  if (tls_flags.port != 0) {
+    std::cout << "Listening for TLS on the port :" << server.port_of("tls") << std::endl;
+  }
   if (const int web = server.port_of("web"); web > 0) {
-    std::cout << "Chat page on port " << web << ": http://localhost:" << web << "/" << std::endl;
+    std::cout << "Chat page on port " << web << ": " << (tls != nullptr ? "https" : "http")
+              << "://localhost:" << web << "/" << std::endl;
   }
   LOG(INFO) << "listening on port " << server.port() << ", at most " << options.max_clients
             << " clients";

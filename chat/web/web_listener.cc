@@ -8,14 +8,16 @@
 
 namespace chat {
 
-ListenerOptions WebListener(std::string address, int port, WebSocketOptions options) {
+ListenerOptions WebListener(std::string address, int port, TransportFactory make_inner,
+                            WebSocketOptions options) {
   ListenerOptions listener;
   listener.name = "web";
   listener.address = std::move(address);
   listener.port = port;
-  listener.make_transport = [options](ScopedFd fd) -> std::unique_ptr<Transport> {
-    return std::make_unique<WebSocketTransport>(std::make_unique<TcpTransport>(std::move(fd)),
-                                                options);
+  listener.make_transport = [options, make_inner](ScopedFd fd) -> std::unique_ptr<Transport> {
+    std::unique_ptr<Transport> inner = make_inner ? make_inner(std::move(fd))
+                                                  : std::make_unique<TcpTransport>(std::move(fd));
+    return std::make_unique<WebSocketTransport>(std::move(inner), options);
   };
   listener.make_protocol = [](const SessionOptions& session) -> std::unique_ptr<Protocol> {
     return std::make_unique<JsonProtocol>(session.max_line_bytes);

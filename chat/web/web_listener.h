@@ -2,7 +2,7 @@
 //
 // Defines:
 //   WebListener - a ListenerOptions whose connections are WebSocketTransports over plain
-//                 TCP, speaking JsonProtocol.
+//                 TCP or TLS, speaking JsonProtocol.
 
 #ifndef CHAT_WEB_WEB_LISTENER_H_
 #define CHAT_WEB_WEB_LISTENER_H_
@@ -15,8 +15,10 @@
 namespace chat {
 
 // Its clients share everything with the net-cat port's (names, rooms, limits, the client
-// limit, metrics). A wss:// listener would wrap a TLS transport instead of TcpTransport.
-ListenerOptions WebListener(std::string address, int port, WebSocketOptions options = {});
+// limit, metrics). `make_inner` makes what HTTP and WebSocket run over: null for plain
+// TCP (http://, ws://), a TLS transport's factory for https:// and wss://.
+ListenerOptions WebListener(std::string address, int port, TransportFactory make_inner = nullptr,
+                            WebSocketOptions options = {});
 
 }  // namespace chat
 
