@@ -222,6 +222,22 @@ void TlsTransport::DrainLocked(std::string* out) {
 }
 
 SendResult TlsTransport::FinishSending() {
+  // A goodbye queued while the reader is still completing the handshake (the client has
+  // sent its Finished, we have not read it yet) is plaintext held back; closing now
+  // would drop it and end the stream without close_notify. Give the reader a moment.
+  {
+    absl::MutexLock lock(&mu_);
+    const auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return broken_ || SSL_is_init_finished(ssl_);
+    };
+    if (!early_plaintext_.empty()) {
+      mu_.AwaitWithTimeout(absl::Condition(&settled), kFinishHandshakeWait);
+    }
+  }
+  if (const SendResult flushed = Send({}); flushed != SendResult::kOk) {
+    Shutdown(SHUT_WR);
+    return flushed;
+  }
   std::string ciphertext;
   {
     absl::MutexLock lock(&mu_);

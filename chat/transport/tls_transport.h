@@ -58,6 +58,9 @@ class TlsTransport final : public Transport {
   // Plaintext the Session may send before the handshake completes (the banner, a
   // login-timeout notice). More is refused (kClosed): nothing legitimate sends that much
   // to a client that has not said a word.
+  // FinishSending() waits at most this long for a handshake the client has finished but
+  // the reader has not yet read the end of, so a held goodbye is still delivered.
+  static constexpr absl::Duration kFinishHandshakeWait = absl::Seconds(2);
   static constexpr size_t kMaxEarlyPlaintextBytes = 64 * 1024;
 
  private:
