@@ -99,6 +99,9 @@ absl::Status Server::Bind(Listener& listener) {
   }
   listener.fd = *std::move(fd);
   listener.port = *port;
+  const metrics::ServerMetrics::TransportMetrics series = metrics_.AddTransport(options.name);
+  listener.accepted = &series.accepted;
+  listener.connected = &series.connected;
   return absl::OkStatus();
 }
 
@@ -201,13 +204,13 @@ void Server::AcceptLoop() {
         listener == nullptr ? -1 : ::accept4(listener->fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
       metrics_.connections_accepted.Increment();
+      listener->accepted->Increment();
       ScopedFd connection(fd);
       AddressLimits::Ticket ticket;
       // Before the transport exists: a refused client is told in plain text and costs no
       // handshake.
       if (Admit(connection, &ticket)) {
-        // The session releases the slot.
-        StartSession(listener->options, std::move(connection), std::move(ticket));
+        StartSession(*listener, std::move(connection), std::move(ticket));  // it releases the slot
       } else {
         gate_.Release();  // refused at once: the slot is free again
       }
@@ -289,12 +292,17 @@ Server::Listener* Server::AwaitConnection() {
   return nullptr;
 }
 
-void Server::StartSession(const ListenerOptions& listener, ScopedFd fd,
-                          AddressLimits::Ticket ticket) {
+void Server::StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket) {
+  metrics::Gauge* const connected = listener.connected;
+  connected->Increment();
+  const ListenerOptions& options = listener.options;
   auto session = std::make_unique<Session>(
-      listener.make_transport(std::move(fd)), context_,
-      [this](Session* s) { OnSessionFinished(s); }, std::move(ticket),
-      listener.make_protocol ? listener.make_protocol(options_.session) : nullptr);
+      options.make_transport(std::move(fd)), context_,
+      [this, connected](Session* s) {
+        connected->Decrement();
+        OnSessionFinished(s);
+      },
+      std::move(ticket), options.make_protocol ? options.make_protocol(options_.session) : nullptr);
   Session* raw = session.get();
   {
     absl::MutexLock lock(&mu_);

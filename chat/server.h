@@ -155,13 +155,16 @@ class Server {
     ListenerOptions options;
     ScopedFd fd;
     int port = 0;
+    // Its series in metrics_ (labelled with options.name), registered by Listen().
+    metrics::Counter* accepted = nullptr;
+    metrics::Gauge* connected = nullptr;
   };
   // Waits until one of the listeners has a connection to accept and returns it, taking
   // turns so a busy port cannot starve another; null (errno set) if poll() failed. With
   // a single listener, returns it at once: its blocking accept() does the waiting.
   Listener* AwaitConnection() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Bind(Listener& listener);
-  void StartSession(const ListenerOptions& listener, ScopedFd fd, AddressLimits::Ticket ticket)
+  void StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the per-address connection limits to a new connection; false if it was
   // refused (told why, and closed).

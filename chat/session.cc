@@ -176,15 +176,18 @@ void Session::ReadLoop() {
         continue;
       }
       const int error = errno;  // end_reason() locks, which may change errno
+      if (error == EPROTO) {
+        // The transport has logged what the client got wrong. Only the receiving side is
+        // shut: the writer still sends the transport's last word (a TLS alert, a
+        // WebSocket close code).
+        EndWith(EndReason::kProtocolError, SHUT_RD);
+        break;
+      }
       // A reset (the client vanished with data unread) is an ordinary, if abrupt, leave.
-      // EPROTO: the transport has logged what the client got wrong.
-      if (error != ECONNRESET && error != EPROTO && !end_reason().has_value()) {
+      if (error != ECONNRESET && !end_reason().has_value()) {
         LOG(WARNING) << "recv from " << peer_ << ": " << std::strerror(error);
       }
-      // EPROTO: only reading ends, so the writer can still send the transport's goodbye
-      // (a WebSocket close code saying what was wrong) before closing.
-      EndWith(error == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError,
-              error == EPROTO ? SHUT_RD : SHUT_RDWR);
+      EndWith(error == ECONNRESET ? EndReason::kPeerClosed : EndReason::kReadError, SHUT_RDWR);
       break;
     }
     context_.metrics->received_bytes.Increment(static_cast<uint64_t>(got));
@@ -453,6 +456,7 @@ const char* Session::Describe(std::optional<EndReason> reason) {
     case EndReason::kFlooding: return "flooding";
     case EndReason::kQuit: return "client quit";
     case EndReason::kLoginRefused: return "its address logged in too often";
+    case EndReason::kProtocolError: return "broke the transport's protocol";
   }
   return "unknown";
 }
@@ -559,7 +563,9 @@ void Session::WriteLoop() {
   bool closed = false;
   while (ok) {
     closed = outbox_->Take(batch, /*block=*/false);
-    if (batch.empty() && !closed) {
+    // That Take() cleared the outbox's wake-up; a transport that asked for one since the
+    // last flush must not be left waiting.
+    if (batch.empty() && !closed && !transport_output_pending_.load(std::memory_order_acquire)) {
       const bool room_ready =
           reading.follow != nullptr &&
           reading.follow->room->SleepUnlessReady(reading.follow->membership.get(), reading.cursor);

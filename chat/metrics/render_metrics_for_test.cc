@@ -38,6 +38,13 @@ std::string RenderServerMetrics() {
   for (size_t i = 0; i < kRejectReasonCount; ++i) {
     metrics.rejected_lines(static_cast<RejectReason>(i)).Increment(i);
   }
+  metrics.tls_handshake_failures.Increment(4);
+  metrics.tls_certificate_reload_failures.Increment();
+  for (const char* transport : {"tcp", "tls"}) {
+    ServerMetrics::TransportMetrics series = metrics.AddTransport(transport);
+    series.accepted.Increment(7);
+    series.connected.Set(2);
+  }
   return metrics.RenderPrometheus();
 }
 

@@ -30,6 +30,8 @@ std::string_view DisconnectReasonLabel(DisconnectReason reason) {
       return "quit";
     case DisconnectReason::kLoginRefused:
       return "login_refused";
+    case DisconnectReason::kProtocolError:
+      return "protocol_error";
   }
   return "unknown";
 }
@@ -137,7 +139,14 @@ ServerMetrics::ServerMetrics(std::string_view version)
           AddByReason<RefusedConnectionReason, kRefusedConnectionReasonCount>(
               registry, "tcpchat_refused_connections_total",
               "Connections closed at once by the per-address limits, by reason.",
-              &RefusedConnectionReasonLabel)) {
+              &RefusedConnectionReasonLabel)),
+      tls_handshake_failures(registry.AddCounter(
+          "tcpchat_tls_handshake_failures_total",
+          "TLS handshakes that failed because the client broke the protocol.")),
+      tls_certificate_reload_failures(registry.AddCounter(
+          "tcpchat_tls_certificate_reload_failures_total",
+          "Certificate reloads (SIGHUP) that kept the old certificate: the new files were "
+          "unusable.")) {
   registry.AddCallbackGauge("tcpchat_process_threads", "Threads in the server process.", [] {
     const int threads = CountProcessThreads();
     return threads < 0 ? std::numeric_limits<double>::quiet_NaN() : threads;
@@ -149,6 +158,15 @@ ServerMetrics::ServerMetrics(std::string_view version)
   });
   registry.AddCallbackGauge("tcpchat_build_info", "The server's version, as a label; always 1.",
                             [] { return 1.0; }, {{"version", std::string(version)}});
+}
+
+ServerMetrics::TransportMetrics ServerMetrics::AddTransport(std::string_view transport) {
+  const Labels labels = {{"transport", std::string(transport)}};
+  return TransportMetrics{
+      registry.AddCounter("tcpchat_transport_connections_accepted_total",
+                          "Connections accepted, by the transport of their port.", labels),
+      registry.AddGauge("tcpchat_transport_connected_clients",
+                        "Open client connections, by the transport of their port.", labels)};
 }
 
 }  // namespace chat::metrics

@@ -30,8 +30,9 @@ enum class DisconnectReason {
   kFlooding,      // kept exceeding the rate limit
   kQuit,          // the client typed /quit
   kLoginRefused,  // its address logged in too often (per-address login limit)
+  kProtocolError,  // the client broke its transport's protocol (e.g. a bad TLS handshake)
 };
-inline constexpr size_t kDisconnectReasonCount = 10;
+inline constexpr size_t kDisconnectReasonCount = 11;
 
 // Why an input line was refused; the `reason` label of tcpchat_rejected_lines_total.
 enum class RejectReason {
@@ -127,6 +128,22 @@ struct ServerMetrics {
   // tcpchat_refused_connections_total{reason}: connections closed at once by the
   // per-address limits, by RefusedConnectionReason.
   const std::array<Counter*, kRefusedConnectionReasonCount> refused_connections_by_reason;
+  // tcpchat_tls_handshake_failures_total: TLS handshakes the client broke (garbage, no
+  // common version or cipher); handshakes cut off by the login timeout are not counted.
+  Counter& tls_handshake_failures;
+  // tcpchat_tls_certificate_reload_failures_total: SIGHUP reloads that kept the old
+  // certificate because the new files were unusable.
+  Counter& tls_certificate_reload_failures;
+
+  // The series of one listening port's transport ("tcp", "tls"), registered when the
+  // port opens:
+  //   tcpchat_transport_connections_accepted_total{transport}
+  //   tcpchat_transport_connected_clients{transport}
+  struct TransportMetrics {
+    Counter& accepted;
+    Gauge& connected;
+  };
+  TransportMetrics AddTransport(std::string_view transport);
   // Computed at scrape time, so they have no member:
   //   tcpchat_process_threads         CountProcessThreads() (NaN without /proc)
   //   tcpchat_uptime_seconds          seconds since this object was constructed

@@ -89,7 +89,8 @@ TEST(ServerMetricsTest, EveryReasonHasItsOwnSeries) {
   const std::string text = metrics.RenderPrometheus();
   const char* disconnects[] = {"peer_closed", "read_error",    "slow_reader",
                                "send_timeout", "stopped",      "login_timeout",
-                               "idle",         "flooding",     "quit",        "login_refused"};
+                               "idle",         "flooding",     "quit",        "login_refused",
+                               "protocol_error"};
   for (size_t i = 0; i < kDisconnectReasonCount; ++i) {
     EXPECT_EQ(DisconnectReasonLabel(static_cast<DisconnectReason>(i)), disconnects[i]);
     EXPECT_EQ(SampleValue(
@@ -118,6 +119,26 @@ TEST(ServerMetricsTest, RefusedConnectionsHaveASeriesPerReason) {
                                              reasons[i], "\"}")),
               i + 1);
   }
+}
+
+TEST(ServerMetricsTest, EachTransportGetsItsOwnSeries) {
+  ServerMetrics metrics("v");
+  ServerMetrics::TransportMetrics tcp = metrics.AddTransport("tcp");
+  ServerMetrics::TransportMetrics tls = metrics.AddTransport("tls");
+  tcp.accepted.Increment(3);
+  tls.accepted.Increment();
+  tls.connected.Increment();
+  metrics.tls_handshake_failures.Increment(2);
+  const std::string text = metrics.RenderPrometheus();
+  const auto sample = [&](std::string_view name, std::string_view transport) {
+    return SampleValue(text, absl::StrCat(name, "{transport=\"", transport, "\"}"));
+  };
+  EXPECT_EQ(sample("tcpchat_transport_connections_accepted_total", "tcp"), 3);
+  EXPECT_EQ(sample("tcpchat_transport_connections_accepted_total", "tls"), 1);
+  EXPECT_EQ(sample("tcpchat_transport_connected_clients", "tcp"), 0);
+  EXPECT_EQ(sample("tcpchat_transport_connected_clients", "tls"), 1);
+  EXPECT_EQ(SampleValue(text, "tcpchat_tls_handshake_failures_total"), 2);
+  EXPECT_EQ(SampleValue(text, "tcpchat_tls_certificate_reload_failures_total"), 0);
 }
 
 TEST(ServerMetricsTest, UptimeIsNonNegativeAndThreadsArePositive) {
