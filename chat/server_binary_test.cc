@@ -194,7 +194,8 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "max_rooms_per_ip", "max_pending_per_ip", "max_connections_per_ip",
                            "logins_per_minute_per_ip", "login_burst_per_ip", "ip_lines_per_sec",
                            "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
-                           "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips"}) {
+                           "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips",
+                           "http_port", "http_address"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }
