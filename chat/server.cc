@@ -214,7 +214,7 @@ void Server::AcceptLoop() {
       AddressLimits::Ticket ticket;
       // Before the transport exists: a refused client is told in plain text and costs no
       // handshake.
-      if (Admit(connection, &ticket)) {
+      if (Admit(listener->options, connection, &ticket)) {
         StartSession(*listener, std::move(connection), std::move(ticket));  // it releases the slot
       } else {
         gate_.Release();  // refused at once: the slot is free again
@@ -244,7 +244,8 @@ void Server::AcceptLoop() {
   }
 }
 
-bool Server::Admit(ScopedFd& fd, AddressLimits::Ticket* ticket) {
+bool Server::Admit(const ListenerOptions& listener, ScopedFd& fd,
+                   AddressLimits::Ticket* ticket) {
   const std::string key = PeerAddressKey(fd.get());
   AddressLimits::Admission admission = address_limits_.AdmitConnection(key);
   if (admission.admitted()) {
@@ -272,6 +273,7 @@ bool Server::Admit(ScopedFd& fd, AddressLimits::Ticket* ticket) {
   LOG_EVERY_N(WARNING, 100) << "refused a connection from " << key << " ("
                             << AdmissionRefusalName(admission.refusal) << "; "
                             << google::COUNTER << " so far)";
+  if (listener.frame_refusal) notice = listener.frame_refusal(notice);
   // One try, never blocking the acceptor: a fresh socket's buffer has room for a line.
   ::send(fd.get(), notice.data(), notice.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   ::shutdown(fd.get(), SHUT_WR);

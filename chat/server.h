@@ -55,6 +55,10 @@ struct ListenerOptions {
   TransportFactory make_transport;
   // Null: net-cat. (Initialised so that listeners written before it need not name it.)
   ProtocolFactory make_protocol = nullptr;
+  // How a connection the per-address limits refuse is told why (`notice` is a net-cat
+  // line), before any transport exists: the web port wraps it in an HTTP response, so a
+  // browser shows it. Null: the line as it is.
+  std::function<std::string(std::string_view notice)> frame_refusal = nullptr;
 };
 
 struct ServerOptions {
@@ -168,7 +172,7 @@ class Server {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the per-address connection limits to a new connection; false if it was
   // refused (told why, and closed).
-  bool Admit(ScopedFd& fd, AddressLimits::Ticket* ticket);
+  bool Admit(const ListenerOptions& listener, ScopedFd& fd, AddressLimits::Ticket* ticket);
   void OnSessionFinished(Session* session) ABSL_LOCKS_EXCLUDED(mu_);
   void ShutdownSessions() ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<Session*> LiveSessions() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -187,7 +187,8 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "logins_per_minute_per_ip", "login_burst_per_ip", "ip_lines_per_sec",
                            "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
                            "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips",
-                           "tls_port", "tls_address", "tls_cert_file", "tls_key_file"}) {
+                           "tls_port", "tls_address", "tls_cert_file", "tls_key_file",
+                           "http_port", "http_address"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }

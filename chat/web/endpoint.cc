@@ -115,6 +115,10 @@ HttpAnswer AnswerRequest(const HttpRequest& request) {
   return Error(404, "Not found. The chat page is at /.");
 }
 
+HttpAnswer AnswerRefused(std::string_view notice) {
+  return Error(503, absl::StripSuffix(notice, "\n"), {{"Retry-After", "10"}});
+}
+
 HttpAnswer AnswerUnreadable(HttpRequestReader::Result result, bool timed_out) {
   if (timed_out) return Error(408, "No complete request in time.");
   if (result == HttpRequestReader::Result::kTooLarge) {

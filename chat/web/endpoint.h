@@ -11,6 +11,7 @@
 #define CHAT_WEB_ENDPOINT_H_
 
 #include <string>
+#include <string_view>
 
 #include "chat/web/http.h"
 
@@ -36,6 +37,10 @@ struct HttpAnswer {
 // response closes the connection (one request per connection: a client slot is not held
 // by an idle keep-alive).
 HttpAnswer AnswerRequest(const HttpRequest& request);
+
+// AnswerRefused() is 503 with `notice` (why the per-address limits turned the connection
+// away) as its text, sent before the request is read.
+HttpAnswer AnswerRefused(std::string_view notice);
 
 // AnswerUnreadable() is 431 for kTooLarge, 408 for a request not complete in time, and
 // 400 otherwise.

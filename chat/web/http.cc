@@ -110,6 +110,7 @@ std::string_view HttpReason(int status) {
     case 408: return "Request Timeout";
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
   }
   return "Error";

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "chat/transport/tcp_transport.h"
+#include "chat/web/endpoint.h"
 #include "chat/web/json_protocol.h"
 
 namespace chat {
@@ -22,6 +23,7 @@ ListenerOptions WebListener(std::string address, int port, TransportFactory make
   listener.make_protocol = [](const SessionOptions& session) -> std::unique_ptr<Protocol> {
     return std::make_unique<JsonProtocol>(session.max_line_bytes);
   };
+  listener.frame_refusal = [](std::string_view notice) { return AnswerRefused(notice).response; };
   return listener;
 }
 

@@ -173,6 +173,23 @@ TEST_F(WebServerTest, ARequestNeverFinishedIsClosedAtTheLoginTimeout) {
   EXPECT_TRUE(absl::StartsWith(slow->ReadToEnd(), "HTTP/1.1 408 Request Timeout\r\n"));
 }
 
+// A browser refused by the per-address limits is told why in HTTP, so it can show it.
+TEST_F(WebServerTest, APerAddressRefusalIsAnHttpAnswer) {
+  ServerOptions options;
+  options.address_limits.max_pending_per_address = 1;
+  Start(options);
+  absl::StatusOr<LineClient> waiting = LineClient::Connect(server_->port_of("web"));
+  ASSERT_TRUE(waiting.ok());
+  absl::StatusOr<LineClient> refused = LineClient::Connect(server_->port_of("web"));
+  ASSERT_TRUE(refused.ok());
+  const std::string answer = refused->ReadToEnd();
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 503 Service Unavailable\r\n")) << answer;
+  EXPECT_TRUE(absl::EndsWith(answer,
+                             "\r\n\r\nToo many connections from your address are waiting at "
+                             "the name prompt (1); log in on one of them first.\n"))
+      << answer;
+}
+
 TEST_F(WebServerTest, ThePageIsServedOnTheSamePort) {
   Start();
   absl::StatusOr<LineClient> client = LineClient::Connect(server_->port_of("web"));

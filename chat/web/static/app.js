@@ -61,6 +61,7 @@
     }
     state.socket = socket;
     socket.onopen = () => {
+      socket.opened = true;
       state.retries = 0;
       setStatus(state.loggedIn ? 'Connected' : 'Connected: choose a name');
       if (state.wantLogin) sendLogin();
@@ -97,6 +98,12 @@
         scheduleReconnect();
         return;
       }
+      if (!socket.opened) {
+        // Refused before any WebSocket: the browser does not say why (the server's answer
+        // says, and a reload of the page shows it).
+        scheduleReconnect('Could not connect: the server may be down or full, or refusing this address.');
+        return;
+      }
       if (wasIn) {
         divider('Connection lost');
         state.wantLogin = true;
@@ -106,11 +113,11 @@
     };
   }
 
-  function scheduleReconnect() {
+  function scheduleReconnect(why) {
     // 1, 2, 4, ... 30 s, with jitter so a restarted server is not hit by everyone at once.
     const delay = Math.min(30000, 1000 * 2 ** state.retries) * (0.75 + Math.random() / 2);
     state.retries = Math.min(state.retries + 1, 5);
-    setStatus(`Disconnected. Reconnecting in ${Math.round(delay / 1000)} s…`, true);
+    setStatus(`${why || 'Disconnected.'} Reconnecting in ${Math.round(delay / 1000)} s…`, true);
     clearTimeout(state.retryTimer);
     state.retryTimer = setTimeout(connect, delay);
   }
