@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "chat/core/lobby.h"
 #include "chat/netcat/renderer.h"
+#include "chat/testing/test_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -16,10 +17,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-std::string TempPath(std::string_view name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
-}
+using testing::TempPath;
 
 // The room's history as a net-cat client in UTC would be replayed it.
 std::vector<std::string> Lines(const Room& room) {

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "chat/socket.h"
 #include "chat/testing/line_client.h"
+#include "chat/testing/server_process.h"
 #include "chat/testing/subprocess.h"
 #include "chat/testing/test_files.h"
 #include "gtest/gtest.h"
@@ -55,16 +56,9 @@ TEST(ServerBinaryTest, PositionalPortOutOfRangeIsAUsageError) {
 }
 TEST(ServerBinaryTest, PortFlagOutOfRangeIsAUsageError) { ExpectUsageError({"--port=70000"}); }
 
-// Starts the binary on `args`, expects the listening line, returns the port.
+// Expects the listening line of a server just started, returns the port.
 int StartAndReadPort(Subprocess& server) {
-  const std::optional<std::string> line = server.ReadStdoutLine(kPatience);
-  EXPECT_TRUE(line.has_value()) << server.DrainStderr();
-  if (!line) return -1;
-  const std::string prefix = "Listening on the port :";
-  EXPECT_TRUE(absl::StartsWith(*line, prefix)) << *line;
-  int port = -1;
-  EXPECT_TRUE(absl::SimpleAtoi(line->substr(prefix.size()), &port)) << *line;
-  return port;
+  return testing::ReadPortLine(server, "Listening on the port :", kPatience);
 }
 
 TEST(ServerBinaryTest, ServesTheBannerAndShutsDownCleanlyOnSigterm) {

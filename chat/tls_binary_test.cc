@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "chat/socket.h"
 #include "chat/testing/line_client.h"
+#include "chat/testing/server_process.h"
 #include "chat/testing/subprocess.h"
 #include "chat/testing/test_files.h"
 #include "chat/testing/tls_client.h"
@@ -46,23 +47,11 @@ void MakeCertificate(const std::string& dir, const std::string& name) {
   ASSERT_EQ(WEXITSTATUS(*status), 0) << make.DrainStderr();
 }
 
-int FreePort() {
-  absl::StatusOr<ScopedFd> probe = ListenTcp("127.0.0.1", 0, 1);
-  EXPECT_TRUE(probe.ok());
-  return probe.ok() ? *LocalPort(probe->get()) : -1;
-}
+int FreePort() { return testing::FreeLoopbackPort(); }
 
 // Reads "<prefix><port>" from the server's stdout.
 int ReadPort(Subprocess& server, std::string_view prefix) {
-  const std::optional<std::string> line = server.ReadStdoutLine(kPatience);
-  EXPECT_TRUE(line.has_value()) << server.DrainStderr();
-  if (!line.has_value() || !absl::StartsWith(*line, prefix)) {
-    ADD_FAILURE() << line.value_or("(nothing)");
-    return -1;
-  }
-  int port = -1;
-  EXPECT_TRUE(absl::SimpleAtoi(line->substr(prefix.size()), &port)) << *line;
-  return port;
+  return testing::ReadPortLine(server, prefix, kPatience);
 }
 
 // Waits (bounded) until the server's log says `text`.

@@ -219,11 +219,15 @@ TEST(RoomTest, ALeftMembershipIsNeverWoken) {
   EXPECT_EQ(a.waker_->wakes.load(), 0);
 }
 
-TEST(RoomTest, AReaderTooFarBehindIsToldToGo) {
-  RoomOptions options;
-  options.log = RoomLogOptions{0, 10, 0};
+// Lag is checked every 1 KiB appended, so a 10 KiB limit is seen to within a line.
+RoomOptions LagCheckedOften() {
+  RoomOptions options = Lines(10);
   options.lag_check_bytes = 1024;
-  Room room("general", options);
+  return options;
+}
+
+TEST(RoomTest, AReaderTooFarBehindIsToldToGo) {
+  Room room("general", LagCheckedOften());
   Reader slow(room, 1, "slow", 10 * 1024), fast(room, 2, "fast", 10 * 1024);
   slow.Join();
   fast.Join();
@@ -242,10 +246,7 @@ TEST(RoomTest, AReaderTooFarBehindIsToldToGo) {
 }
 
 TEST(RoomTest, AMembersOwnLinesNeverMakeItLookSlow) {
-  RoomOptions options;
-  options.log = RoomLogOptions{0, 10, 0};
-  options.lag_check_bytes = 1024;
-  Room room("general", options);
+  Room room("general", LagCheckedOften());
   Reader typist(room, 1, "typist", 10 * 1024), reader(room, 2, "reader", 10 * 1024);
   typist.Join();
   reader.Join();

@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chat/history/history_codec.h"
+#include "chat/testing/test_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -52,10 +53,7 @@ HistoryRecord Record(std::string room, int64_t micros, std::string name, std::st
                        std::move(text)};
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::ReadFile;
 
 void WriteFile(const std::string& path, std::string_view contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
