@@ -11,12 +11,15 @@
 #include <cstring>
 #include <limits>
 #include <system_error>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "chat/http_response.h"
 #include "glog/logging.h"
 
 namespace chat::metrics {
@@ -32,46 +35,27 @@ constexpr size_t kMaxDrainBytes = 64 * 1024;
 // One recv() or drain step; on the intake thread's stack.
 constexpr size_t kReadChunk = 4096;
 
-std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-  }
-  return "Unknown";
-}
-
 // A whole response. Every one closes the connection and has an exact Content-Length,
 // so a client never has to guess where the body ends. For HEAD, `body` still decides
 // Content-Length but is not sent.
 std::string BuildResponse(int status, std::string_view content_type, std::string_view body,
-                          bool head_only = false, std::string_view extra_headers = "") {
-  std::string response =
-      absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status),
-                   "\r\nContent-Type: ", content_type, "\r\nContent-Length: ", body.size(),
-                   "\r\nCache-Control: no-store\r\nConnection: close\r\n", extra_headers, "\r\n");
-  if (!head_only) response.append(body);
-  return response;
+                          bool head_only = false,
+                          std::vector<std::pair<std::string, std::string>> extra_headers = {}) {
+  HttpResponse response{status,
+                        {{"Content-Type", std::string(content_type)},
+                         {"Cache-Control", "no-store"},
+                         {"Connection", "close"}},
+                        std::string(body)};
+  for (auto& header : extra_headers) response.headers.push_back(std::move(header));
+  return response.Format(head_only);
 }
 
 // A short text body, e.g. "404 not found\n", for a person trying the URL with curl.
-std::string ErrorResponse(int status, bool head_only = false, std::string_view extra_headers = "") {
-  std::string body = absl::StrCat(status, " ", ReasonPhrase(status), "\n");
+std::string ErrorResponse(int status, bool head_only = false,
+                          std::vector<std::pair<std::string, std::string>> extra_headers = {}) {
+  std::string body = absl::StrCat(status, " ", HttpReason(status), "\n");
   for (char& c : body) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return BuildResponse(status, kTextContentType, body, head_only, extra_headers);
+  return BuildResponse(status, kTextContentType, body, head_only, std::move(extra_headers));
 }
 
 // The length of the request head including the empty line that ends it, or npos if
@@ -108,7 +92,7 @@ std::string Printable(std::string_view text) {
 
 // Overload, as opposed to the "not accepting" of shutdown: come back in a second.
 std::string BusyResponse(bool head_only = false) {
-  return BuildResponse(503, kTextContentType, "busy\n", head_only, "Retry-After: 1\r\n");
+  return BuildResponse(503, kTextContentType, "busy\n", head_only, {{"Retry-After", "1"}});
 }
 
 // poll()'s timeout for waking at `next`: rounded up, so the deadline has passed when
@@ -594,7 +578,7 @@ HttpServer::Answer HttpServer::Respond(std::string_view head, std::string* summa
   const bool head_only = method == "HEAD";
   if (method != "GET" && !head_only) {
     absl::StrAppend(summary, " -> 405");
-    return {.response = ErrorResponse(405, false, "Allow: GET, HEAD\r\n")};
+    return {.response = ErrorResponse(405, false, {{"Allow", "GET, HEAD"}})};
   }
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/metrics") return {.response = "", .metrics = true, .head_only = head_only};

@@ -5,7 +5,6 @@
 //   HttpRequest        - what the server needs of a request.
 //   HttpRequestReader  - feeds bytes to http-parser until the request's head is complete,
 //                        bounded in size.
-//   HttpResponse       - a status, headers and body; Format() gives the bytes.
 //   WebSocketAcceptKey - Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 4.2.2).
 //   IsWebSocketKey     - whether a Sec-WebSocket-Key is base64 of 16 bytes.
 
@@ -19,6 +18,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "chat/http_response.h"
 
 namespace chat {
 
@@ -88,19 +89,6 @@ class HttpRequestReader {
   std::string value_;
   bool in_value_ = false;
 };
-
-struct HttpResponse {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-
-  // HttpResponse::Format() is the response's bytes: status line, the headers, a
-  // Content-Length (except for 101), and the body unless `head_only` (a HEAD request).
-  std::string Format(bool head_only = false) const;
-};
-
-// The reason phrase of a status code this server sends ("Not Found").
-std::string_view HttpReason(int status);
 
 // WebSocketAcceptKey() is base64(SHA-1(key + the RFC 6455 GUID)).
 std::string WebSocketAcceptKey(std::string_view key);
