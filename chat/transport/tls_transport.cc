@@ -102,9 +102,23 @@ ssize_t TlsTransport::Receive(char* buffer, size_t size) {
     // The caller's buffer doubles as the ciphertext buffer: BIO_write copies it before
     // SSL_read writes plaintext there.
     const ssize_t received = RecvSome(fd_.get(), buffer, size);
-    if (received <= 0) return received;  // end of stream, timeout or error: as recv()
+    if (received <= 0) {
+      // End of stream or an error: nothing more will move a handshake on (see
+      // FinishSending). A timeout is not the end; the session may call again.
+      if (received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+        absl::MutexLock lock(&mu_);
+        reader_done_ = true;
+      }
+      return received;  // as recv()
+    }
     absl::MutexLock lock(&mu_);
     if (broken_) continue;  // ReadLocked reports it
+    // Records OpenSSL answers by itself (alerts to refused renegotiations, key updates)
+    // pile up here while a client that never reads keeps our writer stuck in send().
+    if (BIO_ctrl_pending(wbio_) > kMaxPendingOutputBytes) {
+      BreakLocked("peer sends but does not read our replies");
+      continue;
+    }
     if (BIO_write(rbio_, buffer, static_cast<int>(std::min<size_t>(received, INT_MAX))) !=
         received) {
       BreakLocked("out of memory");
@@ -146,7 +160,9 @@ bool TlsTransport::OutputPendingLocked() const {
 void TlsTransport::BreakLocked(std::string_view what) {
   if (broken_) return;
   broken_ = true;
-  const bool in_handshake = ssl_ != nullptr && !SSL_is_init_finished(ssl_);
+  // Not SSL_is_init_finished(): after a fatal error OpenSSL is "in init" again, and a bad
+  // record mid-session is not a failed handshake.
+  const bool in_handshake = ssl_ != nullptr && !handshake_done_;
   if (in_handshake && handshake_failures_ != nullptr) handshake_failures_->Increment();
   LOG(INFO) << (in_handshake ? "TLS handshake with " : "TLS connection with ") << peer_
             << " failed: " << TakeOpenSslErrors(what);
@@ -228,9 +244,10 @@ SendResult TlsTransport::FinishSending() {
   {
     absl::MutexLock lock(&mu_);
     const auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return broken_ || SSL_is_init_finished(ssl_);
+      return broken_ || reader_done_ || SSL_is_init_finished(ssl_);
     };
-    if (!early_plaintext_.empty()) {
+    // Only worth waiting for while the reader can still read the client's Finished.
+    if (!early_plaintext_.empty() && !reader_done_ && !SSL_in_before(ssl_)) {
       mu_.AwaitWithTimeout(absl::Condition(&settled), kFinishHandshakeWait);
     }
   }
@@ -257,7 +274,13 @@ SendResult TlsTransport::FinishSending() {
 // ---------------------------------------------------------------------------------------
 // Any thread.
 
-void TlsTransport::Shutdown(int how) { ::shutdown(fd_.get(), how); }
+void TlsTransport::Shutdown(int how) {
+  ::shutdown(fd_.get(), how);
+  if (how != SHUT_WR) {
+    absl::MutexLock lock(&mu_);
+    reader_done_ = true;  // no more reading: a FinishSending waiting on it stops waiting
+  }
+}
 
 void TlsTransport::SetReceiveTimeout(absl::Duration timeout) {
   receive_timeout_ = timeout;

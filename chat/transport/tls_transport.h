@@ -58,6 +58,9 @@ class TlsTransport final : public Transport {
   // Plaintext the Session may send before the handshake completes (the banner, a
   // login-timeout notice). More is refused (kClosed): nothing legitimate sends that much
   // to a client that has not said a word.
+  // Ciphertext OpenSSL queued by itself (alerts, key update replies) that the writer has
+  // not sent; past it the client is sending without reading, and the connection ends.
+  static constexpr size_t kMaxPendingOutputBytes = 64 * 1024;
   // FinishSending() waits at most this long for a handshake the client has finished but
   // the reader has not yet read the end of, so a held goodbye is still delivered.
   static constexpr absl::Duration kFinishHandshakeWait = absl::Seconds(2);
@@ -96,6 +99,9 @@ class TlsTransport final : public Transport {
   std::string early_plaintext_ ABSL_GUARDED_BY(mu_);
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool handshake_done_ ABSL_GUARDED_BY(mu_) = false;
+  // The reader has seen the end of the stream or an error, or the socket was shut for
+  // reading: the handshake can no longer complete.
+  bool reader_done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace chat

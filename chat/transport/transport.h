@@ -45,8 +45,8 @@ class Transport {
 
   // Transport::SetOnOutputPending() registers what Receive() calls when the transport
   // has bytes of its own to send (handshake replies, a pong). Call before the threads
-  // start. The callback must not block and must not call back into the transport; the
-  // Session's wakes its writer.
+  // start. The callback must not block and must not call back into the transport; Session's
+  // wakes its writer.
   void SetOnOutputPending(std::function<void()> callback) {
     on_output_pending_ = std::move(callback);
   }
