@@ -370,8 +370,10 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM/SIGHUP.
   const sigset_t signals = BlockSignals(/*reload_on_hangup=*/tls_flags.enabled());
   const int port = options.port;
-  chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
+  // Declared before the server: its listeners (and so every session's transport factory)
+  // point into it.
   std::unique_ptr<chat::TlsServerContext> tls;
+  chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
   // Null without TLS; with it, what the TLS port and the web port (https, wss) run over.
   chat::TransportFactory make_tls;
   if (tls_flags.enabled()) {

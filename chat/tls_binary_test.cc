@@ -57,8 +57,10 @@ int ReadPort(Subprocess& server, std::string_view prefix) {
 // Waits (bounded) until the server's log says `text`.
 bool AwaitLog(Subprocess& server, std::string_view text) {
   const absl::Time deadline = absl::Now() + kPatience;
+  std::string log;  // a line may arrive in two reads
   while (absl::Now() < deadline) {
-    if (absl::StrContains(server.DrainStderr(), text)) return true;
+    log += server.DrainStderr();
+    if (absl::StrContains(log, text)) return true;
     absl::SleepFor(absl::Milliseconds(10));
   }
   return false;

@@ -19,13 +19,13 @@ packages=(
   libgtest-dev         # GoogleTest
   libgmock-dev         # GoogleMock
   libicu-dev           # ICU: name normalisation, case folding and look-alike (UTS #39) checks
-  libssl-dev           # OpenSSL 3: the TLS port (--tls_port), and the TLS tests' client
+  libssl-dev           # OpenSSL 3: the TLS port (--tls_port) and the TLS tests' client;
+                       # SHA-1 and base64 for the WebSocket handshake
   openssl              # the CLI: tools/make_cert.sh, and `openssl s_client` in the TLS tests
   netcat-openbsd       # `nc`, the client people use
   libwslay-dev         # WebSocket framing (RFC 6455) for the browser page's endpoint
   libhttp-parser-dev   # HTTP/1.1 request parsing: serving the page, the WebSocket upgrade
   nlohmann-json3-dev   # JSON for the browser/bot protocol (header-only)
-  libssl-dev           # OpenSSL: SHA-1 and base64 for the WebSocket handshake
   chromium             # headless browser for the page's end-to-end test
   chromium-driver      # its WebDriver (chromedriver), driven from Python's standard library
   python3              # runs that end-to-end test
