@@ -64,5 +64,6 @@ int main(int argc, char** argv) {
   code << "  };\n  return kFiles;\n}\n\n}  // namespace chat\n";
   std::ofstream out(argv[1], std::ios::binary);
   out << code.str();
-  return out.good() ? 0 : 1;
+  out.close();  // a write that fails while flushing shows only here
+  return out ? 0 : 1;
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glog/logging.h"
+
 namespace chat {
 namespace {
 
@@ -85,7 +87,9 @@ void JsonRenderer::Enter(const Room& room, std::string* out) {
   head["history"] = Json::array();
   std::string text;
   Append(head, &text);
-  // `text` ends in "[]}"; the history goes between the brackets.
+  // `text` ends in "[]}" ("history" is the last member); the history goes between the
+  // brackets.
+  DCHECK(text.ends_with("[]}")) << text;
   text.resize(text.size() - 2);
   out->append(text);
   in_welcome_ = true;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "chat/sanitize.h"
 #include "chat/socket.h"
 #include "chat/web/endpoint.h"
@@ -110,6 +112,15 @@ ssize_t WebSocketTransport::ReadRequest() {
   while (result == HttpRequestReader::Result::kNeedMore) {
     const ssize_t got = ReadInner(chunk.data(), chunk.size());
     if (got < 0) {
+      if (read_status_ == ReadStatus::kEndOfStream) {
+        // The client left before finishing its request (a port scan, a cancelled
+        // preconnect): an ordinary end, with nothing to answer.
+        reader_phase_ = Phase::kDone;
+        absl::MutexLock lock(&mu_);
+        phase_ = reader_phase_;
+        std::string().swap(early_output_);
+        return 0;
+      }
       if (read_status_ == ReadStatus::kTimedOut) {
         errno = EAGAIN;  // the session decides whether the login timeout has passed
       } else {
@@ -117,7 +128,6 @@ ssize_t WebSocketTransport::ReadRequest() {
       }
       return -1;
     }
-    if (read_status_ == ReadStatus::kEndOfStream) return 0;
     bytes = std::string_view(chunk.data(), static_cast<size_t>(got));
     result = request_.Feed(bytes);
   }
@@ -126,14 +136,15 @@ ssize_t WebSocketTransport::ReadRequest() {
                                 ? AnswerRequest(request)
                                 : AnswerUnreadable(result);
   const std::string peer = PeerAddress(fd());
-  if (answer.status == 200) {
-    VLOG(1) << "http " << peer << ": " << request.method << " " << request.path << " 200";
+  // The client chose the path: escaped, so it cannot forge log lines or send the
+  // terminal of whoever reads the log escape sequences.
+  const std::string what = result == HttpRequestReader::Result::kComplete
+                               ? absl::StrCat(request.method, " ", absl::CHexEscape(request.path))
+                               : std::string("unreadable request");
+  if (answer.status == 200 || answer.status == 101) {
+    VLOG(1) << "http " << peer << ": " << what << " " << answer.status;
   } else {
-    LOG(INFO) << "http " << peer << ": "
-              << (result == HttpRequestReader::Result::kComplete
-                      ? request.method + " " + request.path
-                      : std::string("unreadable request"))
-              << " " << answer.status;
+    LOG(INFO) << "http " << peer << ": " << what << " " << answer.status;
   }
   reader_phase_ = answer.upgrade ? Phase::kOpen : Phase::kDone;
   {
@@ -197,7 +208,7 @@ uint16_t WebSocketTransport::StartFrame(const wslay_frame_iocb& frame, size_t li
     return 1002;
   }
   if (!IsControl(opcode)) {
-    if (frame.payload_length > limit - message_.size()) {
+    if (message_.size() > limit || frame.payload_length > limit - message_.size()) {
       *why = "message longer than the limit";
       return 1009;
     }

@@ -3,6 +3,8 @@
 
 #include "chat/web/websocket_transport.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 
 #include <atomic>
@@ -244,6 +246,18 @@ TEST_F(WebSocketTransportTest, AnUnfinishedRequestTimesOutAndGetsA408) {
   EXPECT_EQ(error_, EAGAIN);
   transport_->FinishSending();
   EXPECT_TRUE(absl::StartsWith(client_->line().ReadToEnd(), "HTTP/1.1 408 Request Timeout\r\n"));
+}
+
+// A client that leaves mid-request (a port scan, a cancelled preconnect) simply ends:
+// end of stream, not an error, and no 408 sent after it.
+TEST_F(WebSocketTransportTest, AClientLeavingMidRequestIsAnOrdinaryEnd) {
+  Open();
+  client_->Send("GET /ws HTTP/1.1\r\nHost: loc");
+  ASSERT_EQ(::shutdown(client_->line().fd(), SHUT_WR), 0);
+  EXPECT_EQ(Receive(), "");
+  EXPECT_EQ(result_, 0);
+  EXPECT_EQ(transport_->FinishSending(), SendResult::kOk);
+  EXPECT_EQ(client_->line().ReadToEnd(), "");
 }
 
 // Pings are not data: a client that pings and says nothing still times out. (Were pings

@@ -16,7 +16,9 @@
   };
 
   // The longest message the page sends; the server refuses longer lines anyway.
-  const MAX_MESSAGE_CHARS = 4000;
+  // The server closes the connection (1009) on a WebSocket message over 16 KiB, counted
+  // in UTF-8 bytes of the JSON, escapes included; check that, not characters.
+  const MAX_FRAME_BYTES = 16 * 1024;
   // At most this many messages stay on the page; older ones are removed.
   const MAX_SHOWN = 2000;
 
@@ -28,7 +30,8 @@
     wantLogin: false,       // a login is to be sent once the socket opens
     autoLogin: false,       // that login is a reconnect's, not the person's
     quitting: false,        // the person typed /quit: do not reconnect
-    retries: 0,
+    retries: 0,       // reconnect backoff
+    loginRetries: 0,  // re-logins while our lost connection still holds the name
     retryTimer: 0,
     users: new Set(),
     hiddenReplies: [],      // replies to commands the page sent itself, in order
@@ -217,6 +220,7 @@
   function welcome(message) {
     const first = !state.loggedIn;
     state.loggedIn = true;
+    state.loginRetries = 0;
     state.autoLogin = false;
     state.name = message.name;
     sessionStorage.setItem('tcpchat.name', state.name);
@@ -280,13 +284,13 @@
       }
     }
     if (!state.loggedIn) {
-      if (state.autoLogin && /already taken/.test(text) && state.retries < 5) {
+      if (state.autoLogin && /already taken/.test(text) && state.loginRetries < 5) {
         // Our old connection may still hold the name until the server notices it is gone.
         setStatus('Your name is still held by the lost connection; retrying…', true);
-        state.retries += 1;
+        state.loginRetries += 1;
         state.wantLogin = true;
         setTimeout(() => { if (state.wantLogin && !state.loggedIn) sendLogin(); },
-          2000 * state.retries);
+          2000 * state.loginRetries);
         return;
       }
       state.autoLogin = false;
@@ -481,6 +485,7 @@
     state.name = name;
     state.autoLogin = false;
     state.retries = 0;
+    state.loginRetries = 0;
     sessionStorage.removeItem('tcpchat.room');
     ui.loginError.textContent = '';
     if (state.socket && state.socket.readyState === WebSocket.OPEN) {
@@ -494,8 +499,9 @@
   function sendText() {
     const text = ui.text.value;
     if (!text.trim()) return;
-    if (text.length > MAX_MESSAGE_CHARS) {
-      notice(`That message is too long (${text.length} characters; at most ${MAX_MESSAGE_CHARS}).`, 'error');
+    const bytes = new TextEncoder().encode(JSON.stringify({ type: 'say', text })).length;
+    if (bytes > MAX_FRAME_BYTES) {
+      notice(`That message is too long (${bytes} bytes as sent; at most ${MAX_FRAME_BYTES}).`, 'error');
       return;
     }
     if (!send({ type: 'say', text })) {
