@@ -24,6 +24,7 @@
 #include "chat/server.h"
 #include "chat/transport/tls_context.h"
 #include "chat/transport/tls_transport.h"
+#include "chat/web/endpoint.h"
 #include "chat/web/web_listener.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
@@ -123,6 +124,10 @@ DEFINE_int32(http_port, 0,
 DEFINE_string(http_address, "",
               "Numeric address for the chat page and its WebSocket. Empty: every interface, "
               "IPv6 and IPv4, like --address.");
+DEFINE_string(http_allowed_origins, "",
+              "Comma-separated origins (https://example.org, http://localhost:3000) whose "
+              "pages may open the WebSocket besides the chat's own page; '*' allows any page "
+              "(only on a private network). Empty: only the chat's own page.");
 DEFINE_bool(log_message_text, false,
             "Log what people say, at INFO. Off by default: chat text is private; logs only "
             "say who sent how many bytes (at --v=1).");
@@ -320,6 +325,12 @@ int main(int argc, char** argv) {
     std::cerr << "--http_port: expected 0 (off) or a port in 1..65535\n";
     return 1;
   }
+  chat::OriginPolicy origins;
+  if (std::optional<std::string> refusal =
+          chat::ParseOriginList(FLAGS_http_allowed_origins, &origins)) {
+    std::cerr << "--http_allowed_origins: " << *refusal << "\n";
+    return 1;
+  }
   options.metrics_address = FLAGS_metrics_address;
   options.session.log_message_text = FLAGS_log_message_text;
   options.version = kVersion;
@@ -394,7 +405,11 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
     server.AddListener(chat::ListenerOptions{"tls", tls_flags.address, tls_flags.port, make_tls});
   }
   if (FLAGS_http_port > 0) {
-    server.AddListener(chat::WebListener(FLAGS_http_address, FLAGS_http_port, make_tls));
+    chat::WebSocketOptions web;
+    // Checked at startup (ParseArguments), so this cannot fail here.
+    CHECK(!chat::ParseOriginList(FLAGS_http_allowed_origins, &web.origins).has_value());
+    server.AddListener(
+        chat::WebListener(FLAGS_http_address, FLAGS_http_port, make_tls, std::move(web)));
   }
   if (absl::Status status = server.Listen(); !status.ok()) {
     // Once for the person at the terminal; the log gets it too only when it is a file.

@@ -56,6 +56,15 @@ TEST(ServerBinaryTest, PositionalPortOutOfRangeIsAUsageError) {
 }
 TEST(ServerBinaryTest, PortFlagOutOfRangeIsAUsageError) { ExpectUsageError({"--port=70000"}); }
 
+TEST(ServerBinaryTest, AnAllowedOriginThatIsNotAnOriginIsAStartupError) {
+  Subprocess server({kServer, "--port=0", "--http_allowed_origins=https://example.org/chat"});
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_TRUE(absl::StrContains(server.DrainStderr(), "--http_allowed_origins: "));
+}
+
 // Expects the listening line of a server just started, returns the port.
 int StartAndReadPort(Subprocess& server) {
   return testing::ReadPortLine(server, "Listening on the port :", kPatience);
@@ -182,7 +191,7 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
                            "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips",
                            "tls_port", "tls_address", "tls_cert_file", "tls_key_file",
-                           "http_port", "http_address"}) {
+                           "http_port", "http_address", "http_allowed_origins"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }

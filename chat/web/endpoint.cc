@@ -64,7 +64,14 @@ bool SameOrigin(std::string_view origin, std::string_view host) {
              : false;
 }
 
-HttpAnswer Upgrade(const HttpRequest& request) {
+bool Allowed(std::string_view origin, const OriginPolicy& policy) {
+  for (const std::string& allowed : policy.also_allowed) {
+    if (allowed == "*" || absl::EqualsIgnoreCase(allowed, origin)) return true;
+  }
+  return false;
+}
+
+HttpAnswer Upgrade(const HttpRequest& request, const OriginPolicy& origins) {
   if (request.method != "GET") return Error(405, "Use GET to open a WebSocket.", {{"Allow", "GET"}});
   if (request.http_major < 1 || (request.http_major == 1 && request.http_minor < 1)) {
     return Error(505, "WebSocket needs HTTP/1.1.");
@@ -79,7 +86,8 @@ HttpAnswer Upgrade(const HttpRequest& request) {
                  {{"Sec-WebSocket-Version", "13"}});
   }
   if (!IsWebSocketKey(request.websocket_key)) return Error(400, "Bad Sec-WebSocket-Key.");
-  if (!request.origin.empty() && !SameOrigin(request.origin, request.host)) {
+  if (!request.origin.empty() && !SameOrigin(request.origin, request.host) &&
+      !Allowed(request.origin, origins)) {
     return Error(403, "Open the chat from its own page.");
   }
   HttpResponse response;
@@ -92,12 +100,32 @@ HttpAnswer Upgrade(const HttpRequest& request) {
 
 }  // namespace
 
-HttpAnswer AnswerRequest(const HttpRequest& request) {
+std::optional<std::string> ParseOriginList(std::string_view text, OriginPolicy* policy) {
+  policy->also_allowed.clear();
+  for (std::string_view entry : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    if (entry != "*") {
+      std::string_view authority = entry;
+      if (!absl::ConsumePrefix(&authority, "http://") &&
+          !absl::ConsumePrefix(&authority, "https://")) {
+        return absl::StrCat("'", entry, "' is not an origin: it starts with http:// or https://");
+      }
+      // Browsers send the bare origin: no path, query, user or trailing slash.
+      if (authority.empty() || authority.find_first_of("/?#@ ") != std::string_view::npos) {
+        return absl::StrCat("'", entry, "' is not an origin like https://example.org:8443");
+      }
+    }
+    policy->also_allowed.emplace_back(entry);
+  }
+  return std::nullopt;
+}
+
+HttpAnswer AnswerRequest(const HttpRequest& request, const OriginPolicy& origins) {
   if (request.http_major != 1) return Error(505, "Only HTTP/1.x is spoken here.");
   if (request.http_minor >= 1 && request.host.empty()) {
     return Error(400, "HTTP/1.1 needs a Host header.");
   }
-  if (request.path == "/ws") return Upgrade(request);
+  if (request.path == "/ws") return Upgrade(request, origins);
   for (const StaticFile& file : StaticFiles()) {
     if (file.path != request.path) continue;
     const bool head = request.method == "HEAD";

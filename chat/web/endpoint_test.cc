@@ -9,10 +9,10 @@
 namespace chat {
 namespace {
 
-HttpAnswer Answer(std::string head) {
+HttpAnswer Answer(std::string head, const OriginPolicy& origins = {}) {
   HttpRequestReader reader(8192);
   EXPECT_EQ(reader.Feed(head + "\r\n"), HttpRequestReader::Result::kComplete) << head;
-  return AnswerRequest(reader.request());
+  return AnswerRequest(reader.request(), origins);
 }
 
 std::string Upgrade(std::string extra) {
@@ -82,6 +82,39 @@ TEST(EndpointTest, UpgradesThatAreRefused) {
                                 "Sec-WebSocket-Version: 13\r\n"))
                 .status,
             505);
+}
+
+TEST(EndpointTest, AnOperatorMayAllowOtherPagesByOrigin) {
+  OriginPolicy policy;
+  ASSERT_EQ(ParseOriginList("https://chat.example.org, http://localhost:3000", &policy),
+            std::nullopt);
+  const std::string version = "Sec-WebSocket-Version: 13\r\n";
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: https://chat.example.org\r\n"), policy).status, 101);
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: HTTP://LOCALHOST:3000\r\n"), policy).status, 101);
+  // Exact origins: not another port, scheme or a look-alike suffix.
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: http://localhost:3001\r\n"), policy).status, 403);
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: http://chat.example.org\r\n"), policy).status, 403);
+  EXPECT_EQ(
+      Answer(Upgrade(version + "Origin: https://chat.example.org.evil.example\r\n"), policy).status,
+      403);
+  // The chat's own page is still welcome.
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: http://127.0.0.1:8990\r\n"), policy).status, 101);
+
+  ASSERT_EQ(ParseOriginList("*", &policy), std::nullopt);
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: https://anywhere.example\r\n"), policy).status, 101);
+  EXPECT_EQ(Answer(Upgrade(version + "Origin: null\r\n"), policy).status, 101);
+
+  ASSERT_EQ(ParseOriginList("", &policy), std::nullopt);
+  EXPECT_TRUE(policy.also_allowed.empty());
+}
+
+TEST(EndpointTest, OriginListsThatAreNotOriginsAreRefused) {
+  OriginPolicy policy;
+  for (const char* bad : {"example.org", "https://example.org/", "https://example.org/chat",
+                          "ftp://example.org", "https://", "https://user@example.org",
+                          "https://a.example,example.org"}) {
+    EXPECT_NE(ParseOriginList(bad, &policy), std::nullopt) << bad;
+  }
 }
 
 TEST(EndpointTest, UnreadableRequests) {

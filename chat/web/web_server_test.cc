@@ -43,11 +43,11 @@ class WebServerTest : public ::testing::Test {
     runner_.join();
   }
 
-  void Start(ServerOptions options = {}) {
+  void Start(ServerOptions options = {}, WebSocketOptions web = {}) {
     options.address = "127.0.0.1";
     options.port = 0;
     server_ = std::make_unique<Server>(options, clock_, absl::UTCTimeZone());
-    server_->AddListener(WebListener("127.0.0.1", 0));
+    server_->AddListener(WebListener("127.0.0.1", 0, nullptr, std::move(web)));
     ASSERT_TRUE(server_->Listen().ok());
     runner_ = std::jthread([this] { server_->Run(); });
   }
@@ -115,6 +115,21 @@ TEST_F(WebServerTest, NetcatSeesABrowserUsersLinesByteForByteAndTheBrowserSeesTh
   EXPECT_EQ(bob.Read(emote.size() + whisper.size()), emote + whisper);
   EXPECT_EQ(Next(alice),
             Json::parse(R"js({"type":"error","text":"Unknown command: /frob (try /help)"})js"));
+}
+
+TEST_F(WebServerTest, OnlyThePagesOwnOriginAndTheAllowedOnesMayOpenTheWebSocket) {
+  WebSocketOptions web;
+  ASSERT_EQ(ParseOriginList("https://dashboard.example", &web.origins), std::nullopt);
+  Start({}, web);
+  const std::string host = absl::StrCat("127.0.0.1:", server_->port_of("web"));
+  const auto upgrade_from = [&](std::string_view origin) {
+    absl::StatusOr<WebSocketClient> client = WebSocketClient::Connect(server_->port_of("web"));
+    EXPECT_TRUE(client.ok());
+    return client->Upgrade(host, absl::StrCat("Origin: ", origin, "\r\n"));
+  };
+  EXPECT_TRUE(absl::StartsWith(upgrade_from("https://dashboard.example"), "HTTP/1.1 101 "));
+  EXPECT_TRUE(absl::StartsWith(upgrade_from(absl::StrCat("http://", host)), "HTTP/1.1 101 "));
+  EXPECT_TRUE(absl::StartsWith(upgrade_from("https://evil.example"), "HTTP/1.1 403 "));
 }
 
 TEST_F(WebServerTest, ANameInUseOrALookAlikeIsAnErrorAndTheLoginCanBeRetried) {

@@ -133,7 +133,7 @@ ssize_t WebSocketTransport::ReadRequest() {
   }
   const HttpRequest& request = request_.request();
   const HttpAnswer answer = result == HttpRequestReader::Result::kComplete
-                                ? AnswerRequest(request)
+                                ? AnswerRequest(request, options_.origins)
                                 : AnswerUnreadable(result);
   const std::string peer = PeerAddress(fd());
   // The client chose the path: escaped, so it cannot forge log lines or send the

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chat/transport/transport.h"
+#include "chat/web/endpoint.h"
 #include "chat/web/http.h"
 
 namespace chat {
@@ -37,6 +38,8 @@ struct WebSocketOptions {
   size_t max_fragments = 256;
   // The HTTP request's head (request line and headers); longer: 431.
   size_t max_request_bytes = 8 * 1024;
+  // Pages other than the chat's own that may open the WebSocket (--http_allowed_origins).
+  OriginPolicy origins;
 };
 
 // The first Receive() reads the HTTP request (within the session's receive timeout, so the
