@@ -7,7 +7,8 @@ and private message, refusals are shown (a taken name at login, a taken name for
 a reload logs back in with the same name, and a server restart is survived by
 reconnecting. Chromium is driven through chromedriver's WebDriver HTTP API with the
 Python standard library only. Every wait has a generous deadline and no test outcome
-depends on how long anything took.
+depends on how long anything took. The screenshots it takes (laptop and phone size) land in
+Bazel's undeclared test outputs; tools/screenshots.sh copies them to docs/.
 
 Run by Bazel (//chat/web:browser_test); needs Debian's chromium and chromium-driver.
 """
@@ -177,6 +178,19 @@ class Browser:
             with open(os.path.join(out, name), "wb") as f:
                 f.write(base64.b64decode(self.call("GET", "/screenshot")))
 
+    def resize(self, width, height):
+        self.call("POST", "/window/rect", {"width": width, "height": height})
+        wait_for(f"a {width}px wide window",
+                 lambda: abs(self.script("return window.innerWidth;") - width) < 40)
+
+    def fits_width(self):
+        """Nothing sticks out sideways: no horizontal scrolling, the input line in view."""
+        return self.script(
+            "const box = document.querySelector('#text').getBoundingClientRect();"
+            "return document.documentElement.scrollWidth <= window.innerWidth &&"
+            " box.left >= 0 && box.right <= window.innerWidth &&"
+            " box.bottom <= window.innerHeight;")
+
     def quit(self):
         try:
             self.call("DELETE", "")
@@ -240,7 +254,15 @@ def main():
         browser.type("#text", "/name bob" + ENTER)
         wait_for("the /name error",
                  lambda: browser.shows("#messages li.error", "Name 'bob' is already taken."))
-        browser.screenshot("chat.png")
+        browser.screenshot("chat-laptop.png")
+        checks += 1
+
+        # On a phone the page fits the screen and the input line stays in view.
+        assert browser.fits_width(), "the page does not fit a laptop window"
+        browser.resize(390, 844)
+        assert browser.fits_width(), "the page does not fit a phone's width"
+        browser.screenshot("chat-phone.png")
+        browser.resize(1100, 800)
         checks += 1
 
         # A reload logs back in with the same name (the old connection's end may race the
