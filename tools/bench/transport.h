@@ -112,7 +112,8 @@ struct ServerMessage {
 };
 
 // ParseServerMessage() parses one message into `out` (its strings' capacity reused);
-// false if it is not JSON. Only top-level members and the history's items are kept.
+// false if it is not JSON. Only top-level members and the history's items are kept; of a
+// "chat" message, only "type" and "text" (a plain one is taken without a full parse).
 bool ParseServerMessage(std::string_view json, ServerMessage* out);
 
 std::string LoginMessage(std::string_view name);
