@@ -17,6 +17,7 @@
 #include "chat/testing/subprocess.h"
 #include "chat/testing/test_files.h"
 #include "gtest/gtest.h"
+#include "tools/bench/expect_clean_run.h"
 #include "tools/bench/load.h"
 #include "tools/bench/transport.h"
 
@@ -96,23 +97,8 @@ LoadOptions Small(Transport transport, int port) {
 
 void ExpectCompleteAndOrdered(const LoadResult& result, const LoadOptions& options) {
   SCOPED_TRACE(ToJson(result));
-  const int64_t n = options.clients;
-  const int64_t expected = n * (n - 1) * options.messages_per_client;
   EXPECT_EQ(result.transport, TransportName(options.transport));
-  EXPECT_EQ(result.deliveries_expected, expected);
-  EXPECT_EQ(result.deliveries_received, expected);
-  EXPECT_EQ(result.messages_sent, n * options.messages_per_client);
-  EXPECT_EQ(result.lost, 0);
-  EXPECT_EQ(result.duplicated, 0);
-  EXPECT_EQ(result.order_violations, 0);
-  EXPECT_EQ(result.same_global_order, std::optional<bool>(true));
-  EXPECT_EQ(result.self_echoes, 0);
-  EXPECT_EQ(result.garbled, 0);
-  EXPECT_EQ(result.clients_disconnected, 0);
-  EXPECT_FALSE(result.timed_out);
-  EXPECT_FALSE(result.setup_failed);
-  EXPECT_EQ(result.error, "");
-  EXPECT_EQ(ExitCode(result), 0);
+  ExpectCleanRun(result, options.clients, options.messages_per_client);
 }
 
 TEST(ChatBenchTransportTest, PlainTlsAndWssAgainstOneServer) {
