@@ -8,6 +8,7 @@
 #   sudo apt-get install -y golang-go ngircd     # the reference peers' needs
 #   tools/bench.sh [results.jsonl]                # REPS=3 for medians of three
 #   ONLY='1000x5|2000' tools/bench.sh              # only the scenarios whose label matches
+#   ONLY=100x200- REPS=3 tools/bench.sh           # TLS and WebSocket against plaintext
 #
 # Prints one JSON line per run (with a "label") and a table of medians at the end.
 set -uo pipefail
@@ -55,6 +56,65 @@ ours() {
   kill -TERM "$pid"; wait "$pid" 2>/dev/null
 }
 
+# A free loopback port none of `taken` has.
+free_port() {
+  local port
+  while :; do
+    port=$("$bin/chatload" free-port) || return 1
+    [[ " $* " == *" $port "* ]] || { echo "$port"; return; }
+  done
+}
+
+# chat_bench against one port of a running TCPChat: label, transport, port, server PID.
+transport_run() {
+  local name=$1 transport=$2 port=$3 pid=$4; shift 4
+  [[ -z "${ONLY:-}" || "$name" =~ $ONLY ]] || return 0
+  # Each transport logs in under its own names: the last run's may still be leaving.
+  timeout 150 "$chat_bench" --transport="$transport" --port="$port" --server_pid="$pid" \
+    --name_prefix="$transport" --timeout=120 "$@" | label "$name" | tee -a "$out"
+}
+
+# TLS and WebSocket against plaintext, measured by the same driver (chat_bench
+# --transport), so the ratios are the server's: ONE server with --port, --tls_port (a
+# throwaway certificate) and --http_port. A certificate makes the web port https/wss only,
+# so that server's WebSocket run is wss; plain ws runs against a second server without
+# one (same binary and flags otherwise). Args: clients, messages.
+transports() {
+  local clients=$1 messages=$2 prefix="$1x$2-" t want=0
+  for t in tcp tls wss ws; do
+    [[ -z "${ONLY:-}" || "$prefix$t (chat_bench)" =~ $ONLY ]] && want=1
+  done
+  [ "$want" = 1 ] || return 0
+  local certs port tls_port http_port pid
+  certs=$(mktemp -d /tmp/tcpchat-bench-cert-XXXXXX)
+  tools/make_cert.sh "$certs" >/dev/null || { rm -rf "$certs"; return; }
+  local load=(--clients="$clients" --messages="$messages")
+  # Twice the clients: the previous transport's sessions may still be leaving.
+  local server=("$tcpchat" "${unlimited[@]}" --max_clients=$((2 * clients)))
+  port=$(free_port) && tls_port=$(free_port "$port") && http_port=$(free_port "$port" "$tls_port")
+  "${server[@]}" --port="$port" --tls_port="$tls_port" --http_port="$http_port" \
+    --tls_cert_file="$certs/cert.pem" --tls_key_file="$certs/key.pem" \
+    >/tmp/tcpchat-bench-server.log 2>&1 &
+  pid=$!
+  if "$bin/chatload" wait-listen -port "$port" -pid "$pid" -timeout 10s >/dev/null &&
+     "$bin/chatload" wait-listen -port "$tls_port" -pid "$pid" -timeout 10s >/dev/null &&
+     "$bin/chatload" wait-listen -port "$http_port" -pid "$pid" -timeout 10s >/dev/null; then
+    transport_run "${prefix}tcp (chat_bench)" tcp "$port" "$pid" "${load[@]}"
+    transport_run "${prefix}tls (chat_bench)" tls "$tls_port" "$pid" "${load[@]}"
+    transport_run "${prefix}wss (chat_bench)" wss "$http_port" "$pid" "${load[@]}"
+  fi
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null
+  rm -rf "$certs"
+  [[ -z "${ONLY:-}" || "${prefix}ws (chat_bench)" =~ $ONLY ]] || return 0
+  port=$(free_port) && http_port=$(free_port "$port")
+  "${server[@]}" --port="$port" --http_port="$http_port" >/tmp/tcpchat-bench-server.log 2>&1 &
+  pid=$!
+  if "$bin/chatload" wait-listen -port "$http_port" -pid "$pid" -timeout 10s >/dev/null; then
+    transport_run "${prefix}ws (chat_bench)" ws "$http_port" "$pid" "${load[@]}"
+  fi
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null
+}
+
 # Every load client comes from 127.0.0.1, so the per-address limits go off too.
 unlimited=(--max_msgs_per_sec=0 --max_pending_per_ip=0 --logins_per_minute_per_ip=0
            --ip_lines_per_sec=0 --ip_bytes_per_sec=0)
@@ -91,11 +151,15 @@ for _ in $(seq "$reps"); do
   chatload "512B tcpchat" -n 10 -m 2000 -size 512 -- $tc --max_clients=20
   chatload "512B tcpchat + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- $tc --max_clients=20
   chatload "512B baseline-go + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- "$bin/baseline-go" -port {PORT} -max 200
+  # 100 clients x 200 messages over TLS and WebSocket, each against plaintext.
+  transports 100 200
 done
 
 echo
 echo "medians of $reps run(s); raw lines in $out"
-"$bin/chatload" summarize -fields deliveries_per_sec,lat_p50_us,lat_p99_us,lost,server_peak_rss_kb,server_threads < <(grep -v chat_bench "$out")
+if grep -qv chat_bench "$out"; then
+  "$bin/chatload" summarize -fields deliveries_per_sec,lat_p50_us,lat_p99_us,lost,server_peak_rss_kb,server_threads < <(grep -v chat_bench "$out")
+fi
 python3 - "$out" <<'PY' 2>/dev/null || true
 import json, statistics, sys
 rows = {}
@@ -110,4 +174,16 @@ for label, runs in rows.items():
     print(f"| {label} | {m(lambda r: r['deliveries_per_sec']):,.0f} | {m(lambda r: r['latency_ms']['p50']):.2f} | "
           f"{m(lambda r: r['latency_ms']['p99']):.2f} | {m(lambda r: r['lost'])} | {m(lambda r: r['join_s']):.2f} | "
           f"{m(lambda r: r['server_peak_rss_kb']):,} | {m(lambda r: r['server_threads'])} |")
+# Each transport against plaintext: medians of deliveries/s, and their ratios.
+medians = {label: statistics.median(r["deliveries_per_sec"] for r in runs)
+           for label, runs in rows.items()}
+for label in medians:
+    if label.endswith("-tcp (chat_bench)") and medians[label] > 0:
+        prefix = label[: -len("tcp (chat_bench)")]
+        for t in ("tls", "wss", "ws"):
+            other = f"{prefix}{t} (chat_bench)"
+            if other in medians:
+                print(f"{prefix}{t}/tcp: {medians[other] / medians[label]:.2f} "
+                      f"({medians[other]:,.0f} / {medians[label]:,.0f} deliveries/s, "
+                      f"medians of {len(rows[other])} and {len(rows[label])})")
 PY

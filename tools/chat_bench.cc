@@ -1,7 +1,8 @@
 // tools/chat_bench.cc: the chat_bench command line: flags in, one JSON line out.
 //
-//   chat_bench --port=N [--clients=10] [--messages=100] [--size=32] [--rate=0]
-//              [--window=16] [--stalled_client] [--server_pid=PID] [--timeout=60]
+//   chat_bench --port=N [--transport=tcp|tls|ws|wss] [--clients=10] [--messages=100]
+//              [--size=32] [--rate=0] [--window=16] [--stalled_client] [--server_pid=PID]
+//              [--timeout=60]
 //
 // Exit status: 0 all delivered once, in order; 1 loss, duplicates, order problems or a
 // dropped client; 2 timeout; 3 setup failure. The JSON line is printed in every case
@@ -9,6 +10,7 @@
 // tools/bench/load.h.
 
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -19,6 +21,10 @@
 DEFINE_string(host, "127.0.0.1",
               "Server address. Only loopback is allowed: 127.0.0.0/8, ::1 or localhost.");
 DEFINE_int32(port, 0, "Server port (required).");
+DEFINE_string(transport, "tcp",
+              "What --port speaks: tcp (the server's --port), tls (its --tls_port), ws (its "
+              "--http_port: JSON over WebSocket) or wss (--http_port of a server with a "
+              "certificate, which makes that port TLS). Certificates are not verified.");
 DEFINE_int32(clients, 10,
              "Clients that each send --messages lines and read everyone else's. The "
              "server's --max_clients must allow them all (plus one for --stalled_client).");
@@ -95,6 +101,9 @@ int main(int argc, char** argv) {
   chat::bench::LoadOptions options;
   options.host = FLAGS_host;
   options.port = FLAGS_port;
+  const std::optional<chat::bench::Transport> transport =
+      chat::bench::ParseTransport(FLAGS_transport);
+  if (transport.has_value()) options.transport = *transport;
   options.clients = FLAGS_clients;
   options.messages_per_client = FLAGS_messages;
   options.payload_bytes = FLAGS_size;
@@ -112,6 +121,10 @@ int main(int argc, char** argv) {
   if (argc > 1) {
     return PrintAndExit(
         chat::bench::SetupFailure(options, std::string("unexpected argument: ") + argv[1]));
+  }
+  if (!transport.has_value()) {
+    return PrintAndExit(chat::bench::SetupFailure(
+        options, "--transport: expected tcp, tls, ws or wss, got '" + FLAGS_transport + "'"));
   }
   if (!ParseSeconds(FLAGS_timeout, &options.timeout)) {
     return PrintAndExit(chat::bench::SetupFailure(

@@ -17,6 +17,7 @@
 #include "chat/socket.h"
 #include "chat/testing/line_client.h"
 #include "gtest/gtest.h"
+#include "tools/bench/expect_clean_run.h"
 #include "tools/bench/latency_histogram.h"
 #include "tools/bench/load.h"
 #include "tools/bench/marker.h"
@@ -66,24 +67,6 @@ LoadOptions Load(int port, int clients, int messages) {
   // Generous: only a hung server should ever reach it, sanitizers included.
   options.timeout = absl::Seconds(120);
   return options;
-}
-
-void ExpectCleanRun(const LoadResult& result, int clients, int messages) {
-  const int64_t expected = int64_t{clients} * (clients - 1) * messages;
-  EXPECT_EQ(result.deliveries_expected, expected);
-  EXPECT_EQ(result.deliveries_received, expected);
-  EXPECT_EQ(result.messages_sent, int64_t{clients} * messages);
-  EXPECT_EQ(result.lost, 0);
-  EXPECT_EQ(result.duplicated, 0);
-  EXPECT_EQ(result.order_violations, 0);
-  EXPECT_EQ(result.same_global_order, std::optional<bool>(true));
-  EXPECT_EQ(result.self_echoes, 0);
-  EXPECT_EQ(result.garbled, 0);
-  EXPECT_EQ(result.clients_disconnected, 0);
-  EXPECT_FALSE(result.timed_out);
-  EXPECT_FALSE(result.setup_failed);
-  EXPECT_EQ(result.error, "");
-  EXPECT_EQ(ExitCode(result), 0);
 }
 
 // ---------------------------------------------------------------------------------------

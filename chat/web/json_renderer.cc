@@ -1,5 +1,6 @@
 #include "chat/web/json_renderer.h"
 
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "glog/logging.h"
@@ -19,6 +20,41 @@ void AppendLine(const Json& value, std::string* out) {
   out->push_back('\n');
 }
 
+// Printable ASCII other than '"' and '\\': what JSON writes as it is. A table, since every
+// byte of every delivery to a web client is looked up here.
+constexpr std::array<bool, 256> kPlainJson = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c <= 0x7E; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
+bool NeedsNoEscaping(std::string_view text) {
+  for (const char c : text) {
+    if (!kPlainJson[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+// Appends `text` as a JSON string. The usual chat text is plain ASCII and is copied as it
+// is; anything else (escapes, UTF-8, invalid bytes) is nlohmann's, exactly as before.
+void AppendString(std::string_view text, std::string* out) {
+  if (NeedsNoEscaping(text)) {
+    out->push_back('"');
+    out->append(text);
+    out->push_back('"');
+    return;
+  }
+  Append(Json(text), out);
+}
+
+// Appends `,"name":<value>`.
+void AppendMember(std::string_view name, std::string_view value, std::string* out) {
+  out->append(",\"");
+  out->append(name);
+  out->append("\":");
+  AppendString(value, out);
+}
+
 std::string_view TypeOf(Event::Kind kind) {
   switch (kind) {
     case Event::Kind::kChat: return "chat";
@@ -35,30 +71,34 @@ std::string_view TypeOf(Event::Kind kind) {
 
 void JsonRenderer::BeginBatch(absl::Time now, std::string_view name) { name_ = name; }
 
+// Written member by member rather than built as a Json and dumped: every delivery to a
+// web client comes through here, and the tree cost an allocation per member and most of
+// a busy web port's CPU. The bytes are those the tree gave (json_renderer_test compares).
 void JsonRenderer::AppendEvent(const Event& event, std::string* out) {
-  Json json;
-  json["type"] = TypeOf(event.kind);
+  out->append("{\"type\":\"");
+  out->append(TypeOf(event.kind));
+  out->push_back('"');
   if (event.kind == Event::Kind::kPrivate) {
-    json["to"] = name_;
+    AppendMember("to", name_, out);
   } else {
-    json["room"] = room_;
+    AppendMember("room", room_, out);
   }
-  json["time"] = times_.Format(event.time);
-  json["name"] = event.name;
+  AppendMember("time", times_.Format(event.time), out);
+  AppendMember("name", event.name, out);
   switch (event.kind) {
     case Event::Kind::kChat:
     case Event::Kind::kEmote:
     case Event::Kind::kPrivate:
-      json["text"] = event.text;
+      AppendMember("text", event.text, out);
       break;
     case Event::Kind::kRename:
-      json["new_name"] = event.text;
+      AppendMember("new_name", event.text, out);
       break;
     case Event::Kind::kJoin:
     case Event::Kind::kLeave:
       break;
   }
-  Append(json, out);
+  out->push_back('}');
 }
 
 void JsonRenderer::Live(const Event& event, std::string* out) {

@@ -136,5 +136,41 @@ TEST(JsonRendererTest, ControlCharactersAreEscapedAndBadUtf8IsReplacedNotThrown)
   EXPECT_EQ(out, "{\"type\":\"reply\",\"text\":\"a\\u0001\\nb\xEF\xBF\xBD\"}\n");
 }
 
+// Events are written member by member (the hot path of every web delivery); the bytes
+// must be exactly those of the ordered tree they replaced, for any text.
+TEST(JsonRendererTest, EventsAreTheBytesOfTheOrderedTree) {
+  using Ordered = nlohmann::ordered_json;
+  const std::string texts[] = {"",
+                               "plain text, 100% ASCII ~!@#$^&*()",
+                               "quote \" and backslash \\",
+                               "tab\tnewline\ncontrol\x01\x1f del\x7f",
+                               "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+                               "bad \xff\xfe utf-8 \xC3",
+                               "</script><!-- {\"type\":\"chat\"} -->"};
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    JsonRenderer renderer;
+    LoggedIn(renderer);
+    std::string out;
+    renderer.Live(*MakeEvent(Event::Kind::kChat, kTime, "bob", text), &out);
+    renderer.Live(*MakeEvent(Event::Kind::kPrivate, kTime, "rob", text), &out);
+    renderer.Live(*MakeEvent(Event::Kind::kRename, kTime, "bob", text), &out);
+    renderer.Live(*MakeEvent(Event::Kind::kJoin, kTime, "carol"), &out);
+    std::string expected;
+    const auto dump = [&](const Ordered& json) {
+      expected += json.dump(-1, ' ', false, Ordered::error_handler_t::replace) + "\n";
+    };
+    dump(Ordered{{"type", "chat"}, {"room", "general"}, {"time", "2026-11-27T12:00:00Z"},
+                 {"name", "bob"}, {"text", text}});
+    dump(Ordered{{"type", "private"}, {"to", "alice"}, {"time", "2026-11-27T12:00:00Z"},
+                 {"name", "rob"}, {"text", text}});
+    dump(Ordered{{"type", "rename"}, {"room", "general"}, {"time", "2026-11-27T12:00:00Z"},
+                 {"name", "bob"}, {"new_name", text}});
+    dump(Ordered{{"type", "join"}, {"room", "general"}, {"time", "2026-11-27T12:00:00Z"},
+                 {"name", "carol"}});
+    EXPECT_EQ(out, expected);
+  }
+}
+
 }  // namespace
 }  // namespace chat

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -15,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -33,6 +36,7 @@
 #include "tools/bench/marker.h"
 #include "tools/bench/order_check.h"
 #include "tools/bench/proc_status.h"
+#include "tools/bench/transport.h"
 
 namespace chat::bench {
 namespace {
@@ -44,6 +48,10 @@ constexpr size_t kReadChunkBytes = 256 * 1024;
 // Reads per readiness event before other sockets get a turn (epoll is level-triggered,
 // so whatever is left is reported again).
 constexpr int kReadsPerEvent = 4;
+// The same for TLS, in SSL_read() calls: each returns at most one record (16 KiB).
+constexpr int kTlsReadsPerEvent = 64;
+// The web port's answer to the upgrade request, at most.
+constexpr size_t kMaxHttpHeadBytes = 16 * 1024;
 constexpr int kMaxEvents = 256;
 // Lines a sender queues per turn when neither the window nor the rate limits it, so one
 // sender cannot monopolise the loop or grow its buffer without bound.
@@ -77,6 +85,8 @@ constexpr std::string_view kNameTaken = "is already taken";
 enum class Phase {
   kWaiting,          // not connected yet
   kConnecting,       // non-blocking connect() in progress
+  kTlsHandshake,     // tls, wss: SSL_connect() in progress
+  kHttpUpgrade,      // ws, wss: upgrade request sent, reading the answer's head
   kAwaitNamePrompt,  // reading the banner
   kAwaitOwnPrompt,   // name sent; reading history until our prompt
   kJoined,           // a room member
@@ -91,6 +101,9 @@ struct Client {
   ScopedFd fd;
   Phase phase = Phase::kWaiting;
   uint32_t interest = 0;  // current epoll events; 0 = not registered
+  SslPtr ssl;                           // tls, wss; declared after fd, so freed first
+  std::unique_ptr<WebSocketFrames> ws;  // ws, wss
+  bool read_queued = false;             // in LoadRun::read_pending_
 
   // Login.
   std::string handshake;  // unscanned text
@@ -238,14 +251,23 @@ class LoadRun {
   void StartConnects();
   void Connect(Client& client);
   void FinishConnect(Client& client);
+  void OnTcpConnected(Client& client);
+  void ContinueTlsHandshake(Client& client);
+  void OnSecured(Client& client);
   void SetInterest(Client& client, uint32_t events);
   void Read(Client& client);
+  void ReadTls(Client& client);
+  void RunPendingReads();
   void OnData(Client& client, std::string_view chunk, int64_t now);
+  void OnWebSocketData(Client& client, std::string_view chunk, int64_t now);
+  void OnWebSocketMessage(Client& client, std::string_view json, int64_t now);
+  void OnNameRefused(Client& client, std::string_view reason, int64_t now);
   void OnHandshakeData(Client& client, int64_t now);
   void OnJoined(Client& client, int64_t now);
   void OnConnectionEnded(Client& client, const std::string& why);
   void Close(Client& client);
   void Flush(Client& client, int64_t now);
+  bool FlushTls(Client& client);
   void SendName(Client& client, int64_t now);
 
   // The measured phase.
@@ -282,6 +304,7 @@ class LoadRun {
   bool record_order_ = false;
 
   ScopedFd epoll_;
+  std::optional<TlsClientContext> tls_;
   std::vector<Client> clients_;  // n_ reading clients, then the stalled one if any
   std::vector<char> read_buffer_;
 
@@ -298,6 +321,12 @@ class LoadRun {
   int64_t last_delivery_ns_ = 0;
   std::vector<int32_t> delivered_to_;  // per message id: receivers that have it
   std::vector<size_t> ready_;
+  // TLS clients whose SSL holds records epoll cannot see (read ahead, not yet read).
+  std::vector<size_t> read_pending_;
+  // Reused for every WebSocket message and sent line.
+  ServerMessage message_;
+  std::string line_;
+  std::string json_;
   using Timer = std::pair<int64_t, size_t>;  // (when, client index)
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   int64_t next_sample_ns_ = 0;
@@ -328,6 +357,7 @@ LoadResult EchoOptions(const LoadOptions& options) {
   LoadResult result;
   result.host = options.host;
   result.port = options.port;
+  result.transport = std::string(TransportName(options.transport));
   result.clients = options.clients;
   result.messages_per_client = options.messages_per_client;
   result.payload_bytes = options.payload_bytes;
@@ -368,6 +398,10 @@ bool LoadRun::Prepare() {
     bad = "--timeout must be positive and at most a week";
   }
   if (o.connect_concurrency < 1) bad = "--connect_concurrency must be at least 1";
+  if (o.stalled_client && o.transport != Transport::kTcp) {
+    // Its final read decodes nothing: plain bytes only.
+    bad = "--stalled_client needs --transport=tcp";
+  }
   if (o.name_prefix.empty() || o.name_prefix.size() > 20 || o.name_prefix[0] == '/' ||
       o.name_prefix.find_first_of("[] \t\r\n") != std::string::npos) {
     bad =
@@ -399,6 +433,15 @@ bool LoadRun::Prepare() {
 
   if (!ResolveAddress() || !RaiseDescriptorLimit()) return false;
 
+  if (UsesTls(o.transport)) {
+    absl::StatusOr<TlsClientContext> tls = TlsClientContext::Create();
+    if (!tls.ok()) {
+      SetupFail(absl::StrCat("TLS: ", tls.status().message()));
+      return false;
+    }
+    tls_ = *std::move(tls);
+  }
+
   epoll_.Reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) {
     SetupFail(absl::StrCat("epoll_create1: ", ErrnoText(errno)));
@@ -417,6 +460,7 @@ bool LoadRun::Prepare() {
     c.name = c.stalled ? absl::StrCat(o.name_prefix, "stalled") : absl::StrCat(o.name_prefix, i);
     c.own_prompt = absl::StrCat("][", c.name, "]:");
     c.scanner = std::make_unique<MarkerScanner>(token_);
+    if (UsesWebSocket(o.transport)) c.ws = std::make_unique<WebSocketFrames>();
     if (c.stalled) continue;
     c.received.assign(words, 0);
     c.max_seq.assign(static_cast<size_t>(n_), -1);
@@ -488,7 +532,7 @@ bool LoadRun::LoopUntil(const std::function<bool(int64_t now)>& done) {
     int64_t wake = std::min({deadline_ns_, now + kMaxSleepNs});
     if (options_.server_pid > 0) wake = std::min(wake, next_sample_ns_);
     if (!timers_.empty()) wake = std::min(wake, timers_.top().first);
-    if (!ready_.empty()) wake = now;
+    if (!ready_.empty() || !read_pending_.empty()) wake = now;
     const int timeout_ms =
         static_cast<int>(std::max<int64_t>(0, (wake - now + kNsPerMs - 1) / kNsPerMs));
 
@@ -500,6 +544,7 @@ bool LoadRun::LoopUntil(const std::function<bool(int64_t now)>& done) {
     for (int i = 0; i < count && !failed_; ++i) {
       HandleEvent(clients_[events[i].data.u32], events[i].events);
     }
+    if (!read_pending_.empty()) RunPendingReads();
     RunTimers(Now());
     RunReadySenders();
   }
@@ -509,6 +554,10 @@ void LoadRun::HandleEvent(Client& client, uint32_t events) {
   if (client.phase == Phase::kClosed) return;
   if (client.phase == Phase::kConnecting) {
     FinishConnect(client);
+    return;
+  }
+  if (client.phase == Phase::kTlsHandshake) {
+    ContinueTlsHandshake(client);
     return;
   }
   // EPOLLHUP/EPOLLERR: reading reports what happened (data first, then EOF or the error).
@@ -591,8 +640,7 @@ void LoadRun::Connect(Client& client) {
   SetNoDelay(fd);  // lines are small and latency is what we measure
   ++handshaking_;
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address_), address_length_) == 0) {
-    client.phase = Phase::kAwaitNamePrompt;
-    SetInterest(client, EPOLLIN);
+    OnTcpConnected(client);
     return;
   }
   if (errno != EINPROGRESS) {
@@ -613,8 +661,60 @@ void LoadRun::FinishConnect(Client& client) {
                            ErrnoText(error)));
     return;
   }
-  client.phase = Phase::kAwaitNamePrompt;
+  OnTcpConnected(client);
+}
+
+void LoadRun::OnTcpConnected(Client& client) {
+  if (!UsesTls(options_.transport)) {
+    OnSecured(client);
+    return;
+  }
+  client.ssl = tls_->NewSsl(client.fd.get());
+  if (client.ssl == nullptr) {
+    SetupFail(absl::StrCat(client.name, ": SSL_new: ", TakeSslErrors()));
+    return;
+  }
+  client.phase = Phase::kTlsHandshake;
+  ContinueTlsHandshake(client);
+}
+
+void LoadRun::ContinueTlsHandshake(Client& client) {
+  ERR_clear_error();
+  const int done = SSL_connect(client.ssl.get());
+  if (done == 1) {
+    OnSecured(client);
+    // Read ahead may already hold the server's first bytes, which epoll cannot see.
+    if (client.phase != Phase::kClosed && !failed_) Read(client);
+    return;
+  }
+  switch (SSL_get_error(client.ssl.get(), done)) {
+    case SSL_ERROR_WANT_READ:
+      SetInterest(client, EPOLLIN);
+      return;
+    case SSL_ERROR_WANT_WRITE:
+      SetInterest(client, EPOLLOUT);
+      return;
+    default:
+      SetupFail(absl::StrCat(client.name, ": TLS handshake with ", options_.host, ":",
+                             options_.port, " failed: ", TakeSslErrors(),
+                             " (is --port the server's --tls_port?)"));
+  }
+}
+
+// The byte stream is ready (TCP connected, TLS handshake done): the chat starts, or the
+// WebSocket upgrade first.
+void LoadRun::OnSecured(Client& client) {
+  if (client.ws == nullptr) {
+    client.phase = Phase::kAwaitNamePrompt;
+    SetInterest(client, EPOLLIN);
+    return;
+  }
+  client.phase = Phase::kHttpUpgrade;
   SetInterest(client, EPOLLIN);
+  client.out = WebSocketFrames::UpgradeRequest(options_.host == "localhost" ? "127.0.0.1"
+                                                                            : options_.host,
+                                               options_.port, UsesTls(options_.transport));
+  Flush(client, Now());
 }
 
 void LoadRun::SetInterest(Client& client, uint32_t events) {
@@ -633,6 +733,10 @@ void LoadRun::SetInterest(Client& client, uint32_t events) {
 }
 
 void LoadRun::Read(Client& client) {
+  if (client.ssl != nullptr) {
+    ReadTls(client);
+    return;
+  }
   for (int i = 0; i < kReadsPerEvent; ++i) {
     const ssize_t got = ::recv(client.fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
     if (got > 0) {
@@ -652,7 +756,57 @@ void LoadRun::Read(Client& client) {
   }
 }
 
+void LoadRun::ReadTls(Client& client) {
+  SSL* const ssl = client.ssl.get();
+  for (int i = 0; i < kTlsReadsPerEvent; ++i) {
+    ERR_clear_error();
+    const int got = SSL_read(ssl, read_buffer_.data(),
+                             static_cast<int>(std::min<size_t>(read_buffer_.size(), INT_MAX)));
+    if (got > 0) {
+      OnData(client, std::string_view(read_buffer_.data(), static_cast<size_t>(got)), Now());
+      if (client.phase == Phase::kClosed || failed_) return;
+      continue;
+    }
+    const int error = SSL_get_error(ssl, got);
+    if (error == SSL_ERROR_WANT_READ) return;  // drained: OpenSSL holds no whole record
+    if (error == SSL_ERROR_ZERO_RETURN) {
+      OnConnectionEnded(client, "the server closed the connection (close_notify)");
+      return;
+    }
+    if (error == SSL_ERROR_SYSCALL && errno == EINTR) continue;
+    if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+      OnConnectionEnded(client, errno == 0 ? std::string("the server closed the connection")
+                                           : absl::StrCat("recv: ", ErrnoText(errno)));
+      return;
+    }
+    // Includes SSL_ERROR_WANT_WRITE: only a renegotiation or a KeyUpdate would make a
+    // read write, and the server starts neither.
+    OnConnectionEnded(client, absl::StrCat("SSL_read: ", TakeSslErrors()));
+    return;
+  }
+  // Out of turns with records left in OpenSSL's buffer: epoll would not report them.
+  if (SSL_has_pending(ssl) && !client.read_queued) {
+    client.read_queued = true;
+    read_pending_.push_back(static_cast<size_t>(client.index));
+  }
+}
+
+void LoadRun::RunPendingReads() {
+  std::vector<size_t> pending;
+  pending.swap(read_pending_);
+  for (size_t index : pending) {
+    Client& client = clients_[index];
+    client.read_queued = false;
+    if (failed_) return;
+    if (client.phase != Phase::kClosed) Read(client);
+  }
+}
+
 void LoadRun::OnData(Client& client, std::string_view chunk, int64_t now) {
+  if (client.ws != nullptr) {
+    OnWebSocketData(client, chunk, now);
+    return;
+  }
   // Everything after the name is scanned for markers (history included, so earlier runs'
   // markers are counted as foreign).
   if (client.phase == Phase::kJoined || client.phase == Phase::kAwaitOwnPrompt) {
@@ -701,22 +855,108 @@ void LoadRun::OnHandshakeData(Client& client, int64_t now) {
     if (const size_t nl = reason.rfind('\n'); nl != std::string_view::npos) {
       reason.remove_prefix(nl + 1);
     }
-    if (reason.find(kNameTaken) != std::string_view::npos && client.name_retries < kNameRetries) {
-      ++client.name_retries;
-      text.erase(0, refused_at + kNamePrompt.size());
-      client.name_retry_pending = true;
-      Schedule(client, now + kNameRetryNs);
-      return;
-    }
-    SetupFail(absl::StrCat("the server refused the name ", client.name, ": ", reason));
+    const std::string why(reason);
+    text.erase(0, refused_at + kNamePrompt.size());
+    OnNameRefused(client, why, now);
     return;
   }
   if (text.size() > kHandshakeTailBytes) text.erase(0, text.size() - kHandshakeTailBytes);
 }
 
+void LoadRun::OnNameRefused(Client& client, std::string_view reason, int64_t now) {
+  if (reason.find(kNameTaken) != std::string_view::npos && client.name_retries < kNameRetries) {
+    ++client.name_retries;
+    client.name_retry_pending = true;
+    Schedule(client, now + kNameRetryNs);
+    return;
+  }
+  SetupFail(absl::StrCat("the server refused the name ", client.name, ": ", reason));
+}
+
 void LoadRun::SendName(Client& client, int64_t now) {
-  absl::StrAppend(&client.out, client.name, "\n");
+  if (client.ws != nullptr) {
+    client.ws->AppendText(LoginMessage(client.name), &client.out);
+  } else {
+    absl::StrAppend(&client.out, client.name, "\n");
+  }
   Flush(client, now);
+}
+
+void LoadRun::OnWebSocketData(Client& client, std::string_view chunk, int64_t now) {
+  if (client.phase == Phase::kHttpUpgrade) {
+    std::string& head = client.handshake;
+    head.append(chunk);
+    const size_t end = head.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (head.size() > kMaxHttpHeadBytes) {
+        SetupFail(absl::StrCat(client.name, ": no end to the web port's answer"));
+      }
+      return;
+    }
+    if (!head.starts_with("HTTP/1.1 101 ")) {
+      SetupFail(absl::StrCat(client.name, ": the web port refused the WebSocket upgrade: ",
+                             head.substr(0, head.find("\r\n")),
+                             " (is --port the server's --http_port, and --transport=wss if it "
+                             "has a certificate?)"));
+      return;
+    }
+    // Frames may follow the head in the same read.
+    const std::string rest = head.substr(end + 4);
+    head.clear();
+    client.phase = Phase::kAwaitNamePrompt;
+    if (!rest.empty()) OnWebSocketData(client, rest, now);
+    return;
+  }
+  const WebSocketFrames::Result result = client.ws->Feed(
+      chunk, [&](std::string_view message) { OnWebSocketMessage(client, message, now); });
+  if (client.phase == Phase::kClosed || failed_) return;
+  if (result == WebSocketFrames::Result::kClosed) {
+    OnConnectionEnded(client, "the server closed the WebSocket");
+  } else if (result == WebSocketFrames::Result::kProtocolError) {
+    OnConnectionEnded(client, "the server broke the WebSocket framing");
+  }
+}
+
+void LoadRun::OnWebSocketMessage(Client& client, std::string_view json, int64_t now) {
+  if (client.phase == Phase::kClosed || failed_) return;
+  ServerMessage& message = message_;
+  if (!ParseServerMessage(json, &message)) {
+    Fail(absl::StrCat(client.name, ": not a JSON object from the server: ",
+                      json.substr(0, kHandshakeTailBytes)));
+    return;
+  }
+  // Markers end at a newline in net-cat; here at the end of the text.
+  const auto scan = [&](std::string& text) {
+    text.push_back('\n');
+    client.scanner->Feed(text, [&](const Marker& marker) { OnMarker(client, marker, now); });
+  };
+  const std::string& type = message.type;
+  if (type == "chat") {
+    if (client.phase == Phase::kJoined || client.phase == Phase::kAwaitOwnPrompt) {
+      scan(message.text);
+    }
+    return;
+  }
+  if (type == "error") {
+    if (client.phase == Phase::kJoined) {
+      if (message.text.find(kFloodNotice) != std::string::npos) ++flood_notices_;
+      if (message.text.find(kTooLongNotice) != std::string::npos) ++too_long_notices_;
+    } else if (client.phase == Phase::kAwaitOwnPrompt) {
+      OnNameRefused(client, message.text, now);
+    }
+    return;
+  }
+  if (type == "banner" && client.phase == Phase::kAwaitNamePrompt) {
+    client.phase = Phase::kAwaitOwnPrompt;
+    SendName(client, now);
+    return;
+  }
+  if (type == "welcome" && client.phase == Phase::kAwaitOwnPrompt && message.name == client.name) {
+    // The welcome ends with the prompt that makes us a member; its history is the
+    // earlier runs' lines (foreign markers), as in net-cat.
+    for (std::string& text : message.history_texts) scan(text);
+    OnJoined(client, now);
+  }
 }
 
 void LoadRun::OnJoined(Client& client, int64_t now) {
@@ -751,6 +991,7 @@ void LoadRun::Close(Client& client) {
 }
 
 void LoadRun::Flush(Client& client, int64_t now) {
+  if (client.ssl != nullptr && !FlushTls(client)) return;
   while (client.out_offset < client.out.size()) {
     const ssize_t sent = ::send(client.fd.get(), client.out.data() + client.out_offset,
                                 client.out.size() - client.out_offset, MSG_NOSIGNAL);
@@ -770,6 +1011,32 @@ void LoadRun::Flush(Client& client, int64_t now) {
   client.out_offset = 0;
   if (client.interest & EPOLLOUT) SetInterest(client, EPOLLIN);
   MaybeFinishedSending(client, now);
+}
+
+// Writes all of `out` through TLS; false if some is left (EPOLLOUT asked for) or the
+// connection ended.
+bool LoadRun::FlushTls(Client& client) {
+  while (client.out_offset < client.out.size()) {
+    ERR_clear_error();
+    const int sent = SSL_write(
+        client.ssl.get(), client.out.data() + client.out_offset,
+        static_cast<int>(std::min<size_t>(client.out.size() - client.out_offset, INT_MAX)));
+    if (sent > 0) {
+      client.out_offset += static_cast<size_t>(sent);
+      continue;
+    }
+    const int error = SSL_get_error(client.ssl.get(), sent);
+    if (error == SSL_ERROR_WANT_WRITE) {
+      SetInterest(client, EPOLLIN | EPOLLOUT);
+      return false;
+    }
+    if (error == SSL_ERROR_SYSCALL && errno == EINTR) continue;
+    OnConnectionEnded(client, absl::StrCat("SSL_write: ", error == SSL_ERROR_SYSCALL
+                                                              ? ErrnoText(errno)
+                                                              : TakeSslErrors()));
+    return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -888,9 +1155,18 @@ void LoadRun::TrySend(Client& client, int64_t now) {
       client.completed_since_forgiven = 0;
     }
     const Marker marker{client.index, client.next_seq, now};
-    const size_t length =
-        AppendPayload(&client.out, token_, marker, static_cast<size_t>(options_.payload_bytes));
-    client.out.push_back('\n');
+    size_t length = 0;
+    if (client.ws != nullptr) {
+      line_.clear();
+      length = AppendPayload(&line_, token_, marker, static_cast<size_t>(options_.payload_bytes));
+      json_.clear();
+      AppendSayMessage(line_, &json_);
+      client.ws->AppendText(json_, &client.out);
+    } else {
+      length =
+          AppendPayload(&client.out, token_, marker, static_cast<size_t>(options_.payload_bytes));
+      client.out.push_back('\n');
+    }
     max_payload_ = std::max(max_payload_, static_cast<int64_t>(length));
     ++client.next_seq;
     ++result_.messages_sent;
@@ -1129,6 +1405,7 @@ std::string ToJson(const LoadResult& r) {
   }
   field("host", JsonString(r.host));
   field("port", absl::StrCat(r.port));
+  field("transport", JsonString(r.transport));
   field("nonce", JsonString(r.nonce));
   field("timed_out", r.timed_out ? "true" : "false");
   field("exit_code", absl::StrCat(ExitCode(r)));

@@ -12,7 +12,8 @@
 //
 // A run, in order: N clients connect (a bounded number handshaking at once) and log in as
 // <prefix>0 .. <prefix>N-1; once every client has received its own first prompt (the
-// server makes it a room member atomically with that prompt) the measured phase starts:
+// server makes it a room member atomically with that prompt; over WebSocket, the
+// "welcome") the measured phase starts:
 // each client sends M marked lines, bounded by a per-sender in-flight window and an
 // optional rate, while every client reads everything. The phase ends when every client
 // has received every other client's lines, or when nothing more arrives for
@@ -28,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "tools/bench/transport.h"
 
 namespace chat::bench {
 
@@ -35,6 +37,9 @@ struct LoadOptions {
   // Numeric loopback address (127.0.0.0/8 or ::1), or "localhost".
   std::string host = "127.0.0.1";
   int port = 0;
+  // What `port` speaks: the plain port (tcp), the TLS port (tls), or the web port's
+  // WebSocket (ws; wss when the server has a certificate, which makes the web port TLS).
+  Transport transport = Transport::kTcp;
   // Clients that both send and read.
   int clients = 10;
   int messages_per_client = 100;
@@ -76,6 +81,7 @@ struct LoadResult {
   // The setup, echoed.
   std::string host;
   int port = 0;
+  std::string transport;
   int clients = 0;
   int messages_per_client = 0;
   // Longest line sent (without newline); the requested size unless the marker is longer.
