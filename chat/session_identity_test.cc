@@ -17,7 +17,10 @@
 #include "chat/message.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
+#include "chat/testing/socket_pair.h"
 #include "chat/testing/test_files.h"
+#include "chat/transport/tcp_transport.h"
+#include "chat/web/json_protocol.h"
 #include "glog/logging.h"
 #include "gtest/gtest.h"
 
@@ -305,6 +308,43 @@ TEST_F(SessionIdentityTest, PasswordNeverInTheLogsNorTheDatabase) {
                                       testing::ReadFile(absl::StrCat(db_path_, "-wal")));
   EXPECT_TRUE(absl::StrContains(db, "$argon2id$"));
   EXPECT_FALSE(absl::StrContains(db, kPassword));
+}
+
+// A JSON client (the browser page's protocol, here straight over a socketpair) answers
+// password prompts with {"type":"password"} messages; one sent unasked is refused and
+// never reaches the room.
+TEST_F(SessionIdentityTest, JsonClientsLogInWithAPasswordMessage) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient bob = LoggedIn("bob");
+  testing::SocketPair pair = testing::MakeSocketPair();
+  absl::Notification finished;
+  auto session = std::make_unique<Session>(
+      std::make_unique<TcpTransport>(std::move(pair.server_end)), context_,
+      [&finished](Session*) { finished.Notify(); }, AddressLimits::Ticket(),
+      std::make_unique<JsonProtocol>(options_.max_line_bytes));
+  session->Start();
+  LineClient web(std::move(pair.client_end));
+  EXPECT_TRUE(absl::StartsWith(web.ReadUntil("\n"), R"({"type":"banner")"));
+  // Each message is sent on its own, as WebSocket frames would deliver them.
+  const auto say = [&](std::string_view json, std::string_view until) {
+    web.Send(json);
+    return web.ReadUntil(until);
+  };
+  EXPECT_EQ(say(R"({"type":"password","text":"unasked-secret"})", "\n"),
+            "{\"type\":\"error\",\"text\":\"No password was asked for.\"}\n");
+  EXPECT_EQ(say(R"({"type":"login","name":"alice"})", "\n"),
+            "{\"type\":\"password_prompt\",\"text\":\"ENTER PASSWORD\"}\n");
+  const std::string welcome =
+      say(absl::StrCat(R"({"type":"password","text":")", kPassword, R"("})"), "\n");
+  EXPECT_TRUE(absl::StartsWith(welcome, R"({"type":"welcome","name":"alice")")) << welcome;
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("alice has joined our chat...", "bob"));
+  EXPECT_EQ(say(R"({"type":"password","text":"in-room-secret"})", "\n"),
+            "{\"type\":\"error\",\"text\":\"No password was asked for.\"}\n");
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));
+  EXPECT_TRUE(room_.History().empty());
+  web.Close();
+  finished.WaitForNotification();
 }
 
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
