@@ -17,6 +17,9 @@ const std::string_view kHelpText =
     "  /me ACTION        emote: * you ACTION\n"
     "  /ping             pong, with the server time\n"
     "  /quit             leave the chat\n"
+    "  /register         protect your name with a password\n"
+    "  /password         change your password\n"
+    "  /unregister       remove your name's registration\n"
     "  //text            send a line that starts with '/'\n";
 
 namespace {
@@ -63,6 +66,11 @@ Command ParseCommand(std::string_view line) {
   if (EqualsIgnoreCase(word, "/rooms")) return Command{Kind::kRooms, {}, {}};
   if (EqualsIgnoreCase(word, "/ping")) return Command{Kind::kPing, {}, {}};
   if (EqualsIgnoreCase(word, "/quit")) return Command{Kind::kQuit, {}, {}};
+  // Registered names. No arguments: passwords are asked for at prompts, never typed
+  // on a command line that a mistyped "/" would send to the room.
+  if (EqualsIgnoreCase(word, "/register")) return Command{Kind::kRegister, {}, {}};
+  if (EqualsIgnoreCase(word, "/password")) return Command{Kind::kPassword, {}, {}};
+  if (EqualsIgnoreCase(word, "/unregister")) return Command{Kind::kUnregister, {}, {}};
   if (EqualsIgnoreCase(word, "/name")) {
     if (args.empty()) return Usage("Usage: /name NEW");
     return Command{Kind::kName, args, {}};

@@ -27,6 +27,10 @@ struct Command {
     kMe,       // `text` = action
     kPing,
     kQuit,
+    // Registered names (chat/identity): each asks for passwords at secret prompts.
+    kRegister,    // register the current name
+    kPassword,    // change the password
+    kUnregister,  // delete the registration
     kUnknown,  // `target` = the word typed, e.g. "/frob"
     kUsage,    // a known command with bad arguments: `text` = its usage line
   };

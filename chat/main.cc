@@ -21,6 +21,8 @@
 #include "absl/time/time.h"
 #include "chat/clock.h"
 #include "chat/history/history_log.h"
+#include "chat/identity/login_throttle.h"
+#include "chat/identity/sqlite_store.h"
 #include "chat/server.h"
 #include "chat/transport/tls_context.h"
 #include "chat/transport/tls_transport.h"
@@ -108,6 +110,19 @@ DEFINE_string(history_file, "",
               "Durable chat history: every chat line is appended to this file before it is "
               "broadcast, and read back on start (e.g. /var/lib/tcpchat/history.log). Empty: "
               "history is kept in memory only.");
+DEFINE_string(identity_db, "",
+              "Registered names: the SQLite database of accounts (password hashes only), "
+              "created with its directory if missing, e.g. /var/lib/tcpchat/identity.db. "
+              "Empty: off; /register says so and every name is free for anyone.");
+DEFINE_int32(login_slow_after, 3,
+             "Wrong passwords one address may give before each further try must wait (1 s, "
+             "doubling up to 60 s). 0: never slow down.");
+DEFINE_int32(login_lockout_after, 10,
+             "Wrong passwords from one address within --login_lockout that refuse it for "
+             "--login_lockout. 0: never lock out.");
+DEFINE_string(login_lockout, "15m",
+              "How long an address that gave too many wrong passwords is refused, and the "
+              "window they are counted in.");
 DEFINE_string(history_fsync, "batch",
               "When the history file is fsynced: always (every line), batch (at most every "
               "100 ms, one fsync per batch), or never (leave it to the OS).");
@@ -180,6 +195,7 @@ DEFINE_validator(shutdown_grace, &ValidateDuration);
 DEFINE_validator(login_timeout, &ValidateDuration);
 DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_validator(room_expiry, &ValidateDuration);
+DEFINE_validator(login_lockout, &ValidateDuration);
 
 bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
   if (chat::history::ParseFsyncPolicy(value).ok()) return true;
@@ -316,6 +332,14 @@ int main(int argc, char** argv) {
   ParseDurationFlag(FLAGS_idle_timeout, &options.session.idle_timeout);
   ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
   options.history_file = FLAGS_history_file;
+  options.login_throttle.slow_after = std::max(0, FLAGS_login_slow_after);
+  options.login_throttle.lockout_after = std::max(0, FLAGS_login_lockout_after);
+  ParseDurationFlag(FLAGS_login_lockout, &options.login_throttle.lockout);
+  // The window failures are counted in; with no lockout, still 15 minutes for the delays.
+  options.login_throttle.window = options.login_throttle.lockout > absl::ZeroDuration()
+                                      ? options.login_throttle.lockout
+                                      : absl::Minutes(15);
+  options.login_throttle.max_tracked = FLAGS_max_tracked_ips;
   if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
     std::cerr << "--metrics_port: expected 0 (off) or a port in 1..65535\n";
     return 1;
@@ -381,10 +405,25 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM/SIGHUP.
   const sigset_t signals = BlockSignals(/*reload_on_hangup=*/tls_flags.enabled());
   const int port = options.port;
+  // Declared before the server, which points into it.
+  std::unique_ptr<chat::identity::SqliteStore> identity;
+  chat::ServerOptions with_identity = options;
+  if (!FLAGS_identity_db.empty()) {
+    absl::StatusOr<std::unique_ptr<chat::identity::SqliteStore>> opened =
+        chat::identity::SqliteStore::Open(FLAGS_identity_db);
+    if (!opened.ok()) {
+      std::cerr << "cannot open --identity_db: " << opened.status().message() << "\n";
+      LOG_IF(ERROR, !FLAGS_logtostderr) << "cannot open --identity_db: " << opened.status();
+      return 1;
+    }
+    identity = *std::move(opened);
+    with_identity.identity = identity.get();
+    LOG(INFO) << "registered names in " << FLAGS_identity_db;
+  }
   // Declared before the server: its listeners (and so every session's transport factory)
   // point into it.
   std::unique_ptr<chat::TlsServerContext> tls;
-  chat::Server server(options, chat::RealClock::Default(), absl::LocalTimeZone());
+  chat::Server server(with_identity, chat::RealClock::Default(), absl::LocalTimeZone());
   // Null without TLS; with it, what the TLS port and the web port (https, wss) run over.
   chat::TransportFactory make_tls;
   if (tls_flags.enabled()) {

@@ -30,6 +30,9 @@ struct InputLine {
   // login after logging in, ...): the session refuses it with this error instead. It
   // still counts as a line for flood control, so refusals cannot be had for free.
   std::string refusal;
+  // The client marked this line as a password (JSON {"type":"password"}): it is only
+  // ever taken as the answer to a password prompt, never said in a room.
+  bool secret = false;
 };
 
 // AppendFramedLines() appends the lines a LineFramer completed to `lines`.
@@ -47,6 +50,12 @@ class Protocol {
   // handled. `at_name_prompt`: the session is waiting for a name, not a chat line.
   virtual void Decode(std::string_view received, bool at_name_prompt,
                       std::vector<InputLine>& lines, std::string& replies) = 0;
+
+  // Protocol::SetSecretInput() is called before a password prompt (true) and after the
+  // password's line arrived (false). A protocol that can stop the client's terminal from
+  // showing what is typed appends the bytes that ask for it to `replies` (net-cat: telnet
+  // IAC WILL ECHO / IAC WONT ECHO), to be sent before the prompt.
+  virtual void SetSecretInput(bool secret, std::string& replies) {}
 
   // Protocol::MakeRenderer() is how the client's output is drawn.
   virtual std::unique_ptr<Renderer> MakeRenderer(absl::TimeZone zone) const = 0;

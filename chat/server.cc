@@ -59,7 +59,8 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
       lobby_(LobbyOptionsOf(options_), clock, &journal_slot_),
       gate_(options_.max_clients,
             [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }),
-      address_limits_(options_.address_limits, clock) {
+      address_limits_(options_.address_limits, clock),
+      login_throttle_(options_.login_throttle) {
   context_.lobby = &lobby_;
   context_.metrics = &metrics_;
   context_.names = &names_;
@@ -67,6 +68,9 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.time_zone = time_zone;
   context_.options = options_.session;
   context_.address_limits = options_.address_limits;
+  context_.identity = options_.identity;
+  context_.login_throttle = &login_throttle_;
+  context_.password_options = options_.password_options;
   listeners_.push_back(Listener{
       ListenerOptions{"tcp", options_.address, options_.port,
                       [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); }},

@@ -27,6 +27,9 @@
 #include "chat/clock.h"
 #include "chat/name_registry.h"
 #include "chat/core/lobby.h"
+#include "chat/identity/login_throttle.h"
+#include "chat/identity/password.h"
+#include "chat/identity/store.h"
 #include "chat/metrics/http_server.h"
 #include "chat/metrics/server_metrics.h"
 #include "chat/protocol.h"
@@ -95,6 +98,12 @@ struct ServerOptions {
   SessionOptions session;
   // Limits per source address (IPv4 address, IPv6 /64); Disabled() for load tests.
   AddressLimitsOptions address_limits;
+  // Registered names: the store (not owned; it must outlive the server), or null for
+  // none (every name free for anyone); password guessing limits per address; the cost of
+  // each password hash.
+  identity::IdentityStore* identity = nullptr;
+  identity::LoginThrottleOptions login_throttle;
+  identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
 };
 
 // The line every client gets when the server stops.
@@ -206,6 +215,7 @@ class Server {
   AdmissionGate gate_;
   // Declared before the sessions: every Ticket must be gone before it is.
   AddressLimits address_limits_;
+  identity::LoginThrottle login_throttle_;
   // The plain port first. Fixed once Listen() starts: the acceptor and Stop() read it
   // without a lock.
   std::vector<Listener> listeners_;

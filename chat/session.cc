@@ -325,6 +325,11 @@ Joiner Session::AsJoiner() {
 }
 
 void Session::HandleLine(const InputLine& line) {
+  // A password is never a name, a chat line or a command, whatever else it looks like.
+  if (secret_step_ != SecretStep::kNone || line.secret) {
+    HandleSecretLine(line);
+    return;
+  }
   if (!line.refusal.empty()) {
     std::vector<Frame> reply;
     reply.push_back(NoticeFrame(NoticeKind::kError, line.refusal));
@@ -357,6 +362,19 @@ bool Session::HandleNameLine(const InputLine& line) {
         return false;
       }
     }
+    if (!refusal && context_.identity != nullptr) {
+      absl::StatusOr<std::optional<identity::Account>> account =
+          context_.identity->FindAccount(NameKey(candidate));
+      if (!account.ok()) {
+        // Fail closed: without the store nobody can tell a registered name from a free one.
+        LOG(ERROR) << "identity store: looking up a name for " << peer_ << ": "
+                   << account.status();
+        refusal = "Registered names cannot be checked right now; try again later.";
+      } else if (account->has_value()) {
+        AskLoginPassword(std::string(candidate));
+        return false;
+      }
+    }
     if (!refusal && !context_.names->Claim(candidate, this)) {
       refusal = absl::StrCat("Name '", candidate, "' is already taken.");
     }
@@ -368,6 +386,11 @@ bool Session::HandleNameLine(const InputLine& line) {
              NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
     return false;
   }
+  CompleteLogin(candidate);
+  return true;
+}
+
+void Session::CompleteLogin(std::string_view candidate) {
   {
     absl::MutexLock lock(&name_mu_);
     name_ = std::string(candidate);
@@ -380,7 +403,6 @@ bool Session::HandleNameLine(const InputLine& line) {
   LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << room_->name();
   context_.metrics->logged_in_clients.Increment();
   context_.metrics->messages_broadcast.Increment();  // the join notice
-  return true;
 }
 
 void Session::HandleChatLine(const InputLine& line) {

@@ -29,6 +29,9 @@
 #include "chat/command.h"
 #include "chat/core/lobby.h"
 #include "chat/core/renderer.h"
+#include "chat/identity/login_throttle.h"
+#include "chat/identity/password.h"
+#include "chat/identity/store.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
 #include "chat/name_registry.h"
@@ -74,6 +77,13 @@ struct SessionContext {
   SessionOptions options;
   // The per-address limits in force (for what clients are told).
   AddressLimitsOptions address_limits = AddressLimitsOptions::Disabled();
+
+  // Registered names (--identity_db). Null store: the feature is off, /register says so
+  // and every name is free for anyone, as in the base protocol. With a store, the
+  // throttle must be set too.
+  identity::IdentityStore* identity = nullptr;
+  identity::LoginThrottle* login_throttle = nullptr;
+  identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
 };
 
 // Session serves one connected client.
@@ -170,6 +180,38 @@ class Session final : public RoomMember, public Recipient {
   bool MoveToRoom(std::string_view room_name, std::vector<Frame>& reply);
   void SendPrivate(std::string_view recipient, std::string_view text, std::vector<Frame>& reply);
   void LeaveRoom();
+  // Puts the client in the default room as `name` (already claimed).
+  void CompleteLogin(std::string_view name);
+
+  // Registered names (session_identity.cc). All on the reader thread, holding no lock:
+  // hashing a password takes ~0.1 s, and blocks only this client.
+  enum class SecretStep {
+    kNone,
+    kLoginPassword,      // the password of login_candidate_
+    kRegisterPassword,   // /register: the new password
+    kRegisterRepeat,     //            and again
+    kOldPassword,        // /password: the current one
+    kNewPassword,        //            the new one
+    kNewRepeat,          //            and again
+    kUnregisterPassword, // /unregister: the current one
+  };
+  // A registered name was given at the name prompt: asks for its password, unless the
+  // login throttle says this address must wait (or is locked out).
+  void AskLoginPassword(std::string name);
+  // Handles a line typed at a secret prompt (or a line marked secret by the client).
+  void HandleSecretLine(const InputLine& line);
+  // Runs /register, /password, /unregister; false when no chat prompt should follow.
+  bool RunIdentityCommand(const Command& command, std::vector<Frame>& reply);
+  // Asks for a password: the protocol's no-echo request, then the prompt.
+  void AskSecret(SecretStep step);
+  // Ends a password dialogue: echo back on, the held password wiped.
+  std::vector<Frame> EndSecret();
+  // Checks `password` against `account_key`'s hash under the login throttle; on failure
+  // appends the refusal (and, when locked out, ends the session).
+  bool CheckPassword(std::string_view account_key, std::string_view password,
+                     std::vector<Frame>& reply);
+  // Why `name` may not be taken by this client, if it is someone else's registered name.
+  std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
 
   // Queues the client's own output (replies, prompts); overflow ends the session.
   void Enqueue(std::vector<Frame> frames);
@@ -234,6 +276,11 @@ class Session final : public RoomMember, public Recipient {
   std::shared_ptr<Room> room_;
   std::shared_ptr<Membership> membership_;
   bool stop_reading_ = false;  // the reader decided to end the session
+  // Registered names (reader thread only).
+  SecretStep secret_step_ = SecretStep::kNone;
+  std::string login_candidate_;   // the registered name whose password is asked
+  std::string secret_held_;       // the first typing of a new password; wiped after use
+  std::string authenticated_key_; // the account this client proved it owns, if any
   std::chrono::steady_clock::time_point login_deadline_;
   bool idle_timeout_armed_ = false;
 

@@ -87,6 +87,10 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       EndWith(EndReason::kQuit, SHUT_RD);
       stop_reading_ = true;
       return false;
+    case Command::Kind::kRegister:
+    case Command::Kind::kPassword:
+    case Command::Kind::kUnregister:
+      return RunIdentityCommand(command, reply);
     case Command::Kind::kUnknown:
       reply.push_back(
           ErrorLine(absl::StrCat("Unknown command: ", command.target, " (try /help)")));
@@ -106,6 +110,10 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
   }
   if (new_name == old_name) {
     reply.push_back(ErrorLine(absl::StrCat("You are already called ", new_name, ".")));
+    return;
+  }
+  if (std::optional<std::string> refusal = RegisteredToSomeoneElse(new_name)) {
+    reply.push_back(ErrorLine(*refusal));
     return;
   }
   if (!context_.names->Rename(old_name, new_name)) {

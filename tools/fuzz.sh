@@ -15,6 +15,7 @@ fuzzers=(
   json_fuzzer:json            # the browser/bot JSON protocol, both ways
   http_fuzzer:http            # the web port's HTTP requests
   websocket_fuzzer:websocket  # WebSocket frames
+  duration_fuzzer:duration    # moderation durations (/ban NAME 2h)
 )
 
 flags=()

@@ -26,6 +26,8 @@ packages=(
   libwslay-dev         # WebSocket framing (RFC 6455) for the browser page's endpoint
   libhttp-parser-dev   # HTTP/1.1 request parsing: serving the page, the WebSocket upgrade
   nlohmann-json3-dev   # JSON for the browser/bot protocol (header-only)
+  libsodium-dev        # Argon2id password hashes for registered names (chat/identity)
+  libsqlite3-dev       # SQLite: the registered names' database (chat/identity)
   chromium             # headless browser for the page's end-to-end test
   chromium-driver      # its WebDriver (chromedriver), driven from Python's standard library
   python3              # runs that end-to-end test

@@ -1,7 +1,7 @@
 // chat/core/notice.h: what the server tells one client, by meaning rather than by bytes.
 //
 // Defines:
-//   NoticeKind - banner, name prompt, reply, error, goodbye, protocol bytes.
+//   NoticeKind - banner, name prompt, reply, error, goodbye, protocol bytes, password prompt.
 //
 // The session says which kind of notice it sends and in which words; each client's
 // Renderer decides what that looks like on its wire (net-cat: the classic lines, exactly;
@@ -22,6 +22,9 @@ enum class NoticeKind {
   kGoodbye,     // the server ends the connection, and says why
   kProtocol,    // bytes the client's own protocol answers with (telnet replies): made
                 // by that protocol's decoder, so its renderer passes them verbatim
+  // Registered names (chat/identity):
+  kSecretPrompt,  // "type a password": text is the prompt's words, e.g. "ENTER PASSWORD";
+                  // the next line is secret (never echoed by the server, logged or sent)
 };
 
 }  // namespace chat

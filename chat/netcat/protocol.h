@@ -26,6 +26,9 @@ class NetcatProtocol final : public Protocol {
 
   void Decode(std::string_view received, bool at_name_prompt, std::vector<InputLine>& lines,
               std::string& replies) override;
+  // Offers telnet ECHO around a password (the server "echoes", i.e. shows nothing), and
+  // ends the hidden line for the client when it had agreed.
+  void SetSecretInput(bool secret, std::string& replies) override;
   std::unique_ptr<Renderer> MakeRenderer(absl::TimeZone zone) const override;
 
  private:

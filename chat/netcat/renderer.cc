@@ -56,6 +56,9 @@ void NetcatRenderer::Notice(NoticeKind kind, std::string_view text, std::string*
     case NoticeKind::kProtocol:
       out->append(text);
       return;
+    case NoticeKind::kSecretPrompt:  // "[ENTER PASSWORD]: ", like the name prompt
+      absl::StrAppend(out, "[", text, "]: ");
+      return;
   }
 }
 

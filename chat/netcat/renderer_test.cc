@@ -59,5 +59,12 @@ TEST(NetcatRendererTest, NoticesAreTheClassicLines) {
   EXPECT_EQ(out, "\xff\xfb\x06");
 }
 
+TEST(NetcatRendererTest, PasswordPromptsLookLikeTheNamePrompt) {
+  NetcatRenderer renderer(absl::UTCTimeZone());
+  std::string out;
+  renderer.Notice(NoticeKind::kSecretPrompt, "ENTER PASSWORD", &out);
+  EXPECT_EQ(out, "[ENTER PASSWORD]: ");
+}
+
 }  // namespace
 }  // namespace chat

@@ -101,6 +101,19 @@ void JsonProtocol::Decode(std::string_view message, bool at_name_prompt,
     }
     return;
   }
+  if (reader.type == "password") {
+    // Whether a password was asked for is the session's business: it refuses one that
+    // was not, and never says it in a room.
+    if (!reader.text.has_value()) {
+      Refuse(R"(A password needs a text: {"type":"password","text":"..."}.)", lines);
+    } else {
+      InputLine& line = lines.emplace_back();
+      line.secret = true;
+      line.too_long = reader.text->size() > max_line_bytes_;
+      if (!line.too_long) line.text = std::move(*reader.text);
+    }
+    return;
+  }
   Refuse(R"(Unknown message type: send {"type":"login",...} or {"type":"say",...}.)", lines);
 }
 

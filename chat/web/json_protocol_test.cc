@@ -37,6 +37,25 @@ TEST(JsonProtocolTest, ALoginIsTheNameLine) {
   EXPECT_EQ(decoded.replies, "");
 }
 
+TEST(JsonProtocolTest, APasswordIsOneSecretLineWhateverItHolds) {
+  for (bool at_name_prompt : {true, false}) {
+    // Not split at newlines, not trimmed: every byte is part of the password; and
+    // marked secret, so the session never takes it for a name or a chat line.
+    const Decoded decoded = Decode(R"({"type":"password","text":" a\nb "})", at_name_prompt);
+    ASSERT_EQ(decoded.lines.size(), 1u);
+    EXPECT_EQ(decoded.lines[0].text, " a\nb ");
+    EXPECT_TRUE(decoded.lines[0].secret);
+    EXPECT_EQ(decoded.lines[0].refusal, "");
+  }
+  EXPECT_FALSE(Decode(R"({"type":"say","text":"hi"})", false).lines[0].secret);
+  EXPECT_EQ(Refusal(R"({"type":"password"})", true),
+            R"(A password needs a text: {"type":"password","text":"..."}.)");
+  const Decoded too_long = Decode(R"({"type":"password","text":"0123456789abcdefX"})", true, 16);
+  ASSERT_EQ(too_long.lines.size(), 1u);
+  EXPECT_TRUE(too_long.lines[0].too_long);
+  EXPECT_TRUE(too_long.lines[0].secret);
+}
+
 TEST(JsonProtocolTest, ASayIsSplitIntoLinesAsNetcatInputWouldBe) {
   // Unknown scalar members are ignored: clients may add fields.
   const Decoded decoded = Decode(R"({"type":"say","text":"hi\r\n/me waves\n\nbye","id":1})", false);

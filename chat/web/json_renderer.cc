@@ -156,6 +156,7 @@ void JsonRenderer::Notice(NoticeKind kind, std::string_view text, std::string* o
     case NoticeKind::kError: type = "error"; break;
     case NoticeKind::kGoodbye: type = "goodbye"; break;
     case NoticeKind::kNamePrompt: return;
+    case NoticeKind::kSecretPrompt: type = "password_prompt"; break;
     case NoticeKind::kProtocol:
       out->append(text);
       return;

@@ -128,6 +128,14 @@ TEST(JsonRendererTest, NoticesByKind) {
             "{\"type\":\"pong\"}\n");
 }
 
+TEST(JsonRendererTest, PasswordPromptSaysWhichPassword) {
+  JsonRenderer renderer;
+  std::string out;
+  renderer.BeginBatch(kTime, "");
+  renderer.Notice(NoticeKind::kSecretPrompt, "REPEAT PASSWORD", &out);
+  EXPECT_EQ(out, "{\"type\":\"password_prompt\",\"text\":\"REPEAT PASSWORD\"}\n");
+}
+
 TEST(JsonRendererTest, ControlCharactersAreEscapedAndBadUtf8IsReplacedNotThrown) {
   JsonRenderer renderer;
   std::string out;

@@ -12,7 +12,7 @@
     userCount: $('user-count'), rooms: $('rooms'), roomsRefresh: $('rooms-refresh'),
     newRoom: $('new-room'), newRoomName: $('new-room-name'), help: $('help'),
     messages: $('messages'), newBelow: $('new-below'), composer: $('composer'),
-    text: $('text'),
+    text: $('text'), password: $('password'), passwordLabel: $('password-label'),
   };
 
   // The longest message the page sends; the server refuses longer lines anyway.
@@ -37,6 +37,7 @@
     hiddenReplies: [],      // replies to commands the page sent itself, in order
     pingTimer: 0,
     goodbye: '',            // why the server is closing the connection, if it said
+    passwordAsked: false,   // the name is registered: the login form asks its password
   };
 
   // ---------------------------------------------------------------------------------
@@ -198,6 +199,9 @@
         state.users.add(state.name);
         renderWhere();
         break;
+      case 'password_prompt':
+        passwordPrompt(message.text);
+        break;
       case 'reply':
         reply(message.text);
         break;
@@ -220,6 +224,7 @@
   function welcome(message) {
     const first = !state.loggedIn;
     state.loggedIn = true;
+    state.passwordAsked = false;
     state.loginRetries = 0;
     state.autoLogin = false;
     state.name = message.name;
@@ -274,6 +279,26 @@
     notice(text, 'reply');
   }
 
+  // A registered name: its password goes in the login form, sent as a "password"
+  // message, which the server never takes for a chat line. Typing passwords in the chat
+  // (for /register, /password, /unregister) is left to nc and telnet for now: the page
+  // ends such a dialogue at once with an empty password, which changes nothing.
+  function passwordPrompt(words) {
+    if (state.loggedIn) {
+      notice('This page cannot type passwords yet: use /register, /password and ' +
+             '/unregister from nc or telnet.', 'error');
+      send({ type: 'password', text: '' });
+      return;
+    }
+    state.passwordAsked = true;
+    state.autoLogin = false;
+    showLogin('');
+    ui.passwordLabel.textContent = `Password for ${state.name}`;
+    ui.passwordLabel.hidden = false;
+    ui.password.hidden = false;
+    ui.password.focus();
+  }
+
   function error(text) {
     if (state.hiddenReplies.length) {
       // An automatic /join that failed (the room is gone): stay where we are.
@@ -294,6 +319,7 @@
         return;
       }
       state.autoLogin = false;
+      state.passwordAsked = false;
       showLogin(text);
       return;
     }
@@ -463,6 +489,8 @@
     ui.loginError.textContent = why || '';
     ui.loginButton.disabled = false;
     if (!ui.name.value) ui.name.value = state.name;
+    ui.passwordLabel.hidden = !state.passwordAsked;
+    ui.password.hidden = !state.passwordAsked;
     ui.name.focus();
   }
 
@@ -476,6 +504,16 @@
 
   ui.loginForm.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (state.passwordAsked) {
+      state.passwordAsked = false;
+      ui.passwordLabel.hidden = true;
+      ui.password.hidden = true;
+      ui.loginError.textContent = '';
+      const password = ui.password.value;
+      ui.password.value = '';
+      send({ type: 'password', text: password });
+      return;
+    }
     const name = ui.name.value.trim();
     if (!name) {
       ui.loginError.textContent = 'Type a name first.';

@@ -1,0 +1,83 @@
+#include "chat/identity/password.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace chat::identity {
+namespace {
+
+const PasswordOptions kFast = PasswordOptions::FastForTests();
+
+TEST(PasswordTest, HashIsArgon2idWithSaltAndVerifies) {
+  absl::StatusOr<std::string> hash = HashPassword("correct horse", kFast);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=8,t=1,p=1$")) << *hash;
+  EXPECT_FALSE(absl::StrContains(*hash, "correct horse"));
+  EXPECT_TRUE(VerifyPassword("correct horse", *hash));
+  EXPECT_FALSE(VerifyPassword("correct horsE", *hash));
+  EXPECT_FALSE(VerifyPassword("correct horse ", *hash));
+  EXPECT_FALSE(VerifyPassword("", *hash));
+
+  // A fresh salt each time: equal passwords do not give equal hashes.
+  absl::StatusOr<std::string> again = HashPassword("correct horse", kFast);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(*hash, *again);
+  EXPECT_TRUE(VerifyPassword("correct horse", *again));
+}
+
+TEST(PasswordTest, AnyBytesArePartOfThePassword) {
+  const std::string with_nul("pass\0word", 9);
+  absl::StatusOr<std::string> hash = HashPassword(with_nul, kFast);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_TRUE(VerifyPassword(with_nul, *hash));
+  EXPECT_FALSE(VerifyPassword("pass", *hash));
+}
+
+TEST(PasswordTest, MalformedHashesNeverVerify) {
+  for (const std::string& bad :
+       {std::string(), std::string("$argon2id$"), std::string("plaintext"),
+        std::string(200, 'x'), std::string("$argon2id$v=19$m=8,t=1,p=1$\0", 28)}) {
+    EXPECT_FALSE(VerifyPassword("plaintext", bad));
+    EXPECT_TRUE(NeedsRehash(bad, kFast));
+  }
+}
+
+TEST(PasswordTest, NeedsRehashWhenCostsChange) {
+  absl::StatusOr<std::string> hash = HashPassword("correct horse", kFast);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_FALSE(NeedsRehash(*hash, kFast));
+  EXPECT_TRUE(NeedsRehash(*hash, PasswordOptions::Interactive()));
+  PasswordOptions more_ops = kFast;
+  more_ops.ops_limit += 1;
+  EXPECT_TRUE(NeedsRehash(*hash, more_ops));
+}
+
+// One hash with the real costs, to know that the default is usable (it takes ~0.1 s).
+TEST(PasswordTest, InteractiveCostsWork) {
+  absl::StatusOr<std::string> hash = HashPassword("correct horse", PasswordOptions::Interactive());
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=65536,t=2,p=1$")) << *hash;
+  EXPECT_TRUE(VerifyPassword("correct horse", *hash));
+  EXPECT_FALSE(NeedsRehash(*hash, PasswordOptions::Interactive()));
+}
+
+TEST(PasswordTest, CostsOutOfRangeAreAnError) {
+  PasswordOptions broken = kFast;
+  broken.ops_limit = 0;
+  EXPECT_FALSE(HashPassword("correct horse", broken).ok());
+}
+
+TEST(ValidatePasswordTest, LengthOnly) {
+  EXPECT_EQ(ValidatePassword("short"), "Password is too short (at least 8 bytes).");
+  EXPECT_EQ(ValidatePassword("1234567"), "Password is too short (at least 8 bytes).");
+  EXPECT_EQ(ValidatePassword("12345678"), std::nullopt);
+  EXPECT_EQ(ValidatePassword("with spaces ok"), std::nullopt);
+  EXPECT_EQ(ValidatePassword(std::string(256, 'a')), std::nullopt);
+  EXPECT_EQ(ValidatePassword(std::string(257, 'a')),
+            "Password is too long (at most 256 bytes).");
+}
+
+}  // namespace
+}  // namespace chat::identity

@@ -1,0 +1,125 @@
+// The real server binary with --identity_db: a name registered before a restart needs
+// its password after it; the password is in neither the log nor the database; a
+// database the server cannot use stops it at start with a clear error.
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "chat/testing/line_client.h"
+#include "chat/testing/server_process.h"
+#include "chat/testing/subprocess.h"
+#include "chat/testing/test_files.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+using testing::ReadFile;
+using testing::Subprocess;
+using testing::TempPath;
+
+constexpr char kServer[] = "chat/server";
+constexpr absl::Duration kPatience = absl::Seconds(30);
+constexpr char kPassword[] = "Binary-plaintext-9931";
+constexpr char kPasswordPrompt[] = "[ENTER PASSWORD]: ";
+
+std::string Welcome() { return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: "; }
+
+// Stops the server with SIGTERM and returns everything it logged.
+std::string StopAndDrainLog(Subprocess& server) {
+  server.Signal(SIGTERM);
+  const std::optional<int> status = server.Wait(kPatience);
+  EXPECT_TRUE(status.has_value());
+  if (status.has_value()) {
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+  }
+  return server.DrainStderr();
+}
+
+TEST(IdentityBinaryTest, RegisteredNameNeedsItsPasswordAfterARestart) {
+  const std::string db = TempPath("data/identity.db");  // the directory is created too
+  std::filesystem::remove_all(TempPath("data"));
+  std::string log;
+  {
+    Subprocess server({kServer, "--port=0", absl::StrCat("--identity_db=", db)});
+    const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+    ASSERT_GT(port, 0);
+    absl::StatusOr<LineClient> alice = LineClient::Connect(port);
+    ASSERT_TRUE(alice.ok());
+    EXPECT_EQ(alice->Read(Welcome().size()), Welcome());
+    alice->Send("alice\n");
+    alice->ReadUntil("[alice]:");
+    alice->Send("/register\n");
+    EXPECT_EQ(alice->ReadUntil("]: "), absl::StrCat("\xff\xfb\x01", kPasswordPrompt));
+    alice->Send(absl::StrCat(kPassword, "\n"));
+    EXPECT_EQ(alice->ReadUntil("]: "), "[REPEAT PASSWORD]: ");
+    alice->Send(absl::StrCat(kPassword, "\n"));
+    const std::string done = alice->ReadUntil("[alice]:");
+    EXPECT_TRUE(absl::StartsWith(
+        done, "You registered alice. From now on this name needs your password to log in.\n"))
+        << done;
+    log += StopAndDrainLog(server);
+  }
+  Subprocess server({kServer, "--port=0", absl::StrCat("--identity_db=", db)});
+  const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+  ASSERT_GT(port, 0);
+  absl::StatusOr<LineClient> mallory = LineClient::Connect(port);
+  ASSERT_TRUE(mallory.ok());
+  EXPECT_EQ(mallory->Read(Welcome().size()), Welcome());
+  mallory->Send("Alice\n");
+  EXPECT_EQ(mallory->ReadUntil("]: "), absl::StrCat("\xff\xfb\x01", kPasswordPrompt));
+  mallory->Send("not-the-password\n");
+  EXPECT_EQ(mallory->ReadUntil("]: "), "Wrong password.\n[ENTER YOUR NAME]: ");
+  mallory->Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(mallory->ReadUntil("]: "), kPasswordPrompt);
+  const std::string prompt = mallory->ReadUntil("[alice]:");
+  EXPECT_EQ(prompt.size(), std::string("[2026-11-23 18:30:00][alice]:").size()) << prompt;
+  log += StopAndDrainLog(server);
+
+  EXPECT_TRUE(absl::StrContains(log, "register")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "wrong password from")) << log;
+  EXPECT_FALSE(absl::StrContains(log, kPassword)) << log;
+  EXPECT_FALSE(absl::StrContains(log, "not-the-password")) << log;
+  const std::string bytes = ReadFile(db) + ReadFile(absl::StrCat(db, "-wal"));
+  EXPECT_TRUE(absl::StrContains(bytes, "$argon2id$v=19$m=65536,t=2,p=1$"));
+  EXPECT_FALSE(absl::StrContains(bytes, kPassword));
+}
+
+TEST(IdentityBinaryTest, ADatabaseFromANewerVersionStopsTheStart) {
+  const std::string db = TempPath("newer.db");
+  std::filesystem::remove(db);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  Subprocess server({kServer, "--port=0", absl::StrCat("--identity_db=", db)});
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  const std::string err = server.DrainStderr();
+  EXPECT_TRUE(absl::StrContains(err, "cannot open --identity_db: "));
+  EXPECT_TRUE(absl::StrContains(err, "has schema version 99")) << err;
+}
+
+TEST(IdentityBinaryTest, HelpListsTheFlags) {
+  Subprocess server({kServer, "--helpon=main"});
+  ASSERT_TRUE(server.Wait(kPatience).has_value());
+  const std::string help = server.DrainStdout() + server.DrainStderr();
+  for (const char* flag :
+       {"identity_db", "login_slow_after", "login_lockout_after", "login_lockout"}) {
+    EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
+  }
+}
+
+}  // namespace
+}  // namespace chat

@@ -1,0 +1,331 @@
+// Session: registered names (issue #12): the password at login, /register, /password and
+// /unregister. (The rest of Session is in session.cc and session_commands.cc.)
+//
+// Passwords are read at secret prompts, one line each, on the reader thread, which holds
+// no lock while hashing (Argon2id takes ~0.1 s and only this client waits for it). A
+// password is never logged, echoed, stored (only its hash is) or kept after the dialogue:
+// the held first typing is wiped as soon as the dialogue ends. Texts here are part of the
+// protocol: README.md documents them, tests pin them.
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "chat/identity/login_throttle.h"
+#include "chat/identity/password.h"
+#include "chat/message.h"
+#include "chat/name.h"
+#include "chat/session.h"
+#include "glog/logging.h"
+
+namespace chat {
+namespace {
+
+Frame ReplyLine(std::string text) { return NoticeFrame(NoticeKind::kReply, std::move(text)); }
+Frame ErrorLine(std::string text) { return NoticeFrame(NoticeKind::kError, std::move(text)); }
+Frame NamePrompt() { return NoticeFrame(NoticeKind::kNamePrompt, SharedText()); }
+
+constexpr char kStoreTrouble[] = "Registered names cannot be checked right now; try again later.";
+
+// Overwrites a password before its memory is freed, so it does not linger in the heap.
+void Wipe(std::string& secret) {
+  volatile char* p = secret.data();
+  for (size_t i = 0; i < secret.size(); ++i) p[i] = 0;
+  secret.clear();
+}
+
+// "4s", "15m": whole seconds, rounded up, so "wait 0s" is never said.
+std::string WaitText(absl::Duration wait) {
+  return absl::FormatDuration(absl::Ceil(std::max(wait, absl::Seconds(1)), absl::Seconds(1)));
+}
+
+std::string TooManyWrongPasswords(absl::Duration wait) {
+  return absl::StrCat("Too many wrong passwords from your address; try again in ",
+                      WaitText(wait), ".");
+}
+
+const char* PromptWords(int step) {
+  switch (step) {
+    case 0: return "ENTER PASSWORD";
+    case 1: return "REPEAT PASSWORD";
+    case 2: return "ENTER NEW PASSWORD";
+    default: return "REPEAT NEW PASSWORD";
+  }
+}
+
+}  // namespace
+
+void Session::AskSecret(SecretStep step) {
+  secret_step_ = step;
+  int words = 0;
+  if (step == SecretStep::kRegisterRepeat) words = 1;
+  if (step == SecretStep::kNewPassword) words = 2;
+  if (step == SecretStep::kNewRepeat) words = 3;
+  std::string replies;
+  protocol_->SetSecretInput(true, replies);
+  std::vector<Frame> frames;
+  if (!replies.empty()) frames.push_back(NoticeFrame(NoticeKind::kProtocol, std::move(replies)));
+  frames.push_back(NoticeFrame(NoticeKind::kSecretPrompt, PromptWords(words)));
+  Enqueue(std::move(frames));
+}
+
+std::vector<Frame> Session::EndSecret() {
+  std::string replies;
+  protocol_->SetSecretInput(false, replies);
+  std::vector<Frame> frames;
+  if (!replies.empty()) frames.push_back(NoticeFrame(NoticeKind::kProtocol, std::move(replies)));
+  return frames;
+}
+
+void Session::AskLoginPassword(std::string name) {
+  const identity::LoginThrottle::Verdict verdict =
+      context_.login_throttle->Check(address_key_, context_.clock->Now());
+  if (verdict.kind == identity::LoginThrottle::Verdict::Kind::kLockedOut) {
+    LOG(WARNING) << "login refused for " << peer_ << ": locked out after wrong passwords";
+    Enqueue({ErrorLine(TooManyWrongPasswords(verdict.wait))});
+    EndWith(EndReason::kLoginRefused, SHUT_RD);
+    stop_reading_ = true;
+    return;
+  }
+  if (!verdict.allowed()) {
+    Enqueue({ErrorLine(TooManyWrongPasswords(verdict.wait)), NamePrompt()});
+    return;
+  }
+  login_candidate_ = std::move(name);
+  AskSecret(SecretStep::kLoginPassword);
+}
+
+bool Session::CheckPassword(std::string_view account_key, std::string_view password,
+                            std::vector<Frame>& reply) {
+  identity::LoginThrottle& throttle = *context_.login_throttle;
+  identity::LoginThrottle::Verdict verdict = throttle.Check(address_key_, context_.clock->Now());
+  if (verdict.allowed()) {
+    absl::StatusOr<std::optional<identity::Account>> account =
+        context_.identity->FindAccount(account_key);
+    if (!account.ok()) {
+      LOG(ERROR) << "identity store: reading an account for " << peer_ << ": " << account.status();
+      reply.push_back(ErrorLine(kStoreTrouble));
+      return false;
+    }
+    // An account deleted meanwhile has no password that could match.
+    if (account->has_value() && identity::VerifyPassword(password, (*account)->password_hash)) {
+      throttle.RecordSuccess(address_key_);
+      // Costs raised since this hash was made: upgrade it now that the password is known.
+      if (identity::NeedsRehash((*account)->password_hash, context_.password_options)) {
+        absl::StatusOr<std::string> hash =
+            identity::HashPassword(password, context_.password_options);
+        if (hash.ok()) {
+          absl::Status s = context_.identity->SetPasswordHash(account_key, *hash);
+          LOG_IF(WARNING, !s.ok()) << "identity store: rehashing a password: " << s;
+        }
+      }
+      return true;
+    }
+    verdict = throttle.RecordFailure(address_key_, context_.clock->Now());
+    LOG(INFO) << "wrong password from " << peer_;
+    reply.push_back(ErrorLine("Wrong password."));
+  }
+  if (verdict.kind == identity::LoginThrottle::Verdict::Kind::kLockedOut) {
+    LOG(WARNING) << "locking out " << peer_ << " for " << verdict.wait
+                 << " after wrong passwords";
+    reply.push_back(ErrorLine(TooManyWrongPasswords(verdict.wait)));
+    EndWith(EndReason::kLoginRefused, SHUT_RD);
+    stop_reading_ = true;
+  } else if (!verdict.allowed()) {
+    reply.push_back(ErrorLine(TooManyWrongPasswords(verdict.wait)));
+  }
+  return false;
+}
+
+std::optional<std::string> Session::RegisteredToSomeoneElse(std::string_view name) {
+  if (context_.identity == nullptr) return std::nullopt;
+  const std::string key = NameKey(name);
+  if (key == authenticated_key_) return std::nullopt;
+  absl::StatusOr<std::optional<identity::Account>> account = context_.identity->FindAccount(key);
+  if (!account.ok()) {
+    LOG(ERROR) << "identity store: looking up a name for " << peer_ << ": " << account.status();
+    return std::string(kStoreTrouble);
+  }
+  if (!account->has_value()) return std::nullopt;
+  return absl::StrCat("Name '", name,
+                      "' is registered; to use it, log in with it and its password.");
+}
+
+bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& reply) {
+  if (context_.identity == nullptr) {
+    reply.push_back(ErrorLine("Registered names are not enabled on this server."));
+    return true;
+  }
+  const std::string name = this->name();
+  const std::string key = NameKey(name);
+  const bool mine = !authenticated_key_.empty() && key == authenticated_key_;
+  switch (command.kind) {
+    case Command::Kind::kRegister: {
+      if (mine) {
+        reply.push_back(ErrorLine(absl::StrCat("You are already registered as ", name, ".")));
+        return true;
+      }
+      absl::StatusOr<std::optional<identity::Account>> account =
+          context_.identity->FindAccount(key);
+      if (!account.ok()) {
+        LOG(ERROR) << "identity store: " << account.status();
+        reply.push_back(ErrorLine(kStoreTrouble));
+        return true;
+      }
+      if (account->has_value()) {  // registered by someone while this client had the name
+        reply.push_back(ErrorLine(absl::StrCat("Name '", name, "' is already registered.")));
+        return true;
+      }
+      Enqueue(std::move(reply));
+      reply.clear();
+      AskSecret(SecretStep::kRegisterPassword);
+      return false;
+    }
+    case Command::Kind::kPassword:
+    case Command::Kind::kUnregister:
+      if (!mine) {
+        reply.push_back(ErrorLine("Your name is not registered (see /register)."));
+        return true;
+      }
+      Enqueue(std::move(reply));
+      reply.clear();
+      AskSecret(command.kind == Command::Kind::kPassword ? SecretStep::kOldPassword
+                                                          : SecretStep::kUnregisterPassword);
+      return false;
+    default:
+      return true;
+  }
+}
+
+void Session::HandleSecretLine(const InputLine& line) {
+  const SecretStep step = secret_step_;
+  secret_step_ = SecretStep::kNone;
+  std::vector<Frame> reply = EndSecret();
+  // What follows the dialogue: the name prompt before login, a chat prompt after.
+  const auto finish = [&] {
+    Wipe(secret_held_);
+    if (!stop_reading_) reply.push_back(in_room_ ? PromptFrame() : NamePrompt());
+    Enqueue(std::move(reply));
+  };
+  if (step == SecretStep::kNone) {
+    // A client that marks a line as a password when none was asked for: refuse it
+    // without saying it anywhere.
+    reply.push_back(ErrorLine("No password was asked for."));
+    finish();
+    return;
+  }
+  if (!line.refusal.empty() || line.too_long) {
+    reply.push_back(ErrorLine(
+        !line.refusal.empty()
+            ? line.refusal
+            : absl::StrCat("Password is too long (at most ", identity::kMaxPasswordBytes,
+                           " bytes).")));
+    login_candidate_.clear();
+    finish();
+    return;
+  }
+  const std::string_view password = line.text;
+  const absl::Time now = context_.clock->Now();
+  switch (step) {
+    case SecretStep::kLoginPassword: {
+      const std::string candidate = std::exchange(login_candidate_, std::string());
+      const std::string key = NameKey(candidate);
+      if (!CheckPassword(key, password, reply)) break;
+      if (!context_.names->Claim(candidate, this)) {
+        reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));
+        break;
+      }
+      authenticated_key_ = key;
+      Enqueue(std::move(reply));
+      CompleteLogin(candidate);
+      in_room_ = true;
+      LOG(INFO) << "password accepted for " << candidate << " from " << peer_;
+      return;
+    }
+    case SecretStep::kRegisterPassword:
+    case SecretStep::kNewPassword:
+      if (std::optional<std::string> why = identity::ValidatePassword(password)) {
+        reply.push_back(ErrorLine(*why));
+        break;
+      }
+      secret_held_ = std::string(password);
+      Enqueue(std::move(reply));
+      AskSecret(step == SecretStep::kRegisterPassword ? SecretStep::kRegisterRepeat
+                                                      : SecretStep::kNewRepeat);
+      return;
+    case SecretStep::kRegisterRepeat:
+    case SecretStep::kNewRepeat: {
+      if (password != secret_held_) {
+        reply.push_back(ErrorLine("The passwords do not match; nothing was changed."));
+        break;
+      }
+      absl::StatusOr<std::string> hash =
+          identity::HashPassword(password, context_.password_options);
+      if (!hash.ok()) {
+        LOG(ERROR) << "hashing a password: " << hash.status();
+        reply.push_back(ErrorLine(kStoreTrouble));
+        break;
+      }
+      const std::string name = this->name();
+      const std::string key = NameKey(name);
+      if (step == SecretStep::kRegisterRepeat) {
+        const absl::Status s = context_.identity->CreateAccount(
+            identity::Account{key, name, *std::move(hash), false, now});
+        if (absl::IsAlreadyExists(s)) {
+          reply.push_back(ErrorLine(absl::StrCat("Name '", name, "' is already registered.")));
+          break;
+        }
+        if (!s.ok()) {
+          LOG(ERROR) << "identity store: registering: " << s;
+          reply.push_back(ErrorLine(kStoreTrouble));
+          break;
+        }
+        authenticated_key_ = key;
+        LOG(INFO) << "register " << peer_ << " " << name;
+        reply.push_back(ReplyLine(absl::StrCat(
+            "You registered ", name, ". From now on this name needs your password to log in.")));
+      } else {
+        const absl::Status s = context_.identity->SetPasswordHash(key, *hash);
+        if (!s.ok()) {
+          LOG(ERROR) << "identity store: changing a password: " << s;
+          reply.push_back(ErrorLine(kStoreTrouble));
+          break;
+        }
+        LOG(INFO) << "password changed for " << name << " by " << peer_;
+        reply.push_back(ReplyLine("Your password was changed."));
+      }
+      break;
+    }
+    case SecretStep::kOldPassword:
+    case SecretStep::kUnregisterPassword: {
+      const std::string name = this->name();
+      const std::string key = NameKey(name);
+      if (!CheckPassword(key, password, reply)) break;
+      if (step == SecretStep::kOldPassword) {
+        Enqueue(std::move(reply));
+        AskSecret(SecretStep::kNewPassword);
+        return;
+      }
+      const absl::Status s = context_.identity->DeleteAccount(key);
+      if (!s.ok() && !absl::IsNotFound(s)) {
+        LOG(ERROR) << "identity store: unregistering: " << s;
+        reply.push_back(ErrorLine(kStoreTrouble));
+        break;
+      }
+      authenticated_key_.clear();
+      LOG(INFO) << "unregister " << peer_ << " " << name;
+      reply.push_back(ReplyLine(absl::StrCat(name, " is no longer registered.")));
+      break;
+    }
+    case SecretStep::kNone:
+      break;
+  }
+  finish();
+}
+
+}  // namespace chat

@@ -1,0 +1,358 @@
+// Registered names over socketpair sessions: /register, the password at login, the
+// throttle, /password, /unregister, and what a password never reaches (logs, the
+// database, the room).
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "chat/identity/login_throttle.h"
+#include "chat/identity/password.h"
+#include "chat/identity/sqlite_store.h"
+#include "chat/message.h"
+#include "chat/testing/line_client.h"
+#include "chat/testing/session_fixture.h"
+#include "chat/testing/socket_pair.h"
+#include "chat/testing/test_files.h"
+#include "chat/transport/tcp_transport.h"
+#include "chat/web/json_protocol.h"
+#include "glog/logging.h"
+#include "gtest/gtest.h"
+
+namespace chat {
+namespace {
+
+using testing::LineClient;
+using testing::Welcome;
+
+constexpr char kWillEcho[] = "\xff\xfb\x01";
+constexpr char kWontEcho[] = "\xff\xfc\x01";
+constexpr char kDoEcho[] = "\xff\xfd\x01";
+constexpr char kDontEcho[] = "\xff\xfe\x01";
+constexpr char kPasswordPrompt[] = "[ENTER PASSWORD]: ";
+constexpr char kRepeatPrompt[] = "[REPEAT PASSWORD]: ";
+constexpr char kPassword[] = "Zebra-plaintext-4417";
+
+// Every log line glog writes while a test runs, to prove a password never reaches one.
+class CapturingSink final : public google::LogSink {
+ public:
+  void send(google::LogSeverity, const char*, const char*, int, const struct ::tm*,
+            const char* message, size_t length) override {
+    absl::MutexLock lock(&mu_);
+    text_.append(message, length).push_back('\n');
+  }
+  std::string text() const {
+    absl::MutexLock lock(&mu_);
+    return text_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
+};
+
+class SessionIdentityTest : public testing::SessionFixture {
+ protected:
+  void SetUp() override {
+    SessionFixture::SetUp();
+    db_path_ = testing::TempPath(absl::StrCat(
+        ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".db"));
+    std::remove(db_path_.c_str());
+    std::remove(absl::StrCat(db_path_, "-wal").c_str());
+    absl::StatusOr<std::unique_ptr<identity::SqliteStore>> store =
+        identity::SqliteStore::Open(db_path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    throttle_ = std::make_unique<identity::LoginThrottle>();
+    context_.identity = store_.get();
+    context_.login_throttle = throttle_.get();
+    context_.password_options = identity::PasswordOptions::FastForTests();
+    google::AddLogSink(&sink_);
+  }
+  void TearDown() override { google::RemoveLogSink(&sink_); }
+
+  // Sends `line` and expects exactly `reply` followed by a fresh chat prompt.
+  void ExpectReply(LineClient& client, std::string_view name, std::string_view line,
+                   std::string_view reply) {
+    client.Send(absl::StrCat(line, "\n"));
+    const std::string expected = absl::StrCat(reply, Prompt(name));
+    EXPECT_EQ(client.Read(expected.size()), expected) << line;
+  }
+
+  // Logs in as `name` (not registered) and registers it with kPassword, as plain nc
+  // would: it never answers the telnet offer, so only the first prompt carries it.
+  LineClient Registered(std::string_view name) {
+    LineClient client = LoggedIn(name);
+    client.Send("/register\n");
+    EXPECT_EQ(client.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+    client.Send(absl::StrCat(kPassword, "\n"));
+    EXPECT_EQ(client.Read(strlen(kRepeatPrompt)), kRepeatPrompt);
+    client.Send(absl::StrCat(kPassword, "\n"));
+    const std::string done = absl::StrCat(
+        "You registered ", name, ". From now on this name needs your password to log in.\n",
+        Prompt(name));
+    EXPECT_EQ(client.Read(done.size()), done);
+    return client;
+  }
+
+  // Quits `client`, connection number `index`, and waits until its session has ended.
+  void Quit(LineClient& client, size_t index) {
+    client.Send("/quit\n");
+    client.ReadToEnd();
+    finished(index).WaitForNotification();
+  }
+
+  std::string db_path_;
+  std::unique_ptr<identity::SqliteStore> store_;
+  std::unique_ptr<identity::LoginThrottle> throttle_;
+  CapturingSink sink_;
+};
+
+TEST_F(SessionIdentityTest, RegisterThenLogInWithThePassword) {
+  LineClient alice = Registered("alice");
+  absl::StatusOr<std::optional<identity::Account>> account = store_->FindAccount("alice");
+  ASSERT_TRUE(account.ok() && account->has_value());
+  EXPECT_EQ((*account)->name, "alice");
+  EXPECT_TRUE(identity::VerifyPassword(kPassword, (*account)->password_hash));
+  EXPECT_FALSE((*account)->is_operator);
+  ExpectReply(alice, "alice", "/register", "You are already registered as alice.\n");
+  Quit(alice, 0);
+
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send("alice\n");
+  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  again.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), Prompt("alice"));
+  // In the room as usual.
+  LineClient bob = LoggedIn("bob");
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
+}
+
+TEST_F(SessionIdentityTest, WrongPasswordIsRefusedWithTheNamePromptAgain) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient mallory = Connect();
+  EXPECT_EQ(mallory.Read(Welcome().size()), Welcome());
+  mallory.Send("alice\n");
+  EXPECT_EQ(mallory.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  mallory.Send("guess-guess\n");
+  const std::string refused = absl::StrCat("Wrong password.\n", kNamePrompt);
+  EXPECT_EQ(mallory.Read(refused.size()), refused);
+  // Any free name still works on the same connection.
+  mallory.Send("mallory\n");
+  EXPECT_EQ(mallory.ReadUntil(Prompt("mallory")), Prompt("mallory"));
+  EXPECT_EQ(names_.size(), 1u);
+}
+
+TEST_F(SessionIdentityTest, LookAlikeOfARegisteredNameNeedsItsPassword) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient mallory = Connect();
+  EXPECT_EQ(mallory.Read(Welcome().size()), Welcome());
+  mallory.Send("\xd0\xb0lice\n");  // Cyrillic а
+  EXPECT_EQ(mallory.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  mallory.Send("guess-guess\n");
+  const std::string refused = absl::StrCat("Wrong password.\n", kNamePrompt);
+  EXPECT_EQ(mallory.Read(refused.size()), refused);
+  mallory.Send("ALICE\n");
+  EXPECT_EQ(mallory.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+}
+
+TEST_F(SessionIdentityTest, RenameToARegisteredNameIsRefused) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient bob = LoggedIn("bob");
+  ExpectReply(bob, "bob", "/name Alice",
+              "Name 'Alice' is registered; to use it, log in with it and its password.\n");
+}
+
+TEST_F(SessionIdentityTest, TelnetClientGetsEchoOffAndOnAndNothingLeaks) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient bob = LoggedIn("bob");
+  LineClient telnet = Connect();
+  EXPECT_EQ(telnet.Read(Welcome().size()), Welcome());
+  telnet.Send("alice\r\n");
+  EXPECT_EQ(telnet.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  // A telnet client agrees (DO ECHO) and stops echoing; the server ends the hidden line
+  // and gives echo back (WONT ECHO), which the client acknowledges (DONT ECHO).
+  telnet.Send(absl::StrCat(kDoEcho, kPassword, "\r\n"));
+  const std::string after = absl::StrCat("\r\n", kWontEcho);
+  EXPECT_EQ(telnet.Read(after.size()), after);
+  EXPECT_EQ(telnet.ReadUntil(Prompt("alice")), Prompt("alice"));
+  telnet.Send(absl::StrCat(kDontEcho, "hello\r\n"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("alice has joined our chat...", "bob"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("[2026-01-02 03:04:05][alice]:hello", "bob"));
+  EXPECT_EQ(telnet.ReadUntil(Prompt("alice")), Prompt("alice"));
+  // Nothing was answered to the DONT (it only acknowledged our WONT): no loop.
+  EXPECT_TRUE(telnet.ReceivedNothingFor(absl::Milliseconds(50)));
+  for (const EventPtr& event : room_.History()) {
+    EXPECT_FALSE(absl::StrContains(event->text, kPassword));
+  }
+  EXPECT_EQ(room_.History().size(), 1u);  // the "hello"
+}
+
+TEST_F(SessionIdentityTest, ThrottleSlowsThenLocksOutAnAddress) {
+  identity::LoginThrottleOptions options;
+  options.slow_after = 1;
+  options.lockout_after = 3;
+  throttle_ = std::make_unique<identity::LoginThrottle>(options);
+  context_.login_throttle = throttle_.get();
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient mallory = Connect();
+  EXPECT_EQ(mallory.Read(Welcome().size()), Welcome());
+  mallory.Send("alice\nwrong-one\n");
+  std::string expected = absl::StrCat(kWillEcho, kPasswordPrompt, "Wrong password.\n",
+                                      "Too many wrong passwords from your address; try again in "
+                                      "1s.\n",
+                                      kNamePrompt);
+  EXPECT_EQ(mallory.Read(expected.size()), expected);
+  // Too soon: not even asked for the password.
+  mallory.Send("alice\n");
+  expected = absl::StrCat("Too many wrong passwords from your address; try again in 1s.\n",
+                          kNamePrompt);
+  EXPECT_EQ(mallory.Read(expected.size()), expected);
+  clock_.Advance(absl::Seconds(1));
+  mallory.Send("alice\nwrong-two\n");
+  expected = absl::StrCat(kPasswordPrompt, "Wrong password.\n",
+                          "Too many wrong passwords from your address; try again in 2s.\n",
+                          kNamePrompt);
+  EXPECT_EQ(mallory.Read(expected.size()), expected);
+  clock_.Advance(absl::Seconds(2));
+  // Even the right password waits its turn... but this is the third wrong one: locked out.
+  mallory.Send("alice\nwrong-three\n");
+  expected = absl::StrCat(kPasswordPrompt, "Wrong password.\n",
+                          "Too many wrong passwords from your address; try again in 15m.\n");
+  EXPECT_EQ(mallory.ReadToEnd(), expected);
+  // A new connection from the same address is refused at once.
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send(absl::StrCat("alice\n"));
+  EXPECT_EQ(again.ReadToEnd(),
+            "Too many wrong passwords from your address; try again in 15m.\n");
+  // Names that are not registered are not affected.
+  LineClient carol = LoggedIn("carol");
+}
+
+TEST_F(SessionIdentityTest, RegisterRefusesMismatchAndShortPasswords) {
+  LineClient alice = LoggedIn("alice");
+  alice.Send("/register\n");
+  EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  alice.Send("short\n");
+  std::string expected =
+      absl::StrCat("Password is too short (at least 8 bytes).\n", Prompt("alice"));
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+  alice.Send("/register\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  alice.Send("first-password\n");
+  EXPECT_EQ(alice.Read(strlen(kRepeatPrompt)), kRepeatPrompt);
+  alice.Send("other-password\n");
+  expected = absl::StrCat("The passwords do not match; nothing was changed.\n", Prompt("alice"));
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+  EXPECT_FALSE(store_->FindAccount("alice")->has_value());
+  EXPECT_TRUE(room_.History().empty());
+}
+
+TEST_F(SessionIdentityTest, ChangePasswordAndUnregister) {
+  LineClient alice = Registered("alice");
+  alice.Send("/password\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  alice.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(alice.ReadUntil("]: "), "[ENTER NEW PASSWORD]: ");
+  alice.Send("new-password-1\n");
+  EXPECT_EQ(alice.ReadUntil("]: "), "[REPEAT NEW PASSWORD]: ");
+  ExpectReply(alice, "alice", "new-password-1", "Your password was changed.\n");
+  std::optional<identity::Account> account = *store_->FindAccount("alice");
+  ASSERT_TRUE(account.has_value());
+  EXPECT_TRUE(identity::VerifyPassword("new-password-1", account->password_hash));
+  EXPECT_FALSE(identity::VerifyPassword(kPassword, account->password_hash));
+
+  alice.Send("/unregister\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  ExpectReply(alice, "alice", kPassword, "Wrong password.\n");
+  EXPECT_TRUE(store_->FindAccount("alice")->has_value());
+  alice.Send("/unregister\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  ExpectReply(alice, "alice", "new-password-1", "alice is no longer registered.\n");
+  EXPECT_FALSE(store_->FindAccount("alice")->has_value());
+  ExpectReply(alice, "alice", "/password", "Your name is not registered (see /register).\n");
+  ExpectReply(alice, "alice", "/unregister", "Your name is not registered (see /register).\n");
+  EXPECT_TRUE(room_.History().empty());
+}
+
+TEST_F(SessionIdentityTest, PasswordNeverInTheLogsNorTheDatabase) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send("alice\n");
+  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  again.Send("wrong-Zebra-plaintext\n");
+  again.ReadUntil(kNamePrompt);
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), absl::StrCat(kPasswordPrompt, Prompt("alice")));
+  Quit(again, 1);
+  const std::string logs = sink_.text();
+  EXPECT_TRUE(absl::StrContains(logs, "register")) << logs;  // the sink did see the logs
+  EXPECT_TRUE(absl::StrContains(logs, "wrong password from")) << logs;
+  EXPECT_FALSE(absl::StrContains(logs, kPassword)) << logs;
+  EXPECT_FALSE(absl::StrContains(logs, "wrong-Zebra")) << logs;
+  const std::string db = absl::StrCat(testing::ReadFile(db_path_),
+                                      testing::ReadFile(absl::StrCat(db_path_, "-wal")));
+  EXPECT_TRUE(absl::StrContains(db, "$argon2id$"));
+  EXPECT_FALSE(absl::StrContains(db, kPassword));
+}
+
+// A JSON client (the browser page's protocol, here straight over a socketpair) answers
+// password prompts with {"type":"password"} messages; one sent unasked is refused and
+// never reaches the room.
+TEST_F(SessionIdentityTest, JsonClientsLogInWithAPasswordMessage) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient bob = LoggedIn("bob");
+  testing::SocketPair pair = testing::MakeSocketPair();
+  absl::Notification finished;
+  auto session = std::make_unique<Session>(
+      std::make_unique<TcpTransport>(std::move(pair.server_end)), context_,
+      [&finished](Session*) { finished.Notify(); }, AddressLimits::Ticket(),
+      std::make_unique<JsonProtocol>(options_.max_line_bytes));
+  session->Start();
+  LineClient web(std::move(pair.client_end));
+  EXPECT_TRUE(absl::StartsWith(web.ReadUntil("\n"), R"({"type":"banner")"));
+  // Each message is sent on its own, as WebSocket frames would deliver them.
+  const auto say = [&](std::string_view json, std::string_view until) {
+    web.Send(json);
+    return web.ReadUntil(until);
+  };
+  EXPECT_EQ(say(R"({"type":"password","text":"unasked-secret"})", "\n"),
+            "{\"type\":\"error\",\"text\":\"No password was asked for.\"}\n");
+  EXPECT_EQ(say(R"({"type":"login","name":"alice"})", "\n"),
+            "{\"type\":\"password_prompt\",\"text\":\"ENTER PASSWORD\"}\n");
+  const std::string welcome =
+      say(absl::StrCat(R"({"type":"password","text":")", kPassword, R"("})"), "\n");
+  EXPECT_TRUE(absl::StartsWith(welcome, R"({"type":"welcome","name":"alice")")) << welcome;
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")), Event("alice has joined our chat...", "bob"));
+  EXPECT_EQ(say(R"({"type":"password","text":"in-room-secret"})", "\n"),
+            "{\"type\":\"error\",\"text\":\"No password was asked for.\"}\n");
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));
+  EXPECT_TRUE(room_.History().empty());
+  web.Close();
+  finished.WaitForNotification();
+}
+
+TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
+  context_.identity = nullptr;
+  LineClient alice = LoggedIn("alice");
+  ExpectReply(alice, "alice", "/register", "Registered names are not enabled on this server.\n");
+  ExpectReply(alice, "alice", "/password", "Registered names are not enabled on this server.\n");
+}
+
+}  // namespace
+}  // namespace chat
