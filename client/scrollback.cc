@@ -7,8 +7,9 @@
 
 namespace chat::client {
 
-std::vector<StyledLine> WrapLine(const StyledLine& line, int width) {
+std::vector<StyledLine> WrapLine(const StyledLine& line, int width, int indent) {
   width = std::max(width, 1);
+  if (indent >= width) indent = 0;
   std::vector<StyledLine> rows(1);
   int column = 0;
   for (const Span& span : line) {
@@ -17,6 +18,10 @@ std::vector<StyledLine> WrapLine(const StyledLine& line, int width) {
       if (w > 0 && column + w > width && column > 0) {
         rows.emplace_back();
         column = 0;
+        if (indent > 0) {
+          rows.back().push_back(Span{std::string(indent, ' '), 0});
+          column = indent;
+        }
       }
       StyledLine& row = rows.back();
       if (row.empty() || row.back().style != span.style) row.push_back(Span{"", span.style});
@@ -28,14 +33,14 @@ std::vector<StyledLine> WrapLine(const StyledLine& line, int width) {
 }
 
 void Scrollback::Add(StyledLine line) {
-  if (offset_ > 0 && width_ > 0) offset_ += static_cast<int>(WrapLine(line, width_).size());
+  if (offset_ > 0 && width_ > 0) offset_ += static_cast<int>(WrapLine(line, width_, indent_).size());
   lines_.push_back(std::move(line));
   if (lines_.size() > max_lines_) lines_.pop_front();
 }
 
 int Scrollback::TotalRows(int width) const {
   int rows = 0;
-  for (const StyledLine& line : lines_) rows += static_cast<int>(WrapLine(line, width).size());
+  for (const StyledLine& line : lines_) rows += static_cast<int>(WrapLine(line, width, indent_).size());
   return rows;
 }
 
@@ -50,7 +55,7 @@ std::vector<StyledLine> Scrollback::View(int width, int height) {
   std::vector<StyledLine> rows;  // newest first
   for (auto it = lines_.rbegin(); it != lines_.rend() && static_cast<int>(rows.size()) < wanted;
        ++it) {
-    std::vector<StyledLine> wrapped = WrapLine(*it, width);
+    std::vector<StyledLine> wrapped = WrapLine(*it, width, indent_);
     for (auto row = wrapped.rbegin(); row != wrapped.rend(); ++row) rows.push_back(std::move(*row));
   }
   const int available = static_cast<int>(rows.size());

@@ -23,13 +23,17 @@ using StyledLine = std::vector<Span>;
 
 // WrapLine() splits `line` into rows of at most `width` display columns. A character
 // that does not fit (a wide one at the last column) starts the next row; combining
-// marks stay with their base character. An empty line is one empty row.
-std::vector<StyledLine> WrapLine(const StyledLine& line, int width);
+// marks stay with their base character. An empty line is one empty row. Rows after
+// the first start with `indent` spaces (style 0), so a line padded to wrap can never
+// put something that looks like the start of another line at the start of a row.
+std::vector<StyledLine> WrapLine(const StyledLine& line, int width, int indent = 0);
 
 class Scrollback {
  public:
   static constexpr size_t kDefaultMaxLines = 5000;
-  explicit Scrollback(size_t max_lines = kDefaultMaxLines) : max_lines_(max_lines) {}
+  static constexpr int kIndent = 2;  // of continuation rows
+  explicit Scrollback(size_t max_lines = kDefaultMaxLines, int indent = kIndent)
+      : max_lines_(max_lines), indent_(indent) {}
 
   // Scrollback::Add() appends a line. When scrolled back, the view stays on the same
   // rows (as long as they are kept), so reading old lines is not interrupted.
@@ -50,6 +54,7 @@ class Scrollback {
   int TotalRows(int width) const;
 
   size_t max_lines_;
+  int indent_;
   std::deque<StyledLine> lines_;
   int offset_ = 0;
   int width_ = 0;  // of the last View(), to keep a scrolled view in place on Add()

@@ -39,8 +39,15 @@ TEST(WrapLineTest, AWideCharacterThatDoesNotFitStartsTheNextRow) {
   EXPECT_EQ(WrapLine(Plain(""), 10).size(), 1u);
 }
 
+TEST(WrapLineTest, ContinuationRowsAreIndentedSoNoRowCanFakeALineStart) {
+  const std::string fake = "hi" + std::string(6, ' ') + "[1][admin]:x";
+  const std::vector<std::string> rows = Texts(WrapLine(Plain(fake), 8, 2));
+  ASSERT_GE(rows.size(), 2u);
+  for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].substr(0, 2), "  ") << rows[i];
+}
+
 TEST(ScrollbackTest, ShowsTheNewestRows) {
-  Scrollback pane;
+  Scrollback pane(Scrollback::kDefaultMaxLines, 0);
   for (int i = 1; i <= 5; ++i) pane.Add(Plain("line " + std::to_string(i)));
   EXPECT_EQ(Texts(pane.View(80, 3)), (std::vector<std::string>{"line 3", "line 4", "line 5"}));
   EXPECT_EQ(Texts(pane.View(80, 10)).size(), 5u);

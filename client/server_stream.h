@@ -55,7 +55,10 @@ class ServerStream {
   // ServerStream::LineSent() says the user just sent a line. A terminal would have
   // echoed it, ending the prompt the server drew; so an unterminated prompt (name,
   // password or `own_name`'s input prompt) is finished here. Otherwise a reply that
-  // follows would be glued to it: "[time][you]:Users in general (2): ...".
+  // follows would be glued to it: "[time][you]:Users in general (2): ...". The reply to
+  // a second line sent before the first one's prompt came would be glued to that prompt
+  // all the same, and the bytes cannot tell it from a line of one's own ("[time][you]:"
+  // then text): so ChatModel sends one line at a time (see there).
   void LineSent(std::string_view own_name);
 
   // ServerStream::PendingPrompt() classifies the unterminated text the server sent last
