@@ -96,6 +96,17 @@ int DisplayWidth(std::u32string_view text) {
 
 int DisplayWidth(std::string_view utf8) { return DisplayWidth(DecodeUtf8(utf8)); }
 
+std::string TruncateToWidth(std::string_view utf8, int columns) {
+  std::string out;
+  int used = 0;
+  for (char32_t c : DecodeUtf8(utf8)) {
+    used += CharWidth(c);
+    if (used > columns) break;
+    EncodeUtf8(c, &out);
+  }
+  return out;
+}
+
 std::string SanitizeForDisplay(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -29,6 +29,9 @@ int CharWidth(char32_t c);
 int DisplayWidth(std::u32string_view text);
 int DisplayWidth(std::string_view utf8);
 
+// TruncateToWidth() is the longest prefix of `utf8` that fits in `columns`.
+std::string TruncateToWidth(std::string_view utf8, int columns);
+
 // SanitizeForDisplay() returns `text` as valid UTF-8 without control characters: tabs
 // become a space, other C0/C1 controls and DEL are dropped, invalid bytes become U+FFFD.
 // What the client draws can then never move the cursor or change the terminal's state,

@@ -25,6 +25,12 @@ TEST(Utf8Test, WidthsAreDisplayColumns) {
   EXPECT_EQ(DisplayWidth("e\xcc\x81"), 1);  // e + combining acute
 }
 
+TEST(Utf8Test, TruncatesByColumns) {
+  EXPECT_EQ(TruncateToWidth("ab日本", 3), "ab");
+  EXPECT_EQ(TruncateToWidth("ab日本", 4), "ab日");
+  EXPECT_EQ(TruncateToWidth("abc", 10), "abc");
+}
+
 TEST(Utf8Test, SanitizeRemovesEverythingThatMovesTheCursor) {
   EXPECT_EQ(SanitizeForDisplay("a\tb\x1b[2Jc\rd\x07\x7f"), "a b[2Jcd");
   EXPECT_EQ(SanitizeForDisplay("x\xc2\x9by"), "xy");  // C1 CSI
