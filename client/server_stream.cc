@@ -160,12 +160,15 @@ void ServerStream::AppendText(char c, std::vector<ServerEvent>* events) {
     absl::ConsumeSuffix(&line, "\r");
     Line(line, events);
     pending_.clear();
+    pending_classified_ = false;
     return;
   }
   pending_.push_back(c);
+  pending_classified_ = false;
   if (pending_.size() >= kMaxPendingBytes) {
     Line(pending_, events);
     pending_.clear();
+    pending_classified_ = false;
   }
 }
 
@@ -217,29 +220,42 @@ void ServerStream::LineSent(std::string_view own_name) {
     case ServerEvent::Kind::kNamePrompt:
     case ServerEvent::Kind::kPasswordPrompt:
       pending_.clear();
+      pending_classified_ = false;
       return;
     case ServerEvent::Kind::kPrompt:
       // Only our own prompt: "[time][bob]:" may be a line of bob's cut by a read.
-      if (pending.name == own_name) pending_.clear();
+      if (pending.name == own_name) {
+        pending_.clear();
+        pending_classified_ = false;
+      }
       return;
     default:
       return;
   }
 }
 
-ServerEvent ServerStream::PendingPrompt() const {
-  if (pending_.empty()) return ServerEvent{};
+const ServerEvent& ServerStream::PendingPrompt() const {
+  if (pending_classified_) return pending_prompt_;
+  pending_classified_ = true;
+  pending_prompt_ = ServerEvent{};
+  if (pending_.size() > kMaxPromptBytes) {
+    // No prompt is this long: a line still arriving.
+    pending_prompt_.text = SanitizeForDisplay(std::string_view(pending_).substr(0, kMaxPromptBytes));
+    return pending_prompt_;
+  }
+  if (pending_.empty()) return pending_prompt_;
   ServerEvent event = ClassifyLine(pending_);
   switch (event.kind) {
     case ServerEvent::Kind::kPrompt:
     case ServerEvent::Kind::kNamePrompt:
     case ServerEvent::Kind::kPasswordPrompt:
-      return event;
+      pending_prompt_ = std::move(event);
+      break;
     default:
-      ServerEvent text;
-      text.text = SanitizeForDisplay(pending_);
-      return text;
+      pending_prompt_.text = SanitizeForDisplay(pending_);
+      break;
   }
+  return pending_prompt_;
 }
 
 }  // namespace chat::client

@@ -62,9 +62,11 @@ class ServerStream {
   void LineSent(std::string_view own_name);
 
   // ServerStream::PendingPrompt() classifies the unterminated text the server sent last
-  // (kPrompt, kNamePrompt, kPasswordPrompt) or returns kText with the pending text
-  // (empty if nothing is pending). Used to mask the input line and to label it.
-  ServerEvent PendingPrompt() const;
+  // (kPrompt, kNamePrompt, kPasswordPrompt) or returns kText with the pending text (at
+  // most its first kMaxPromptBytes; empty if nothing is pending). Used to mask the input
+  // line and to label it, so on every redraw: the answer is kept until pending text changes.
+  static constexpr size_t kMaxPromptBytes = 256;
+  const ServerEvent& PendingPrompt() const;
 
   // True between a telnet IAC WILL ECHO and IAC WONT ECHO from the server: it is asking
   // the client not to echo (a password).
@@ -80,6 +82,8 @@ class ServerStream {
   size_t sub_bytes_ = 0;
   bool server_echoes_ = false;
   std::string pending_;
+  mutable bool pending_classified_ = true;
+  mutable ServerEvent pending_prompt_;
 };
 
 // ClassifyLine() is one complete line (no newline) as an event.

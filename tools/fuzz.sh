@@ -15,6 +15,7 @@ fuzzers=(
   json_fuzzer:json            # the browser/bot JSON protocol, both ways
   http_fuzzer:http            # the web port's HTTP requests
   websocket_fuzzer:websocket  # WebSocket frames
+  server_stream_fuzzer:server_stream  # the terminal client: what a server sends it
 )
 
 flags=()
