@@ -75,8 +75,12 @@ ServerEvent ClassifyLine(std::string_view raw) {
         if (end != std::string_view::npos && end > 0) {
           std::string_view name = rest.substr(0, end);
           const std::string_view text = rest.substr(end + 2);
+          std::string_view sender = name;
+          const bool is_private = absl::ConsumeSuffix(&sender, kPrivateSuffix) &&
+                                  !sender.empty() && !text.empty();
+          if (is_private) name = sender;
           event.time = std::string(time);
-          if (absl::ConsumeSuffix(&name, kPrivateSuffix) && !name.empty()) {
+          if (is_private) {
             event.kind = ServerEvent::Kind::kPrivate;
           } else if (text.empty()) {
             // Servers never send an empty message: this is the input prompt, redrawn.
@@ -90,7 +94,7 @@ ServerEvent ClassifyLine(std::string_view raw) {
         }
       } else if (absl::ConsumePrefix(&rest, " * ")) {
         const size_t space = rest.find(' ');
-        if (space != std::string_view::npos && space > 0) {
+        if (space != std::string_view::npos && space > 0 && space + 1 < rest.size()) {
           event.kind = ServerEvent::Kind::kEmote;
           event.time = std::string(time);
           event.name = std::string(rest.substr(0, space));

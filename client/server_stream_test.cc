@@ -82,11 +82,18 @@ TEST(ClassifyLineTest, AnythingElseIsText) {
   for (const char* line : {"Name 'bob' is already taken.", "[Yes]", "[not a time][bob]:x",
                            "Users in general: x", "Connected in total: many",
                            "two words has joined our chat...", "", "[2026]", "[1][", "[1][]:x",
-                           "[1] * bob", "Server is shutting down. Goodbye!"}) {
+                           "[1] * bob", "[1] * bob ",
+                           "Server is shutting down. Goodbye!"}) {
     const ServerEvent event = ClassifyLine(line);
     EXPECT_EQ(event.kind, Kind::kText) << line;
     EXPECT_EQ(event.text, line);
   }
+}
+
+TEST(ClassifyLineTest, APrivateMessageNeedsASenderAndText) {
+  const ServerEvent nameless = ClassifyLine("[1][ -> you]:x");
+  EXPECT_EQ(nameless.kind, Kind::kChat);
+  EXPECT_EQ(nameless.name, " -> you");
 }
 
 TEST(ClassifyLineTest, ControlCharactersNeverReachAnEvent) {
