@@ -11,17 +11,6 @@ namespace {
 
 constexpr char kTime[] = "2026-11-27 12:00:00";
 
-std::string Text(const StyledLine& line) {
-  std::string out;
-  for (const Span& span : line) out += span.text;
-  return out;
-}
-
-std::vector<std::string> Texts(const std::vector<StyledLine>& lines) {
-  std::vector<std::string> out;
-  for (const StyledLine& line : lines) out.push_back(Text(line));
-  return out;
-}
 
 std::string Prompt(std::string_view name) { return FormatPrompt(kTime, name); }
 
@@ -61,7 +50,7 @@ TEST(ChatModelTest, LoginShowsTheBannerAndNamePromptAndHidesTheAutomaticUsersRep
   model.OnServerBytes("Users in general (2): alice, bob\nConnected in total: 2\n" +
                       Prompt("alice"));
   EXPECT_EQ(model.Status(), "general | 2 online: alice, bob");
-  EXPECT_EQ(Texts(model.TakeLines()),
+  EXPECT_EQ(PlainTexts(model.TakeLines()),
             (std::vector<std::string>{"Welcome!", "[ENTER YOUR NAME]: bob",
                                       "Name 'bob' is already taken.", "[ENTER YOUR NAME]: alice",
                                       "[2026-11-27 12:00:00][bob]:earlier"}));
@@ -77,7 +66,7 @@ TEST(ChatModelTest, PromptRedrawsNeverShowAndOwnLinesDo) {
   model.OnServerBytes(Prompt("alice") + "\n" + FormatChatLine(kTime, "bob", "yo") + "\n" +
                       Prompt("alice"));
   const std::vector<StyledLine> lines = model.TakeLines();
-  EXPECT_EQ(Texts(lines), (std::vector<std::string>{"[2026-11-27 12:00:00][bob]:hi",
+  EXPECT_EQ(PlainTexts(lines), (std::vector<std::string>{"[2026-11-27 12:00:00][bob]:hi",
                                                      "[2026-11-27 12:00:00][alice]:hello bob",
                                                      "[2026-11-27 12:00:00][bob]:yo"}));
   EXPECT_EQ(lines[1][1].style, kOwnStyle);
@@ -97,7 +86,7 @@ TEST(ChatModelTest, MentionsAndPrivateMessagesRingTheBell) {
   EXPECT_TRUE(model.TakeBell());
   const std::vector<StyledLine> lines = model.TakeLines();
   EXPECT_EQ(lines[1].back().style, kMentionStyle);
-  EXPECT_EQ(Text(lines[2]), "[2026-11-27 12:00:00][bob -> you]:psst");
+  EXPECT_EQ(PlainText(lines[2]), "[2026-11-27 12:00:00][bob -> you]:psst");
   EXPECT_EQ(lines[2][1].style, kPrivateStyle);
 }
 
@@ -118,7 +107,7 @@ TEST(ChatModelTest, JoinsRefreshTheUserListOneRequestAtATime) {
   model.OnServerBytes("Users in general (4): alice, bob, carol, dave\nConnected in total: 4\n" +
                       Prompt("alice"));
   EXPECT_EQ(model.TakeOutgoing(), "");
-  EXPECT_EQ(Texts(model.TakeLines()),
+  EXPECT_EQ(PlainTexts(model.TakeLines()),
             (std::vector<std::string>{"carol has joined our chat...",
                                       "dave has joined our chat...",
                                       "[2026-11-27 12:00:00][alice]:/users",
@@ -142,7 +131,7 @@ TEST(ChatModelTest, OneLineAtATimeSoRepliesAreNeverGluedToAPrompt) {
   model.ReleaseStalled();  // a server that never prompts does not hold lines forever
   EXPECT_EQ(model.TakeOutgoing(), "two\n");
   EXPECT_EQ(model.queued(), 0u);
-  const std::vector<std::string> lines = Texts(model.TakeLines());
+  const std::vector<std::string> lines = PlainTexts(model.TakeLines());
   ASSERT_EQ(lines.size(), 4u);  // typed lines show at once, the reply when it comes
   EXPECT_EQ(lines[3], "Rooms: general (2)");
 }
@@ -178,7 +167,7 @@ TEST(ChatModelTest, PasswordPromptsMaskTheInputAndTheAnswerIsNeverShown) {
   model.OnServerBytes("\xff\xfc\x01" + Prompt("alice"));
   EXPECT_FALSE(model.MaskInput());
   EXPECT_EQ(model.TakeOutgoing(), "alice\nhunter2\n/users\n");
-  for (const std::string& line : Texts(model.TakeLines())) {
+  for (const std::string& line : PlainTexts(model.TakeLines())) {
     EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
   }
 }
@@ -189,7 +178,7 @@ TEST(ChatModelTest, TheServersGoodbyeIsKept) {
   model.OnServerBytes("\nServer is shutting down. Goodbye!\n");
   model.OnServerClosed();
   EXPECT_EQ(model.last_text(), "Server is shutting down. Goodbye!");
-  EXPECT_EQ(Texts(model.TakeLines()),
+  EXPECT_EQ(PlainTexts(model.TakeLines()),
             (std::vector<std::string>{"Server is shutting down. Goodbye!",
                                       "The server closed the connection."}));
 }

@@ -7,6 +7,19 @@
 
 namespace chat::client {
 
+std::string PlainText(const StyledLine& line) {
+  std::string text;
+  for (const Span& span : line) text += span.text;
+  return text;
+}
+
+std::vector<std::string> PlainTexts(const std::vector<StyledLine>& lines) {
+  std::vector<std::string> texts;
+  texts.reserve(lines.size());
+  for (const StyledLine& line : lines) texts.push_back(PlainText(line));
+  return texts;
+}
+
 std::vector<StyledLine> WrapLine(const StyledLine& line, int width, int indent) {
   width = std::max(width, 1);
   if (indent >= width) indent = 0;

@@ -21,6 +21,10 @@ struct Span {
 };
 using StyledLine = std::vector<Span>;
 
+// PlainText() is the line's text without its styles.
+std::string PlainText(const StyledLine& line);
+std::vector<std::string> PlainTexts(const std::vector<StyledLine>& lines);
+
 // WrapLine() splits `line` into rows of at most `width` display columns. A character
 // that does not fit (a wide one at the last column) starts the next row; combining
 // marks stay with their base character. An empty line is one empty row. Rows after
