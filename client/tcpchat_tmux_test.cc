@@ -158,6 +158,32 @@ TEST(TcpchatTmuxTest, ArrivingLinesNeverBreakTheLineBeingTyped) {
   tmux.AwaitScreen([](const std::string& s) { return InputLine(s) == "[alice]:"; },
                    "an empty input line");
 
+  // A paste of several lines: each goes as its own line, in order, and the screen shows
+  // them as lines (no prompt glued to a reply, no line glued to a prompt).
+  tmux.Run({"set-buffer", "first pasted\nsecond pasted\n/users\nthird pasted\n"});
+  tmux.Run({"paste-buffer"});
+  for (const char* line : {"first pasted", "second pasted", "third pasted"}) {
+    const std::string got = bob->ReadUntil(absl::StrCat(line, "\n"));
+    EXPECT_TRUE(absl::EndsWith(got, absl::StrCat("][alice]:", line, "\n"))) << got;
+  }
+  const std::string pasted = tmux.AwaitText("][alice]:third pasted");
+  EXPECT_TRUE(absl::StrContains(pasted, "Users in general (2): alice, bob\nConnected in total: 2\n"))
+      << pasted;
+  for (const std::string& line : Lines(pasted)) {
+    EXPECT_FALSE(absl::EndsWith(line, "][alice]:")) << pasted;
+    EXPECT_FALSE(absl::StrContains(line, "][alice]:[")) << pasted;
+  }
+
+  // A narrower window: rows re-wrap, the line being typed stays whole.
+  tmux.Type("still typing");
+  tmux.Run({"resize-window", "-x", "30", "-y", "12"});
+  const std::string narrow = tmux.AwaitScreen(
+      // "[YYYY-MM-DD HH:MM:SS][alice]:" is 29 columns: one letter fits, then an indented row.
+      [](const std::string& s) { return absl::StrContains(s, "][alice]:t\n  hird pasted\n"); },
+      "re-wrapped rows");
+  EXPECT_EQ(InputLine(narrow), "[alice]: still typing") << narrow;
+  tmux.Key("C-u");
+
   tmux.Type("/quit");
   tmux.Key("Enter");
   const std::string after = tmux.AwaitText("CLIENT_EXITED");
