@@ -225,6 +225,12 @@ enum class KeyResult { kNone, kQuit };
 
 constexpr wint_t Ctrl(char c) { return static_cast<wint_t>(c & 0x1f); }
 
+void SubmitLine(LineEditor& editor, Scrollback& pane, ChatModel& model) {
+  const bool secret = model.MaskInput();  // a password is not kept in history
+  model.OnUserLine(editor.Submit(/*remember=*/!secret));
+  pane.ScrollToBottom();
+}
+
 KeyResult HandleKey(int status, wint_t key, LineEditor& editor, Scrollback& pane,
                     ChatModel& model) {
   const int page = std::max(1, LINES - 2);
@@ -240,26 +246,20 @@ KeyResult HandleKey(int status, wint_t key, LineEditor& editor, Scrollback& pane
       case KEY_DOWN: editor.HistoryDown(); break;
       case KEY_PPAGE: pane.PageUp(page); break;
       case KEY_NPAGE: pane.PageDown(page); break;
-      case KEY_ENTER: {
-        const bool secret = model.MaskInput();
-        model.OnUserLine(editor.Submit(/*remember=*/!secret));
-        pane.ScrollToBottom();
+      case KEY_ENTER:
+        SubmitLine(editor, pane, model);
         break;
-      }
       default: break;  // KEY_RESIZE: the redraw that follows every key does it
     }
     return KeyResult::kNone;
   }
   switch (key) {
     case '\r':
-    case '\n': {
+    case '\n':
       // A paste arrives as keys too: each newline sends its line, and the input line
       // starts empty again, so nothing of a pasted block is left glued on screen.
-      const bool secret = model.MaskInput();
-      model.OnUserLine(editor.Submit(/*remember=*/!secret));
-      pane.ScrollToBottom();
+      SubmitLine(editor, pane, model);
       break;
-    }
     case Ctrl('C'):
       return KeyResult::kQuit;
     case Ctrl('D'):
