@@ -111,21 +111,28 @@ TEST(LineEditorTest, RenderScrollsToKeepTheCursorVisible) {
   EXPECT_EQ(view.cursor_column, 0);
 }
 
-TEST(LineEditorTest, RenderNeverSplitsAWideCharacter) {
-  LineEditor editor;
-  editor.Insert("日本語");
-  const LineEditor::View view = editor.Render(4, false);
-  // 6 columns + the cursor's cell in 4: "語" and a blank for the cut-off half of "本".
-  EXPECT_EQ(view.text, " 語");
-  EXPECT_EQ(view.cursor_column, 3);
-}
+// What a line typed to its end looks like in `width` columns.
+struct RenderCase {
+  const char* typed;
+  int width;
+  bool masked;
+  const char* shown;
+  int cursor_column;
+};
 
-TEST(LineEditorTest, MaskedRenderShowsOneStarPerCharacter) {
-  LineEditor editor;
-  editor.Insert("pä日");
-  const LineEditor::View view = editor.Render(20, true);
-  EXPECT_EQ(view.text, "***");
-  EXPECT_EQ(view.cursor_column, 3);
+TEST(LineEditorTest, RenderNeverSplitsAWideCharacterAndMasksOneStarPerCharacter) {
+  for (const RenderCase& c : {
+           // 6 columns + the cursor's cell in 4: "語" and a blank for the cut-off half of "本".
+           RenderCase{"日本語", 4, false, " 語", 3},
+           RenderCase{"pä日", 20, true, "***", 3},
+           RenderCase{"😀x", 20, false, "😀x", 3},
+       }) {
+    LineEditor editor;
+    editor.Insert(c.typed);
+    const LineEditor::View view = editor.Render(c.width, c.masked);
+    EXPECT_EQ(view.text, c.shown) << c.typed;
+    EXPECT_EQ(view.cursor_column, c.cursor_column) << c.typed;
+  }
 }
 
 }  // namespace
