@@ -16,6 +16,7 @@ fuzzers=(
   http_fuzzer:http            # the web port's HTTP requests
   websocket_fuzzer:websocket  # WebSocket frames
   duration_fuzzer:duration    # moderation durations (/ban NAME 2h)
+  server_stream_fuzzer:server_stream  # the terminal client: what a server sends it
 )
 
 flags=()

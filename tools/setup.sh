@@ -23,6 +23,8 @@ packages=(
                        # SHA-1 and base64 for the WebSocket handshake
   openssl              # the CLI: tools/make_cert.sh, and `openssl s_client` in the TLS tests
   netcat-openbsd       # `nc`, the client people use
+  libncurses-dev       # ncursesw: the full-screen terminal client (//client:tcpchat)
+  tmux                 # the terminal client's end-to-end test types into it and reads its screen
   libwslay-dev         # WebSocket framing (RFC 6455) for the browser page's endpoint
   libhttp-parser-dev   # HTTP/1.1 request parsing: serving the page, the WebSocket upgrade
   nlohmann-json3-dev   # JSON for the browser/bot protocol (header-only)
