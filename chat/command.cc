@@ -16,6 +16,11 @@ const std::string_view kHelpText =
     "  /join ROOM        move to ROOM (created on first join)\n"
     "  /me ACTION        emote: * you ACTION\n"
     "  /ping             pong, with the server time\n"
+    "  /whois NAME       who NAME is: room, idle and connected times\n"
+    "  /ignore [NAME]    stop seeing NAME's lines and messages; alone: who you ignore\n"
+    "  /unignore NAME    see NAME again\n"
+    "  /away [TEXT]      say you are away (shown to /msg senders and in /users); alone: back\n"
+    "  /reply TEXT       answer the last private message you received\n"
     "  /quit             leave the chat\n"
     "  //text            send a line that starts with '/'\n";
 
@@ -62,6 +67,20 @@ Command ParseCommand(std::string_view line) {
   }
   if (EqualsIgnoreCase(word, "/rooms")) return Command{Kind::kRooms, {}, {}};
   if (EqualsIgnoreCase(word, "/ping")) return Command{Kind::kPing, {}, {}};
+  if (EqualsIgnoreCase(word, "/whois")) {
+    if (args.empty()) return Usage("Usage: /whois NAME");
+    return Command{Kind::kWhois, args, {}};
+  }
+  if (EqualsIgnoreCase(word, "/ignore")) return Command{Kind::kIgnore, args, {}};
+  if (EqualsIgnoreCase(word, "/unignore")) {
+    if (args.empty()) return Usage("Usage: /unignore NAME");
+    return Command{Kind::kUnignore, args, {}};
+  }
+  if (EqualsIgnoreCase(word, "/away")) return Command{Kind::kAway, {}, args};
+  if (EqualsIgnoreCase(word, "/reply")) {
+    if (args.empty()) return Usage("Usage: /reply TEXT");
+    return Command{Kind::kReply, {}, args};
+  }
   if (EqualsIgnoreCase(word, "/quit")) return Command{Kind::kQuit, {}, {}};
   if (EqualsIgnoreCase(word, "/name")) {
     if (args.empty()) return Usage("Usage: /name NEW");

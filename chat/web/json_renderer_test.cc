@@ -128,6 +128,14 @@ TEST(JsonRendererTest, NoticesByKind) {
             "{\"type\":\"pong\"}\n");
 }
 
+TEST(JsonRendererTest, MessageOfTheDayHasItsOwnType) {
+  JsonRenderer renderer;
+  std::string out;
+  renderer.BeginBatch(kTime, "alice");
+  renderer.Notice(NoticeKind::kMotd, "Be nice.\nNo spam.", &out);
+  EXPECT_EQ(out, "{\"type\":\"motd\",\"text\":\"Be nice.\\nNo spam.\"}\n");
+}
+
 TEST(JsonRendererTest, ControlCharactersAreEscapedAndBadUtf8IsReplacedNotThrown) {
   JsonRenderer renderer;
   std::string out;

@@ -204,6 +204,9 @@
       case 'error':
         error(message.text);
         break;
+      case 'motd':
+        notice(message.text, 'reply');
+        break;
       case 'goodbye':
         state.goodbye = message.text;
         if (state.loggedIn) {
