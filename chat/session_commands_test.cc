@@ -338,8 +338,6 @@ class SocialCommandsTest : public SessionCommandsTest {
               Event(absl::StrCat("[2026-01-02 03:04:05][", speaker_name, "]:marker"),
                     reader_name));
   }
-
-  Motd motd_;
 };
 
 TEST_F(SocialCommandsTest, WhoisShowsRoomIdleAndConnectedTimes) {
