@@ -329,6 +329,20 @@ class SocialCommandsTest : public SessionCommandsTest {
     return client;
   }
 
+  // What `/ignore NAME` answers when it works.
+  static std::string Ignoring(std::string_view name) {
+    return absl::StrCat("You are now ignoring ", name,
+                        ": you will not see their lines, emotes or private messages, whatever "
+                        "they are called (/unignore ", name, " to undo).\n");
+  }
+
+  // alice, bob and carol in general, each having read the others' joins; alice ignores bob.
+  void ThreeWithBobIgnored(LineClient& alice, LineClient& bob, LineClient& carol) {
+    TwoInGeneral(alice, bob);
+    carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
+    ExpectReply(alice, "alice", "/ignore BOB", Ignoring("bob"));  // the name as bob spells it
+  }
+
   // `speaker` says `marker`; `reader` must see exactly that line next: nothing said
   // before it got through. (The speaker's own reply is left unread.)
   void ExpectOnlyMarker(LineClient& speaker, std::string_view speaker_name, LineClient& reader,
@@ -364,12 +378,8 @@ TEST_F(SocialCommandsTest, WhoisShowsRoomIdleAndConnectedTimes) {
 }
 
 TEST_F(SocialCommandsTest, IgnoreHidesLinesEmotesAndPrivateMessagesButNotNotices) {
-  LineClient alice, bob;
-  TwoInGeneral(alice, bob);
-  LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
-  ExpectReply(alice, "alice", "/ignore BOB",
-              "You are now ignoring bob: you will not see their lines, emotes or private "
-              "messages, whatever they are called (/unignore bob to undo).\n");
+  LineClient alice, bob, carol;
+  ThreeWithBobIgnored(alice, bob, carol);  // by another spelling of bob's name
   ExpectReply(bob, "bob", "you there?", "");
   ExpectReply(bob, "bob", "/me pokes alice", "");
   ExpectReply(bob, "bob", "/msg alice answer me", "");  // bob is not told
@@ -386,12 +396,8 @@ TEST_F(SocialCommandsTest, IgnoreHidesLinesEmotesAndPrivateMessagesButNotNotices
 
 // From the victim's side: a harasser must not get out of an /ignore by /name.
 TEST_F(SocialCommandsTest, IgnoreFollowsTheIgnoredPersonThroughARename) {
-  LineClient alice, bob;
-  TwoInGeneral(alice, bob);
-  LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
-  ExpectReply(alice, "alice", "/ignore bob",
-              "You are now ignoring bob: you will not see their lines, emotes or private "
-              "messages, whatever they are called (/unignore bob to undo).\n");
+  LineClient alice, bob, carol;
+  ThreeWithBobIgnored(alice, bob, carol);
   ExpectReply(bob, "robert", "/name robert", "You are now known as robert.\n");
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
             Event("bob changed their name to robert", "alice"));
@@ -412,12 +418,8 @@ TEST_F(SocialCommandsTest, IgnoreFollowsTheIgnoredPersonThroughARename) {
 
 // Nor by reconnecting under the name or a look-alike, and then renaming.
 TEST_F(SocialCommandsTest, IgnoreCatchesTheNameAgainAfterAReconnect) {
-  LineClient alice, bob;
-  TwoInGeneral(alice, bob);
-  LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
-  ExpectReply(alice, "alice", "/ignore bob",
-              "You are now ignoring bob: you will not see their lines, emotes or private "
-              "messages, whatever they are called (/unignore bob to undo).\n");
+  LineClient alice, bob, carol;
+  ThreeWithBobIgnored(alice, bob, carol);
   bob.Send("/quit\n");
   EXPECT_EQ(bob.ReadToEnd(), "Bye!\n");
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
@@ -460,9 +462,7 @@ TEST_F(SocialCommandsTest, IgnoreListIsCapped) {
               "You are already ignoring 2 people, the most; /unignore someone first.\n");
   ExpectReply(alice, "alice", "/ignore", "Ignoring (2): bob, carol\n");
   ExpectReply(alice, "alice", "/unignore carol", "You are no longer ignoring carol.\n");
-  ExpectReply(alice, "alice", "/ignore dave",
-              "You are now ignoring dave: you will not see their lines, emotes or private "
-              "messages, whatever they are called (/unignore dave to undo).\n");
+  ExpectReply(alice, "alice", "/ignore dave", Ignoring("dave"));
 }
 
 TEST_F(SocialCommandsTest, AwayIsShownToSendersAndInUsers) {
@@ -532,9 +532,7 @@ TEST_F(SocialCommandsTest, IgnoredPrivateMessagesAreNotRepliedTo) {
   LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
   ExpectReply(carol, "carol", "/msg alice from carol", "");
   alice.ReadUntil(Prompt("alice"));
-  ExpectReply(alice, "alice", "/ignore bob",
-              "You are now ignoring bob: you will not see their lines, emotes or private "
-              "messages, whatever they are called (/unignore bob to undo).\n");
+  ExpectReply(alice, "alice", "/ignore bob", Ignoring("bob"));
   ExpectReply(bob, "bob", "/msg alice from bob", "");
   ExpectOnlyMarker(carol, "carol", alice, "alice");
   EXPECT_EQ(carol.Read(Prompt("carol").size()), Prompt("carol"));  // after the marker
