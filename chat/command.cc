@@ -17,9 +17,9 @@ const std::string_view kHelpText =
     "  /me ACTION        emote: * you ACTION\n"
     "  /ping             pong, with the server time\n"
     "  /whois NAME       who NAME is: room, idle and connected times\n"
-    "  /ignore [NAME]    stop seeing NAME's lines and messages; alone: who you ignore\n"
+    "  /ignore [NAME]    hide NAME's lines and messages; alone: who you ignore\n"
     "  /unignore NAME    see NAME again\n"
-    "  /away [TEXT]      say you are away (shown to /msg senders and in /users); alone: back\n"
+    "  /away [TEXT]      set an away message; /away alone: you are back\n"
     "  /reply TEXT       answer the last private message you received\n"
     "  /quit             leave the chat\n"
     "  //text            send a line that starts with '/'\n";
