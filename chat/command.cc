@@ -16,6 +16,11 @@ const std::string_view kHelpText =
     "  /join ROOM        move to ROOM (created on first join)\n"
     "  /me ACTION        emote: * you ACTION\n"
     "  /ping             pong, with the server time\n"
+    "  /whois NAME       who NAME is: room, idle and connected times\n"
+    "  /ignore [NAME]    hide NAME's lines and messages; alone: who you ignore\n"
+    "  /unignore NAME    see NAME again\n"
+    "  /away [TEXT]      set an away message; /away alone: you are back\n"
+    "  /reply TEXT       answer the last private message you received\n"
     "  /quit             leave the chat\n"
     "  /register         protect your name with a password\n"
     "  /password         change your password\n"
@@ -65,6 +70,20 @@ Command ParseCommand(std::string_view line) {
   }
   if (EqualsIgnoreCase(word, "/rooms")) return Command{Kind::kRooms, {}, {}};
   if (EqualsIgnoreCase(word, "/ping")) return Command{Kind::kPing, {}, {}};
+  if (EqualsIgnoreCase(word, "/whois")) {
+    if (args.empty()) return Usage("Usage: /whois NAME");
+    return Command{Kind::kWhois, args, {}};
+  }
+  if (EqualsIgnoreCase(word, "/ignore")) return Command{Kind::kIgnore, args, {}};
+  if (EqualsIgnoreCase(word, "/unignore")) {
+    if (args.empty()) return Usage("Usage: /unignore NAME");
+    return Command{Kind::kUnignore, args, {}};
+  }
+  if (EqualsIgnoreCase(word, "/away")) return Command{Kind::kAway, {}, args};
+  if (EqualsIgnoreCase(word, "/reply")) {
+    if (args.empty()) return Usage("Usage: /reply TEXT");
+    return Command{Kind::kReply, {}, args};
+  }
   if (EqualsIgnoreCase(word, "/quit")) return Command{Kind::kQuit, {}, {}};
   // Registered names. No arguments: passwords are asked for at prompts, never typed
   // on a command line that a mistyped "/" would send to the room.

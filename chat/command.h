@@ -26,6 +26,12 @@ struct Command {
     kJoin,     // `target` = room
     kMe,       // `text` = action
     kPing,
+    // Issue #12, for everyone.
+    kWhois,     // `target` = whose
+    kIgnore,    // `target` = whom; empty: list who you ignore
+    kUnignore,  // `target` = whom
+    kAway,      // `text` = away message; empty: back
+    kReply,     // `text` = the answer to the last private message received
     kQuit,
     // Registered names (chat/identity): each asks for passwords at secret prompts.
     kRegister,    // register the current name

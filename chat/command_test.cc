@@ -57,6 +57,27 @@ TEST(ParseCommandTest, JoinAndMe) {
   ExpectParse("/me", Kind::kUsage, {}, "Usage: /me ACTION");
 }
 
+TEST(ParseCommandTest, WhoisIgnoreUnignoreTakeAName) {
+  ExpectParse("/whois  bob ", Kind::kWhois, "bob");
+  ExpectParse("/WHOIS bob", Kind::kWhois, "bob");
+  ExpectParse("/whois", Kind::kUsage, {}, "Usage: /whois NAME");
+  ExpectParse("/ignore bob", Kind::kIgnore, "bob");
+  ExpectParse("/ignore", Kind::kIgnore);  // alone: the list
+  ExpectParse("/ignore \t ", Kind::kIgnore);
+  ExpectParse("/unignore bob", Kind::kUnignore, "bob");
+  ExpectParse("/unignore", Kind::kUsage, {}, "Usage: /unignore NAME");
+  // Only the exact words: /ignored is no command.
+  ExpectParse("/ignored bob", Kind::kUnknown, "/ignored");
+}
+
+TEST(ParseCommandTest, AwayAndReplyTakeText) {
+  ExpectParse("/away  out to lunch ", Kind::kAway, {}, "out to lunch");
+  ExpectParse("/away", Kind::kAway);  // alone: back
+  ExpectParse("/reply sure, see you", Kind::kReply, {}, "sure, see you");
+  ExpectParse("/reply", Kind::kUsage, {}, "Usage: /reply TEXT");
+  ExpectParse("/reply  \t", Kind::kUsage, {}, "Usage: /reply TEXT");
+}
+
 TEST(ParseCommandTest, UnknownCommandsAreReported) {
   ExpectParse("/frob a b", Kind::kUnknown, "/frob");
   ExpectParse("/", Kind::kUnknown, "/");

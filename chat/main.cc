@@ -23,6 +23,7 @@
 #include "chat/history/history_log.h"
 #include "chat/identity/login_throttle.h"
 #include "chat/identity/sqlite_store.h"
+#include "chat/motd.h"
 #include "chat/server.h"
 #include "chat/transport/tls_context.h"
 #include "chat/transport/tls_transport.h"
@@ -161,6 +162,10 @@ DEFINE_string(tls_cert_file, "",
               "SIGHUP (new connections get the new one; nobody is dropped).");
 DEFINE_string(tls_key_file, "",
               "PEM private key of --tls_cert_file. Re-read with it on SIGHUP.");
+DEFINE_string(motd_file, "",
+              "Message of the day: this file's text (at most 4 KiB, each line sanitised like "
+              "chat text) is shown to every client after login, after the history. Re-read "
+              "on SIGHUP. Empty (the default): none.");
 DEFINE_string(shutdown_grace, "1s",
               "On SIGINT/SIGTERM, how long clients get to receive the goodbye line before "
               "their connections are cut.");
@@ -227,7 +232,8 @@ sigset_t BlockSignals(bool reload_on_hangup) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR2);
-  // Without TLS, SIGHUP keeps its default (the server ends with its terminal).
+  // With nothing to reload (no TLS, no --motd_file), SIGHUP keeps its default (the
+  // server ends with its terminal).
   if (reload_on_hangup) sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
@@ -262,8 +268,9 @@ std::optional<TlsFlags> TlsFromCommandLine() {
   return tls;
 }
 
-// Runs the server until a signal stops it; the process's exit status.
-int Serve(const chat::ServerOptions& options, const TlsFlags& tls);
+// Runs the server until a signal stops it; the process's exit status. `motd`: the
+// message of the day read from --motd_file.
+int Serve(const chat::ServerOptions& options, const TlsFlags& tls, std::string motd);
 
 }  // namespace
 
@@ -361,8 +368,17 @@ int main(int argc, char** argv) {
   options.history_fsync = *chat::history::ParseFsyncPolicy(FLAGS_history_fsync);
   const std::optional<TlsFlags> tls = TlsFromCommandLine();
   if (!tls.has_value()) return 1;
+  std::string motd;
+  if (!FLAGS_motd_file.empty()) {
+    absl::StatusOr<std::string> read = chat::ReadMotdFile(FLAGS_motd_file);
+    if (!read.ok()) {
+      std::cerr << "--motd_file: " << read.status().message() << "\n";
+      return 1;
+    }
+    motd = *std::move(read);
+  }
 
-  const int status = Serve(options, *tls);
+  const int status = Serve(options, *tls, std::move(motd));
   LOG(INFO) << "bye";
   // Only now: the server (and its metrics thread) is gone, so nothing logs after this.
   google::ShutdownGoogleLogging();
@@ -399,11 +415,24 @@ void ReloadTls(chat::TlsServerContext& tls, chat::metrics::ServerMetrics& metric
             << tls.key_file() << "; new connections use them";
 }
 
-int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
+// Reads --motd_file again, keeping the old message if the file is now unusable.
+void ReloadMotd(chat::Motd& motd) {
+  absl::StatusOr<std::string> read = chat::ReadMotdFile(FLAGS_motd_file);
+  if (!read.ok()) {
+    LOG(ERROR) << "SIGHUP: kept the old message of the day: " << read.status().message();
+    return;
+  }
+  motd.Set(*std::move(read));
+  LOG(INFO) << "SIGHUP: reloaded the message of the day from " << FLAGS_motd_file;
+}
+
+int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags, std::string motd) {
   SetThreadStackSize(FLAGS_thread_stack_kib);
+  const bool reload_motd = !FLAGS_motd_file.empty();
   // Before any thread exists (the metrics server starts one in Listen()), so every
   // thread inherits the mask and only the signal thread sees SIGINT/SIGTERM/SIGHUP.
-  const sigset_t signals = BlockSignals(/*reload_on_hangup=*/tls_flags.enabled());
+  const sigset_t signals =
+      BlockSignals(/*reload_on_hangup=*/tls_flags.enabled() || reload_motd);
   const int port = options.port;
   // Declared before the server, which points into it.
   std::unique_ptr<chat::identity::SqliteStore> identity;
@@ -424,6 +453,7 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   // point into it.
   std::unique_ptr<chat::TlsServerContext> tls;
   chat::Server server(with_identity, chat::RealClock::Default(), absl::LocalTimeZone());
+  server.motd().Set(std::move(motd));
   // Null without TLS; with it, what the TLS port and the web port (https, wss) run over.
   chat::TransportFactory make_tls;
   if (tls_flags.enabled()) {
@@ -467,14 +497,15 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags) {
   LOG(INFO) << "listening on port " << server.port() << ", at most " << options.max_clients
             << " clients";
 
-  std::thread signal_thread([&server, &tls, signals] {
+  std::thread signal_thread([&server, &tls, signals, reload_motd] {
     bool stopping = false;
     while (true) {
       int signal_number = 0;
       sigwait(&signals, &signal_number);
       if (signal_number == SIGUSR2) return;  // main is done; nothing to stop
-      if (signal_number == SIGHUP) {
-        ReloadTls(*tls, server.metrics());  // blocked only when there is TLS
+      if (signal_number == SIGHUP) {  // blocked only when there is something to reload
+        if (tls != nullptr) ReloadTls(*tls, server.metrics());
+        if (reload_motd) ReloadMotd(server.motd());
         continue;
       }
       if (stopping) {

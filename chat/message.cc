@@ -117,6 +117,12 @@ std::string FormatPrivateMessage(absl::Time t, absl::TimeZone zone, std::string_
   return line;
 }
 
+std::string FormatElapsed(absl::Duration elapsed) {
+  elapsed = absl::Trunc(elapsed, absl::Seconds(1));
+  if (elapsed <= absl::ZeroDuration()) return "0s";
+  return absl::FormatDuration(elapsed);
+}
+
 std::string FormatTooManyRooms(size_t max_rooms) {
   return absl::StrCat("Too many rooms (", max_rooms, "); join an existing one (see /rooms).");
 }

@@ -2,6 +2,7 @@
 //
 // Defines:
 //   kBanner, kNamePrompt       - what a new connection sees (testdata/banner.txt).
+//   FormatElapsed              - "3m12s".
 //   FormatTimestamp            - "YYYY-MM-DD HH:MM:SS".
 //   FormatChatLine             - "[time][name]:text".
 //   FormatPrompt               - "[time][name]:" (the input prompt, no newline).
@@ -30,6 +31,10 @@ extern const std::string_view kBanner;
 
 // Sent after the banner and after each refused name; note the trailing space.
 inline constexpr std::string_view kNamePrompt = "[ENTER YOUR NAME]: ";
+
+// FormatElapsed() renders a duration in whole seconds, as people read it: "0s", "45s",
+// "3m12s", "1h5s", "50h3m" (negative: "0s").
+std::string FormatElapsed(absl::Duration elapsed);
 
 // FormatTimestamp() renders `t` in `zone` as "2006-01-02 15:04:05".
 std::string FormatTimestamp(absl::Time t, absl::TimeZone zone);

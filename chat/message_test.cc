@@ -38,6 +38,16 @@ TEST(MessageTest, NamePromptHasTrailingSpaceAndNoNewline) {
   EXPECT_EQ(kNamePrompt, "[ENTER YOUR NAME]: ");
 }
 
+TEST(MessageTest, FormatsElapsedTimeInWholeSeconds) {
+  EXPECT_EQ(FormatElapsed(absl::ZeroDuration()), "0s");
+  EXPECT_EQ(FormatElapsed(absl::Milliseconds(999)), "0s");
+  EXPECT_EQ(FormatElapsed(-absl::Seconds(5)), "0s");  // a clock step back
+  EXPECT_EQ(FormatElapsed(absl::Seconds(45)), "45s");
+  EXPECT_EQ(FormatElapsed(absl::Seconds(192) + absl::Milliseconds(700)), "3m12s");
+  EXPECT_EQ(FormatElapsed(absl::Hours(1) + absl::Seconds(5)), "1h5s");
+  EXPECT_EQ(FormatElapsed(absl::Hours(50) + absl::Minutes(3)), "50h3m");
+}
+
 TEST(MessageTest, FormatsTimestamp) {
   EXPECT_EQ(FormatTimestamp(At(2026, 1, 2, 3, 4, 5), absl::UTCTimeZone()),
             "2026-01-02 03:04:05");

@@ -4,10 +4,12 @@
 
 namespace chat {
 
-bool NameRegistry::Claim(std::string_view name, Recipient* owner) {
+bool NameRegistry::Claim(std::string_view name, Recipient* owner, uint64_t id) {
   std::string key = NameKey(name);
   absl::MutexLock lock(&mu_);
-  return owners_.try_emplace(std::move(key), Owner{std::string(name), owner}).second;
+  const auto [it, claimed] = owners_.try_emplace(key, Owner{std::string(name), owner, id});
+  if (claimed && id != 0) keys_by_id_[id] = std::move(key);
+  return claimed;
 }
 
 bool NameRegistry::Rename(std::string_view from, std::string_view to) {
@@ -22,6 +24,7 @@ bool NameRegistry::Rename(std::string_view from, std::string_view to) {
   }
   if (owners_.contains(to_key)) return false;
   auto node = owners_.extract(from_it);
+  if (node.mapped().id != 0) keys_by_id_[node.mapped().id] = to_key;
   node.key() = std::move(to_key);
   node.mapped().display_name = std::string(to);
   owners_.insert(std::move(node));
@@ -33,16 +36,52 @@ void NameRegistry::Release(std::string_view name) {
   absl::MutexLock lock(&mu_);
   const auto it = owners_.find(key);
   // Only the exact spelling: a stale or look-alike name must not free someone else's.
-  if (it != owners_.end() && it->second.display_name == name) owners_.erase(it);
+  if (it != owners_.end() && it->second.display_name == name) {
+    if (it->second.id != 0) keys_by_id_.erase(it->second.id);
+    owners_.erase(it);
+  }
 }
 
-bool NameRegistry::DeliverTo(std::string_view name, EventPtr event) {
+UserInfo NameRegistry::DescribeLocked(const Owner& owner) {
+  UserInfo info = owner.recipient->Describe();
+  info.name = owner.display_name;
+  info.id = owner.id;
+  return info;
+}
+
+bool NameRegistry::DeliverTo(std::string_view name, EventPtr event, UserInfo* to) {
   const std::string key = NameKey(name);
   absl::MutexLock lock(&mu_);
   const auto it = owners_.find(key);
   if (it == owners_.end()) return false;
   it->second.recipient->DeliverPrivate(std::move(event));
+  if (to != nullptr) *to = DescribeLocked(it->second);
   return true;
+}
+
+bool NameRegistry::DeliverToId(uint64_t id, EventPtr event, UserInfo* to) {
+  absl::MutexLock lock(&mu_);
+  const auto key = keys_by_id_.find(id);
+  if (id == 0 || key == keys_by_id_.end()) return false;
+  const Owner& owner = owners_.at(key->second);
+  owner.recipient->DeliverPrivate(std::move(event));
+  if (to != nullptr) *to = DescribeLocked(owner);
+  return true;
+}
+
+std::optional<UserInfo> NameRegistry::Find(std::string_view name) const {
+  const std::string key = NameKey(name);
+  absl::MutexLock lock(&mu_);
+  const auto it = owners_.find(key);
+  if (it == owners_.end()) return std::nullopt;
+  return DescribeLocked(it->second);
+}
+
+std::optional<UserInfo> NameRegistry::FindById(uint64_t id) const {
+  absl::MutexLock lock(&mu_);
+  const auto key = keys_by_id_.find(id);
+  if (id == 0 || key == keys_by_id_.end()) return std::nullopt;
+  return DescribeLocked(owners_.at(key->second));
 }
 
 size_t NameRegistry::size() const {

@@ -14,7 +14,14 @@ namespace {
 class RecordingParticipant : public Recipient {
  public:
   void DeliverPrivate(EventPtr event) override { events.push_back(event->text); }
+  UserInfo Describe() const override {
+    UserInfo info;
+    info.name = "ignored: the registry's spelling wins";
+    info.away = away;
+    return info;
+  }
   std::vector<std::string> events;
+  std::string away;
 };
 
 EventPtr Private(std::string text) {
@@ -129,6 +136,54 @@ TEST(NameRegistryTest, DeliverToFindsTheOwner) {
   names.Release("alice");
   EXPECT_FALSE(names.DeliverTo("alice", Private("gone")));
   EXPECT_THAT(a.events, ::testing::ElementsAre("psst"));
+}
+
+TEST(NameRegistryTest, FindDescribesTheOwnerByKey) {
+  NameRegistry names;
+  RecordingParticipant a;
+  a.away = "lunch";
+  ASSERT_TRUE(names.Claim("alice", &a, /*id=*/7));
+  const std::optional<UserInfo> found = names.Find("ALICE");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "alice");
+  EXPECT_EQ(found->id, 7u);
+  EXPECT_EQ(found->away, "lunch");
+  EXPECT_FALSE(found->registered);
+  EXPECT_FALSE(names.Find("bob").has_value());
+}
+
+TEST(NameRegistryTest, FindByIdFollowsRenamesUntilReleased) {
+  NameRegistry names;
+  RecordingParticipant a, b;
+  ASSERT_TRUE(names.Claim("alice", &a, 7));
+  ASSERT_TRUE(names.Claim("bob", &b));  // no id: not findable by one
+  EXPECT_FALSE(names.FindById(0).has_value());
+  ASSERT_TRUE(names.Rename("alice", "carol"));
+  ASSERT_TRUE(names.FindById(7).has_value());
+  EXPECT_EQ(names.FindById(7)->name, "carol");
+  ASSERT_TRUE(names.Rename("carol", "Carol"));  // a new spelling, the same key
+  EXPECT_EQ(names.FindById(7)->name, "Carol");
+  UserInfo to;
+  EXPECT_TRUE(names.DeliverToId(7, Private("by id"), &to));
+  EXPECT_EQ(to.name, "Carol");
+  EXPECT_THAT(a.events, ::testing::ElementsAre("by id"));
+  names.Release("Carol");
+  EXPECT_FALSE(names.FindById(7).has_value());
+  EXPECT_FALSE(names.DeliverToId(7, Private("gone")));
+  // Someone else under the old name is someone else.
+  ASSERT_TRUE(names.Claim("Carol", &b, 8));
+  EXPECT_FALSE(names.FindById(7).has_value());
+}
+
+TEST(NameRegistryTest, DeliverToSaysWhoReceivedIt) {
+  NameRegistry names;
+  RecordingParticipant a;
+  a.away = "lunch";
+  ASSERT_TRUE(names.Claim("alice", &a, 7));
+  UserInfo to;
+  EXPECT_TRUE(names.DeliverTo("ALICE", Private("hi"), &to));
+  EXPECT_EQ(to.name, "alice");
+  EXPECT_EQ(to.away, "lunch");
 }
 
 }  // namespace

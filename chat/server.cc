@@ -64,6 +64,7 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.lobby = &lobby_;
   context_.metrics = &metrics_;
   context_.names = &names_;
+  context_.motd = &motd_;
   context_.clock = &clock;
   context_.time_zone = time_zone;
   context_.options = options_.session;

@@ -32,6 +32,7 @@
 #include "chat/identity/store.h"
 #include "chat/metrics/http_server.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/motd.h"
 #include "chat/protocol.h"
 #include "chat/session.h"
 #include "chat/socket.h"
@@ -142,6 +143,8 @@ class Server {
   // The metrics HTTP port (after Listen()), or 0 when metrics are off.
   int metrics_port() const { return http_ == nullptr ? 0 : http_->port(); }
   metrics::ServerMetrics& metrics() { return metrics_; }
+  // The message of the day shown after each login (empty: none); replaceable at any time.
+  Motd& motd() { return motd_; }
 
   // Server::Run() accepts connections until Stop(), then says goodbye to every client,
   // waits up to shutdown_grace for them to get it, cuts off the rest, and joins every
@@ -211,6 +214,7 @@ class Server {
   std::unique_ptr<HistoryJournal> journal_;
   NameRegistry names_;
   Lobby lobby_;
+  Motd motd_;
   SessionContext context_;
   AdmissionGate gate_;
   // Declared before the sessions: every Ticket must be gone before it is.

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "chat/socket.h"
 #include "chat/testing/line_client.h"
@@ -191,9 +192,89 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
                            "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips",
                            "tls_port", "tls_address", "tls_cert_file", "tls_key_file",
-                           "http_port", "http_address", "http_allowed_origins"}) {
+                           "http_port", "http_address", "http_allowed_origins",
+                           "motd_file"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
+}
+
+void WriteTextFile(const std::string& path, std::string_view text) {
+  FILE* file = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr) << path;
+  std::fwrite(text.data(), 1, text.size(), file);
+  std::fclose(file);
+}
+
+// Waits until the server's stderr has said `text` (a line may arrive in two reads).
+bool AwaitLog(Subprocess& server, std::string_view text) {
+  const absl::Time deadline = absl::Now() + kPatience;
+  std::string log;
+  while (absl::Now() < deadline) {
+    log += server.DrainStderr();
+    if (absl::StrContains(log, text)) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+// Logs in `name` and returns what follows the name up to the second prompt: the message
+// of the day, drawn like an event after the first prompt.
+std::string MotdSeenBy(int port, std::string_view name) {
+  absl::StatusOr<LineClient> client = LineClient::Connect(port);
+  EXPECT_TRUE(client.ok()) << client.status();
+  if (!client.ok()) return "";
+  client->ReadUntil("[ENTER YOUR NAME]: ");
+  client->Send(absl::StrCat(name, "\n"));
+  const std::string tag = absl::StrCat("[", name, "]:");
+  client->ReadUntil(tag);  // the first prompt
+  return client->ReadUntil(tag);
+}
+
+TEST(ServerBinaryTest, MessageOfTheDayIsShownAfterLoginAndReReadOnSighup) {
+  const std::string path = TempPath("motd.txt");
+  WriteTextFile(path, "Be nice.\r\nNo \x1b[2Jspam.\n\n");
+  Subprocess server({kServer, "--port=0", absl::StrCat("--motd_file=", path)});
+  const int port = StartAndReadPort(server);
+  ASSERT_GT(port, 0);
+  std::string seen = MotdSeenBy(port, "alice");
+  EXPECT_TRUE(absl::StartsWith(seen, "\nBe nice.\nNo [2Jspam.\n[")) << seen;
+
+  WriteTextFile(path, "New rules.\n");
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(AwaitLog(server, "reloaded the message of the day"));
+  seen = MotdSeenBy(port, "bob");
+  EXPECT_TRUE(absl::StartsWith(seen, "\nNew rules.\n[")) << seen;
+
+  // A file grown too big is refused; the message in force stays.
+  WriteTextFile(path, std::string(5000, 'x'));
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(AwaitLog(server, "kept the old message of the day"));
+  seen = MotdSeenBy(port, "carol");
+  EXPECT_TRUE(absl::StartsWith(seen, "\nNew rules.\n[")) << seen;
+
+  server.Signal(SIGTERM);
+  const std::optional<int> status = server.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST(ServerBinaryTest, TooBigOrMissingMessageOfTheDayStopsTheStart) {
+  const std::string path = TempPath("big_motd.txt");
+  WriteTextFile(path, std::string(4097, 'x'));
+  Subprocess big({kServer, "--port=0", absl::StrCat("--motd_file=", path)});
+  std::optional<int> status = big.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_TRUE(absl::StrContains(
+      big.DrainStderr(), absl::StrCat("--motd_file: ", path, " is larger than 4096 bytes")));
+
+  Subprocess missing({kServer, "--port=0", "--motd_file=/nonexistent/motd.txt"});
+  status = missing.Wait(kPatience);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_TRUE(absl::StrContains(missing.DrainStderr(),
+                                "--motd_file: cannot read /nonexistent/motd.txt"));
 }
 
 // Every chat line a client has seen must survive the server being killed (SIGKILL, no

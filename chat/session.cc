@@ -63,6 +63,8 @@ Session::Session(std::unique_ptr<Transport> transport, const SessionContext& con
       transport_(std::move(transport)),
       id_(NextSessionId()),
       outbox_(std::make_shared<Outbox>(context.options.max_outbox_bytes)),
+      connected_at_(context.clock->Now()),
+      ignored_(context.options.max_ignored),
       protocol_(protocol != nullptr
                     ? std::move(protocol)
                     : std::make_unique<NetcatProtocol>(context.options.max_line_bytes)),
@@ -114,6 +116,30 @@ void Session::Abort() {
 std::string Session::name() const {
   absl::MutexLock lock(&name_mu_);
   return name_;
+}
+
+std::string Session::ListedName() const {
+  std::string listed = name();
+  absl::MutexLock lock(&social_mu_);
+  if (!away_.empty()) listed += " (away)";
+  return listed;
+}
+
+UserInfo Session::Describe() const {
+  UserInfo info;
+  info.connected_at = connected_at_;
+  info.address = peer_;
+  // Hook for accounts (another branch): info.registered stays false until then.
+  absl::MutexLock lock(&social_mu_);
+  info.room = room_name_;
+  info.last_line_at = last_line_at_;
+  info.away = away_;
+  return info;
+}
+
+void Session::NotePrivateFrom(const Event& event) {
+  absl::MutexLock lock(&social_mu_);
+  last_private_from_ = PrivateSender{event.origin, event.name};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -375,7 +401,7 @@ bool Session::HandleNameLine(const InputLine& line) {
         return false;
       }
     }
-    if (!refusal && !context_.names->Claim(candidate, this)) {
+    if (!refusal && !context_.names->Claim(candidate, this, id_)) {
       refusal = absl::StrCat("Name '", candidate, "' is already taken.");
     }
   }
@@ -400,12 +426,27 @@ void Session::CompleteLogin(std::string_view candidate) {
       MakeEvent(Event::Kind::kJoin, context_.clock->Now(), std::string(candidate), {}, id_));
   CHECK(entry.room != nullptr) << "the default room always exists";
   Enter(std::move(entry), {});
+  {
+    absl::MutexLock lock(&social_mu_);
+    last_line_at_ = context_.clock->Now();  // idle since logging in
+  }
+  // After the welcome, the history and its prompt, drawn like an event: a client that
+  // set no --motd_file sees the base protocol byte for byte.
+  if (context_.motd != nullptr) {
+    if (SharedText motd = context_.motd->Get(); motd != nullptr && !motd->empty()) {
+      Enqueue({NoticeFrame(NoticeKind::kMotd, std::move(motd)), PromptFrame()});
+    }
+  }
   LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << room_->name();
   context_.metrics->logged_in_clients.Increment();
   context_.metrics->messages_broadcast.Increment();  // the join notice
 }
 
 void Session::HandleChatLine(const InputLine& line) {
+  {
+    absl::MutexLock lock(&social_mu_);
+    last_line_at_ = context_.clock->Now();  // for /whois: any line, commands too
+  }
   std::vector<Frame> reply;
   context_.metrics->messages_received.Increment();
   // The limit applies to what would be stored and sent: sanitising replaces each invalid
@@ -444,6 +485,10 @@ void Session::Enter(RoomEntry entry, std::string note) {
   // Deliver the old room up to where we left it (nothing yet at login).
   frame.after_seq = entry.left_at;
   outbox_->Switch(std::move(frame), Room::EndSeqOf(entry.room));
+  {
+    absl::MutexLock lock(&social_mu_);
+    room_name_ = entry.room->name();
+  }
   room_ = std::move(entry.room);
   membership_ = std::move(entry.position.membership);
 }
@@ -516,6 +561,8 @@ void Session::WriteLoop() {
   std::vector<Frame> batch;
   std::string bytes;
   uint64_t rendered_events = 0;
+  // What this client /ignores: filtered here, from a snapshot, with no lock held.
+  IgnoreFilter ignore_filter(&ignored_);
   bool ok = true;
 
   // Sends what is buffered once it is large, so a long replay or backlog never needs one
@@ -572,6 +619,7 @@ void Session::WriteLoop() {
           reading.own_bytes += event.charge();
           return;
         }
+        if (ignore_filter.Hides(event)) return;
         renderer.Live(event, &bytes);
         ++rendered_events;
       });
@@ -587,7 +635,7 @@ void Session::WriteLoop() {
       const EventSpan span = follow.room->ReadHistory(seq, follow.live_from, kEventsPerRead);
       if (span.empty()) return;  // trimmed meanwhile: history is best effort
       span.ForEach([&](const Event& event) {
-        if (event.is_history()) renderer.History(event, &bytes);
+        if (event.is_history() && !ignore_filter.Hides(event)) renderer.History(event, &bytes);
       });
       seq = span.end;
       flush(/*force=*/false);
@@ -613,6 +661,7 @@ void Session::WriteLoop() {
 
     // One timestamp per batch: every prompt drawn in one write shows the same time.
     renderer.BeginBatch(context_.clock->Now(), name());
+    ignore_filter.Refresh();
     for (const Frame& frame : batch) {
       deliver_room(frame.after_seq);
       if (!ok) break;
@@ -624,8 +673,10 @@ void Session::WriteLoop() {
         case Frame::Kind::kPrompt:
           renderer.Prompt(&bytes);
           break;
-        case Frame::Kind::kEvent:
+        case Frame::Kind::kEvent:  // a private message
+          if (ignore_filter.Hides(*frame.event)) break;  // its sender is not told
           renderer.Live(*frame.event, &bytes);
+          NotePrivateFrom(*frame.event);
           break;
         case Frame::Kind::kFollow:
           if (frame.text != nullptr) renderer.Notice(NoticeKind::kReply, *frame.text, &bytes);

@@ -32,8 +32,10 @@
 #include "chat/identity/login_throttle.h"
 #include "chat/identity/password.h"
 #include "chat/identity/store.h"
+#include "chat/ignore_list.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/motd.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
 #include "chat/protocol.h"
@@ -64,6 +66,8 @@ struct SessionOptions {
   absl::Duration idle_timeout = absl::ZeroDuration();
   // Log what people say (at INFO). Off by default: chat text is private.
   bool log_message_text = false;
+  // People one connection may /ignore at once.
+  size_t max_ignored = 100;
 };
 
 // SessionContext: services shared by all sessions. Everything pointed to must outlive
@@ -84,6 +88,8 @@ struct SessionContext {
   identity::IdentityStore* identity = nullptr;
   identity::LoginThrottle* login_throttle = nullptr;
   identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
+  // The message of the day shown after login; null or empty: none (the base protocol).
+  const Motd* motd = nullptr;
 };
 
 // Session serves one connected client.
@@ -140,9 +146,11 @@ class Session final : public RoomMember, public Recipient {
 
   // RoomMember (called with the room locked; never blocks).
   std::string DisplayName() const override { return name(); }
+  std::string ListedName() const override ABSL_LOCKS_EXCLUDED(social_mu_);
   void OnFellBehind() override;
   // Recipient (called with the registry locked; never blocks).
   void DeliverPrivate(EventPtr event) override;
+  UserInfo Describe() const override ABSL_LOCKS_EXCLUDED(social_mu_);
 
   // "1.2.3.4:5678" of the client, for logs.
   const std::string& peer() const { return peer_; }
@@ -179,6 +187,18 @@ class Session final : public RoomMember, public Recipient {
   // Returns false if the move happened (the new room's welcome carries the prompt).
   bool MoveToRoom(std::string_view room_name, std::vector<Frame>& reply);
   void SendPrivate(std::string_view recipient, std::string_view text, std::vector<Frame>& reply);
+  // The everyone-commands of issue #12 (session_commands.cc).
+  void Whois(std::string_view who, std::vector<Frame>& reply);
+  void Ignore(std::string_view who, std::vector<Frame>& reply);
+  void Unignore(std::string_view who, std::vector<Frame>& reply);
+  void ListIgnored(std::vector<Frame>& reply);
+  void SetAway(std::string_view text, std::vector<Frame>& reply) ABSL_LOCKS_EXCLUDED(social_mu_);
+  void ReplyToLast(std::string_view text, std::vector<Frame>& reply)
+      ABSL_LOCKS_EXCLUDED(social_mu_);
+  // Hook for operators (another branch): whether this client's /whois shows addresses.
+  bool MaySeeAddresses() const { return false; }
+  // The writer shows a private message: /reply answers its sender from now on.
+  void NotePrivateFrom(const Event& event) ABSL_LOCKS_EXCLUDED(social_mu_);
   void LeaveRoom();
   // Puts the client in the default room as `name` (already claimed).
   void CompleteLogin(std::string_view name);
@@ -259,6 +279,22 @@ class Session final : public RoomMember, public Recipient {
   // Written by the reader at login, read by the writer for prompts and by logs.
   mutable absl::Mutex name_mu_;
   std::string name_ ABSL_GUARDED_BY(name_mu_);
+
+  // What others may learn of this client (/whois, /users, /msg) and whom /reply answers.
+  // A leaf lock: taken under the registry's or a room's lock (Describe, ListedName).
+  mutable absl::Mutex social_mu_;
+  const absl::Time connected_at_;
+  absl::Time last_line_at_ ABSL_GUARDED_BY(social_mu_) = absl::InfinitePast();
+  std::string room_name_ ABSL_GUARDED_BY(social_mu_);
+  std::string away_ ABSL_GUARDED_BY(social_mu_);  // empty: not away
+  // The sender of the last private message shown (id 0: none yet), as it was called then.
+  struct PrivateSender {
+    uint64_t id = 0;
+    std::string name;
+  };
+  PrivateSender last_private_from_ ABSL_GUARDED_BY(social_mu_);
+  // Whom this client ignores (/ignore): changed by the reader, read by the writer.
+  IgnoreList ignored_;
 
   std::atomic<uint64_t> lines_received_ = 0;
   // Set by Stop(): the server is closing; input is read and discarded until the client

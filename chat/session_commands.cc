@@ -5,6 +5,10 @@
 
 #include <sys/socket.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -20,6 +24,27 @@ namespace {
 Frame ReplyLine(std::string text) { return NoticeFrame(NoticeKind::kReply, std::move(text)); }
 // A refusal: the command was not carried out.
 Frame ErrorLine(std::string text) { return NoticeFrame(NoticeKind::kError, std::move(text)); }
+
+// The longest /away message: a status, not a letter.
+constexpr size_t kMaxAwayBytes = 200;
+
+// /whois: "bob: in general, not registered, idle 3m12s, connected 1h5s", then
+// "bob is away: lunch" when away and "bob's address: 1.2.3.4:5678" when `show_address`.
+std::string FormatWhois(const UserInfo& info, absl::Time now, bool show_address) {
+  std::string text = absl::StrCat(info.name, ": in ", info.room, ", ",
+                                  info.registered ? "registered" : "not registered", ", idle ",
+                                  FormatElapsed(now - info.last_line_at), ", connected ",
+                                  FormatElapsed(now - info.connected_at));
+  if (!info.away.empty()) absl::StrAppend(&text, "\n", info.name, " is away: ", info.away);
+  if (show_address) absl::StrAppend(&text, "\n", info.name, "'s address: ", info.address);
+  return text;
+}
+
+// What the sender of a private message is told about its recipient: nothing, or that it
+// is away.
+void NoteAway(const UserInfo& to, std::vector<Frame>& reply) {
+  if (!to.away.empty()) reply.push_back(ReplyLine(absl::StrCat(to.name, " is away: ", to.away)));
+}
 
 }  // namespace
 
@@ -60,7 +85,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       Rename(command.target, reply);
       return true;
     case Command::Kind::kUsers: {
-      const std::vector<std::string> members = room_->MemberNames();
+      const std::vector<std::string> members = room_->MemberListing();
       reply.push_back(ReplyLine(absl::StrCat("Users in ", room_->name(), " (", members.size(),
                                              "): ", absl::StrJoin(members, ", "),
                                              "\nConnected in total: ", context_.names->size())));
@@ -81,6 +106,26 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       return MoveToRoom(command.target, reply);
     case Command::Kind::kPing:
       reply.push_back(ReplyLine(absl::StrCat("pong ", FormatTimestamp(now, zone))));
+      return true;
+    // Issue #12, for everyone.
+    case Command::Kind::kWhois:
+      Whois(command.target, reply);
+      return true;
+    case Command::Kind::kIgnore:
+      if (command.target.empty()) {
+        ListIgnored(reply);
+      } else {
+        Ignore(command.target, reply);
+      }
+      return true;
+    case Command::Kind::kUnignore:
+      Unignore(command.target, reply);
+      return true;
+    case Command::Kind::kAway:
+      SetAway(command.text, reply);
+      return true;
+    case Command::Kind::kReply:
+      ReplyToLast(command.text, reply);
       return true;
     case Command::Kind::kQuit:
       reply.push_back(ReplyLine("Bye!"));
@@ -187,13 +232,126 @@ void Session::SendPrivate(std::string_view recipient, std::string_view text,
     reply.push_back(ErrorLine("You cannot send a private message to yourself."));
     return;
   }
+  UserInfo to;
+  // The origin lets the recipient's writer apply its /ignore and its /reply.
   if (!context_.names->DeliverTo(
-          recipient, MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name,
-                               std::string(text)))) {
+          recipient,
+          MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name, std::string(text), id_),
+          &to)) {
     reply.push_back(ErrorLine(absl::StrCat("No such user: ", recipient)));
     return;
   }
+  NoteAway(to, reply);
   VLOG(1) << "private message " << name << " -> " << recipient;
+}
+
+void Session::Whois(std::string_view who, std::vector<Frame>& reply) {
+  const std::optional<UserInfo> info = context_.names->Find(who);
+  if (!info.has_value()) {
+    reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
+    return;
+  }
+  reply.push_back(ReplyLine(FormatWhois(*info, context_.clock->Now(), MaySeeAddresses())));
+}
+
+void Session::Ignore(std::string_view who, std::vector<Frame>& reply) {
+  // Only someone here now: the entry is that person (see chat/ignore_list.h).
+  const std::optional<UserInfo> info = context_.names->Find(who);
+  if (!info.has_value()) {
+    reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
+    return;
+  }
+  if (info->id == id_) {
+    reply.push_back(ErrorLine("You cannot ignore yourself."));
+    return;
+  }
+  switch (ignored_.Add(info->name, info->id)) {
+    case IgnoreList::AddResult::kAdded:
+      reply.push_back(ReplyLine(absl::StrCat(
+          "You are now ignoring ", info->name,
+          ": you will not see their lines, emotes or private messages, whatever they are "
+          "called (/unignore ", info->name, " to undo).")));
+      return;
+    case IgnoreList::AddResult::kAlready:
+      reply.push_back(ErrorLine(absl::StrCat("You are already ignoring ", info->name, ".")));
+      return;
+    case IgnoreList::AddResult::kFull:
+      reply.push_back(ErrorLine(absl::StrCat("You are already ignoring ",
+                                             ignored_.max_entries(),
+                                             " people, the most; /unignore someone first.")));
+      return;
+  }
+}
+
+void Session::Unignore(std::string_view who, std::vector<Frame>& reply) {
+  // By the name as ignored, or by the person now called `who` (after a /name).
+  const std::optional<UserInfo> info = context_.names->Find(who);
+  const std::optional<std::string> removed =
+      ignored_.Remove(NameKey(who), info.has_value() ? info->id : 0);
+  if (!removed.has_value()) {
+    reply.push_back(ErrorLine(absl::StrCat("You are not ignoring ", who, ".")));
+    return;
+  }
+  reply.push_back(ReplyLine(absl::StrCat("You are no longer ignoring ", *removed, ".")));
+}
+
+void Session::ListIgnored(std::vector<Frame>& reply) {
+  const std::shared_ptr<const IgnoreList::Entries> entries = ignored_.snapshot();
+  if (entries->empty()) {
+    reply.push_back(ReplyLine("You are not ignoring anyone."));
+    return;
+  }
+  std::vector<std::string> names;
+  for (const IgnoreList::Entry& entry : *entries) {
+    std::string listed = entry.name;
+    // The newest of its sessions still here says what the person is called now.
+    for (auto id = entry.ids.rbegin(); id != entry.ids.rend(); ++id) {
+      if (std::optional<UserInfo> now = context_.names->FindById(*id)) {
+        if (now->name != entry.name) absl::StrAppend(&listed, " (now ", now->name, ")");
+        break;
+      }
+    }
+    names.push_back(std::move(listed));
+  }
+  reply.push_back(ReplyLine(
+      absl::StrCat("Ignoring (", names.size(), "): ", absl::StrJoin(names, ", "))));
+}
+
+void Session::SetAway(std::string_view text, std::vector<Frame>& reply) {
+  if (text.size() > kMaxAwayBytes) {
+    reply.push_back(ErrorLine(
+        absl::StrCat("Away message is too long (at most ", kMaxAwayBytes, " bytes).")));
+    return;
+  }
+  {
+    absl::MutexLock lock(&social_mu_);
+    away_ = std::string(text);
+  }
+  reply.push_back(ReplyLine(text.empty() ? std::string("You are no longer away.")
+                                         : absl::StrCat("You are away: ", text)));
+}
+
+void Session::ReplyToLast(std::string_view text, std::vector<Frame>& reply) {
+  PrivateSender to_whom;
+  {
+    absl::MutexLock lock(&social_mu_);
+    to_whom = last_private_from_;
+  }
+  if (to_whom.id == 0) {
+    reply.push_back(ErrorLine("Nobody has sent you a private message yet."));
+    return;
+  }
+  UserInfo to;
+  // By session: the sender may have renamed since, and someone else may have its old name.
+  if (!context_.names->DeliverToId(
+          to_whom.id,
+          MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name(), std::string(text), id_),
+          &to)) {
+    reply.push_back(ErrorLine(absl::StrCat("No such user: ", to_whom.name)));
+    return;
+  }
+  NoteAway(to, reply);
+  VLOG(1) << "private reply " << name() << " -> " << to.name;
 }
 
 }  // namespace chat

@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 #include "chat/command.h"
 #include "chat/message.h"
+#include "chat/motd.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "gmock/gmock.h"
@@ -309,6 +310,266 @@ TEST_F(SessionCommandsTest, LongHistoryIsStreamedWholeWithinTheOutputLimit) {
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
   bob.Send("hi\n");
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("[2026-01-02 03:04:05][bob]:hi", "alice"));
+}
+
+// ---------------------------------------------------------------------------------------
+// The everyone-commands of issue #12: /whois, /ignore, /unignore, /away, /reply, the
+// message of the day.
+
+class SocialCommandsTest : public SessionCommandsTest {
+ protected:
+  // Logs in `name` and has every client in `others` read its join notice.
+  LineClient JoinedBy(std::string_view name,
+                      std::vector<std::pair<LineClient*, std::string>> others) {
+    LineClient client = LoggedIn(name);
+    for (auto& [other, other_name] : others) {
+      EXPECT_EQ(other->ReadUntil(Prompt(other_name)),
+                Event(absl::StrCat(name, " has joined our chat..."), other_name));
+    }
+    return client;
+  }
+
+  // What `/ignore NAME` answers when it works.
+  static std::string Ignoring(std::string_view name) {
+    return absl::StrCat("You are now ignoring ", name,
+                        ": you will not see their lines, emotes or private messages, whatever "
+                        "they are called (/unignore ", name, " to undo).\n");
+  }
+
+  // alice, bob and carol in general, each having read the others' joins; alice ignores bob.
+  void ThreeWithBobIgnored(LineClient& alice, LineClient& bob, LineClient& carol) {
+    TwoInGeneral(alice, bob);
+    carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
+    ExpectReply(alice, "alice", "/ignore BOB", Ignoring("bob"));  // the name as bob spells it
+  }
+
+  // `speaker` says `marker`; `reader` must see exactly that line next: nothing said
+  // before it got through. (The speaker's own reply is left unread.)
+  void ExpectOnlyMarker(LineClient& speaker, std::string_view speaker_name, LineClient& reader,
+                        std::string_view reader_name) {
+    speaker.Send("marker\n");
+    EXPECT_EQ(reader.ReadUntil(Prompt(reader_name)),
+              Event(absl::StrCat("[2026-01-02 03:04:05][", speaker_name, "]:marker"),
+                    reader_name));
+  }
+};
+
+TEST_F(SocialCommandsTest, WhoisShowsRoomIdleAndConnectedTimes) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  clock_.Advance(absl::Seconds(100));
+  ExpectReply(bob, "bob", "hi", "");
+  alice.ReadUntil(Prompt("alice"));
+  clock_.Advance(absl::Seconds(192));
+  ExpectReply(alice, "alice", "/whois BOB",
+              "bob: in general, not registered, idle 3m12s, connected 4m52s\n");
+  ExpectReply(bob, "bob", "/away lunch", "You are away: lunch\n");
+  ExpectReply(alice, "alice", "/whois bob",
+              "bob: in general, not registered, idle 0s, connected 4m52s\n"
+              "bob is away: lunch\n");
+  ExpectReply(bob, "bob", "/join dev", "You are now in dev.\n");
+  alice.ReadUntil(Prompt("alice"));  // bob's leave notice
+  ExpectReply(alice, "alice", "/whois alice",
+              "alice: in general, not registered, idle 0s, connected 4m52s\n");
+  ExpectReply(alice, "alice", "/whois bob",
+              "bob: in dev, not registered, idle 0s, connected 4m52s\nbob is away: lunch\n");
+  ExpectReply(alice, "alice", "/whois nobody", "No such user: nobody\n");
+  ExpectReply(alice, "alice", "/whois", "Usage: /whois NAME\n");
+}
+
+TEST_F(SocialCommandsTest, IgnoreHidesLinesEmotesAndPrivateMessagesButNotNotices) {
+  LineClient alice, bob, carol;
+  ThreeWithBobIgnored(alice, bob, carol);  // by another spelling of bob's name
+  ExpectReply(bob, "bob", "you there?", "");
+  ExpectReply(bob, "bob", "/me pokes alice", "");
+  ExpectReply(bob, "bob", "/msg alice answer me", "");  // bob is not told
+  // Others still see bob.
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")),
+            Event("[2026-01-02 03:04:05][bob]:you there?", "carol"));
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")),
+            Event("[2026-01-02 03:04:05] * bob pokes alice", "carol"));
+  ExpectOnlyMarker(carol, "carol", alice, "alice");
+  // Notices still come through: alice knows who is in the room.
+  bob.Send("/quit\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
+}
+
+// From the victim's side: a harasser must not get out of an /ignore by /name.
+TEST_F(SocialCommandsTest, IgnoreFollowsTheIgnoredPersonThroughARename) {
+  LineClient alice, bob, carol;
+  ThreeWithBobIgnored(alice, bob, carol);
+  ExpectReply(bob, "robert", "/name robert", "You are now known as robert.\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("bob changed their name to robert", "alice"));
+  ExpectReply(bob, "robert", "still here", "");
+  ExpectReply(bob, "robert", "/msg alice hi from robert", "");
+  ExpectOnlyMarker(carol, "carol", alice, "alice");
+  EXPECT_EQ(bob.ReadUntil(Prompt("robert")),
+            Event("[2026-01-02 03:04:05][carol]:marker", "robert"));
+  ExpectReply(alice, "alice", "/ignore", "Ignoring (1): bob (now robert)\n");
+  ExpectReply(alice, "alice", "/ignore robert", "You are already ignoring robert.\n");
+  // Undone by either name.
+  ExpectReply(alice, "alice", "/unignore robert", "You are no longer ignoring bob.\n");
+  ExpectReply(bob, "robert", "back", "");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][robert]:back", "alice"));
+  ExpectReply(alice, "alice", "/ignore", "You are not ignoring anyone.\n");
+}
+
+// Nor by reconnecting under the name or a look-alike, and then renaming.
+TEST_F(SocialCommandsTest, IgnoreCatchesTheNameAgainAfterAReconnect) {
+  LineClient alice, bob, carol;
+  ThreeWithBobIgnored(alice, bob, carol);
+  bob.Send("/quit\n");
+  EXPECT_EQ(bob.ReadToEnd(), "Bye!\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
+  carol.ReadUntil(Prompt("carol"));
+  finished(1).WaitForNotification();  // the name is free again
+  LineClient again = JoinedBy("B0B", {{&alice, "alice"}, {&carol, "carol"}});
+  ExpectReply(again, "B0B", "it is me again", "");
+  ExpectReply(again, "B0B", "/msg alice psst", "");
+  ExpectReply(again, "dave", "/name dave", "You are now known as dave.\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("B0B changed their name to dave", "alice"));
+  ExpectReply(again, "dave", "/me is someone else now", "");
+  carol.ReadUntil(Prompt("carol"));
+  carol.ReadUntil(Prompt("carol"));
+  carol.ReadUntil(Prompt("carol"));
+  ExpectOnlyMarker(carol, "carol", alice, "alice");
+}
+
+TEST_F(SocialCommandsTest, IgnoreRefusals) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  ExpectReply(alice, "alice", "/ignore ALICE", "You cannot ignore yourself.\n");
+  ExpectReply(alice, "alice", "/ignore nobody", "No such user: nobody\n");
+  ExpectReply(alice, "alice", "/unignore bob", "You are not ignoring bob.\n");
+  ExpectReply(alice, "alice", "/unignore", "Usage: /unignore NAME\n");
+  ExpectReply(alice, "alice", "/ignore", "You are not ignoring anyone.\n");
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));  // bob is never told
+}
+
+TEST_F(SocialCommandsTest, IgnoreListIsCapped) {
+  options_.max_ignored = 2;
+  context_.options = options_;
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
+  LineClient dave = JoinedBy("dave", {{&alice, "alice"}, {&bob, "bob"}, {&carol, "carol"}});
+  alice.Send("/ignore bob\n/ignore carol\n");
+  alice.ReadUntil(Prompt("alice"));
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/ignore dave",
+              "You are already ignoring 2 people, the most; /unignore someone first.\n");
+  ExpectReply(alice, "alice", "/ignore", "Ignoring (2): bob, carol\n");
+  ExpectReply(alice, "alice", "/unignore carol", "You are no longer ignoring carol.\n");
+  ExpectReply(alice, "alice", "/ignore dave", Ignoring("dave"));
+}
+
+TEST_F(SocialCommandsTest, AwayIsShownToSendersAndInUsers) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  ExpectReply(bob, "bob", "/away out to lunch", "You are away: out to lunch\n");
+  ExpectReply(alice, "alice", "/msg bob are you there?", "bob is away: out to lunch\n");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")),
+            Event("[2026-01-02 03:04:05][alice -> you]:are you there?", "bob"));
+  ExpectReply(alice, "alice", "/users",
+              "Users in general (2): alice, bob (away)\nConnected in total: 2\n");
+  ExpectReply(bob, "bob", "/reply back in 5", "");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][bob -> you]:back in 5", "alice"));
+  ExpectReply(bob, "bob", "/away", "You are no longer away.\n");
+  ExpectReply(alice, "alice", "/msg bob ok", "");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")),
+            Event("[2026-01-02 03:04:05][alice -> you]:ok", "bob"));
+  ExpectReply(alice, "alice", "/users",
+              "Users in general (2): alice, bob\nConnected in total: 2\n");
+  ExpectReply(bob, "bob", absl::StrCat("/away ", std::string(201, 'x')),
+              "Away message is too long (at most 200 bytes).\n");
+  ExpectReply(bob, "bob", absl::StrCat("/away ", std::string(200, 'x')),
+              absl::StrCat("You are away: ", std::string(200, 'x'), "\n"));
+}
+
+TEST_F(SocialCommandsTest, ReplyAnswersTheLastPrivateMessageWhateverItsSenderIsCalled) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
+  ExpectReply(alice, "alice", "/reply hello?", "Nobody has sent you a private message yet.\n");
+  ExpectReply(bob, "bob", "/msg alice first", "");
+  ExpectReply(carol, "carol", "/msg alice second", "");
+  alice.ReadUntil(Prompt("alice"));
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/reply to carol", "");  // the last one wins
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")),
+            Event("[2026-01-02 03:04:05][alice -> you]:to carol", "carol"));
+  ExpectReply(carol, "caroline", "/name caroline", "You are now known as caroline.\n");
+  alice.ReadUntil(Prompt("alice"));
+  bob.ReadUntil(Prompt("bob"));
+  ExpectReply(alice, "alice", "/reply still you", "");
+  EXPECT_EQ(carol.ReadUntil(Prompt("caroline")),
+            Event("[2026-01-02 03:04:05][alice -> you]:still you", "caroline"));
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SocialCommandsTest, ReplyAfterTheSenderLeft) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  ExpectReply(bob, "bob", "/msg alice bye now", "");
+  alice.ReadUntil(Prompt("alice"));
+  bob.Send("/quit\n");
+  EXPECT_EQ(bob.ReadToEnd(), "Bye!\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has left our chat...", "alice"));
+  finished(1).WaitForNotification();
+  ExpectReply(alice, "alice", "/reply wait", "No such user: bob\n");
+  // Someone new under that name is someone else.
+  LineClient other = JoinedBy("bob", {{&alice, "alice"}});
+  ExpectReply(alice, "alice", "/reply wait", "No such user: bob\n");
+  EXPECT_TRUE(other.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SocialCommandsTest, IgnoredPrivateMessagesAreNotRepliedTo) {
+  LineClient alice, bob;
+  TwoInGeneral(alice, bob);
+  LineClient carol = JoinedBy("carol", {{&alice, "alice"}, {&bob, "bob"}});
+  ExpectReply(carol, "carol", "/msg alice from carol", "");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/ignore bob", Ignoring("bob"));
+  ExpectReply(bob, "bob", "/msg alice from bob", "");
+  ExpectOnlyMarker(carol, "carol", alice, "alice");
+  EXPECT_EQ(carol.Read(Prompt("carol").size()), Prompt("carol"));  // after the marker
+  ExpectReply(alice, "alice", "/reply hi carol", "");
+  EXPECT_EQ(carol.ReadUntil(Prompt("carol")),
+            Event("[2026-01-02 03:04:05][alice -> you]:hi carol", "carol"));
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")),
+            Event("[2026-01-02 03:04:05][carol]:marker", "bob"));
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SocialCommandsTest, MessageOfTheDayFollowsTheLoginOnly) {
+  motd_.Set("Be nice.\nNo spam.");
+  context_.motd = &motd_;
+  LineClient alice = Connect();
+  alice.Read(testing::Welcome().size());
+  alice.Send("alice\n");
+  const std::string expected =
+      absl::StrCat(Prompt("alice"), "\nBe nice.\nNo spam.\n", Prompt("alice"));
+  EXPECT_EQ(alice.Read(expected.size()), expected);
+  ExpectReply(alice, "alice", "said before bob came", "");
+  // After the history, too; not after a /join.
+  LineClient bob = Connect();
+  bob.Read(testing::Welcome().size());
+  bob.Send("bob\n");
+  const std::string welcome =
+      absl::StrCat("[2026-01-02 03:04:05][alice]:said before bob came\n", Prompt("bob"),
+                   "\nBe nice.\nNo spam.\n", Prompt("bob"));
+  EXPECT_EQ(bob.Read(welcome.size()), welcome);
+  ExpectReply(bob, "bob", "/join dev", "You are now in dev.\n");
+  EXPECT_TRUE(bob.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+TEST_F(SocialCommandsTest, NoMessageOfTheDayMeansTheBaseProtocol) {
+  context_.motd = &motd_;  // set up, but empty
+  LineClient alice = LoggedIn("alice");
+  EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(50)));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // chat/core/notice.h: what the server tells one client, by meaning rather than by bytes.
 //
 // Defines:
-//   NoticeKind - banner, name prompt, reply, error, goodbye, protocol bytes, password prompt.
+//   NoticeKind - banner, name prompt, reply, error, goodbye, message of the day,
+//                protocol bytes, password prompt.
 //
 // The session says which kind of notice it sends and in which words; each client's
 // Renderer decides what that looks like on its wire (net-cat: the classic lines, exactly;
@@ -20,6 +21,8 @@ enum class NoticeKind {
   kReply,       // a command's answer
   kError,       // a refusal: bad name, line too long, flooding, unknown command, ...
   kGoodbye,     // the server ends the connection, and says why
+  kMotd,        // the message of the day, after the login's welcome and prompt (a fresh
+                // prompt follows it, as after any event)
   kProtocol,    // bytes the client's own protocol answers with (telnet replies): made
                 // by that protocol's decoder, so its renderer passes them verbatim
   // Registered names (chat/identity):

@@ -170,6 +170,20 @@ std::vector<std::string> Room::MemberNames() const {
   return names;
 }
 
+std::vector<std::string> Room::MemberListing() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, std::string>> members;  // sorted by display name
+  members.reserve(members_.size());
+  for (const auto& membership : members_) {
+    members.emplace_back(membership->member_->DisplayName(), membership->member_->ListedName());
+  }
+  std::sort(members.begin(), members.end());
+  std::vector<std::string> listing;
+  listing.reserve(members.size());
+  for (auto& [name, listed] : members) listing.push_back(std::move(listed));
+  return listing;
+}
+
 bool Room::has_history() const {
   absl::MutexLock lock(&mu_);
   return log_.has_history();

@@ -68,6 +68,8 @@ class RoomMember {
   virtual ~RoomMember() = default;
   // The name shown in member lists.
   virtual std::string DisplayName() const = 0;
+  // The name with its status for people reading a member list (/users): "bob (away)".
+  virtual std::string ListedName() const { return DisplayName(); }
   // The member's writer is more than the lag limit behind, or has lost events: it
   // should be disconnected as a slow reader.
   virtual void OnFellBehind() = 0;
@@ -226,6 +228,8 @@ class Room {
   size_t member_count() const ABSL_LOCKS_EXCLUDED(mu_);
   // Display names of the members, sorted.
   std::vector<std::string> MemberNames() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The members' ListedName()s, in MemberNames() order.
+  std::vector<std::string> MemberListing() const ABSL_LOCKS_EXCLUDED(mu_);
   bool has_history() const ABSL_LOCKS_EXCLUDED(mu_);
   // Bytes the room's log holds.
   size_t log_bytes() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -112,6 +112,24 @@ TEST(RoomTest, JoinReplaysHistoryThenNotifiesOthers) {
   EXPECT_EQ(room.member_count(), 2u);
 }
 
+// A member whose listing shows a status, as a session does for /away.
+class AwayReader : public Reader {
+ public:
+  using Reader::Reader;
+  std::string ListedName() const override { return DisplayName() + " (away)"; }
+};
+
+TEST(RoomTest, MemberListingShowsStatusInNameOrder) {
+  Room room("general", Lines(10));
+  Reader carol(room, 1, "carol"), alice(room, 3, "alice");
+  AwayReader bob(room, 2, "bob");
+  carol.Join();
+  bob.Join();
+  alice.Join();
+  EXPECT_THAT(room.MemberNames(), ElementsAre("alice", "bob", "carol"));
+  EXPECT_THAT(room.MemberListing(), ElementsAre("alice", "bob (away)", "carol"));
+}
+
 TEST(RoomTest, PostsSkipTheirSender) {
   Room room("general", Lines(10));
   Reader a(room, 1, "a"), b(room, 2, "b"), c(room, 3, "c");

@@ -50,6 +50,7 @@ void NetcatRenderer::Notice(NoticeKind kind, std::string_view text, std::string*
       out->append(kNamePrompt);
       return;
     case NoticeKind::kGoodbye:
+    case NoticeKind::kMotd:
       // The client may be half-way through typing after a prompt: end that line first.
       absl::StrAppend(out, "\n", text, "\n");
       return;

@@ -55,6 +55,10 @@ TEST(NetcatRendererTest, NoticesAreTheClassicLines) {
   renderer.Notice(NoticeKind::kGoodbye, "Server is shutting down. Goodbye!", &out);
   EXPECT_EQ(out, "\nServer is shutting down. Goodbye!\n");
   out.clear();
+  // So does the message of the day: it comes after the login's prompt, like an event.
+  renderer.Notice(NoticeKind::kMotd, "Be nice.\nNo spam.", &out);
+  EXPECT_EQ(out, "\nBe nice.\nNo spam.\n");
+  out.clear();
   renderer.Notice(NoticeKind::kProtocol, "\xff\xfb\x06", &out);
   EXPECT_EQ(out, "\xff\xfb\x06");
 }

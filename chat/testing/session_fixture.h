@@ -17,6 +17,7 @@
 #include "chat/core/lobby.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/motd.h"
 #include "chat/name_registry.h"
 #include "chat/session.h"
 #include "chat/testing/fake_clock.h"
@@ -103,6 +104,9 @@ class SessionFixture : public ::testing::Test {
   NameRegistry names_;
   FakeClock clock_;
   metrics::ServerMetrics metrics_{"test"};
+  // Set context_.motd = &motd_ to show one. Here, not in a derived fixture: sessions
+  // read it until the destructor above has joined them.
+  Motd motd_;
   SessionContext context_;
   std::vector<std::unique_ptr<Connection>> connections_;
 };

@@ -155,6 +155,7 @@ void JsonRenderer::Notice(NoticeKind kind, std::string_view text, std::string* o
     case NoticeKind::kReply: type = "reply"; break;
     case NoticeKind::kError: type = "error"; break;
     case NoticeKind::kGoodbye: type = "goodbye"; break;
+    case NoticeKind::kMotd: type = "motd"; break;
     case NoticeKind::kNamePrompt: return;
     case NoticeKind::kSecretPrompt: type = "password_prompt"; break;
     case NoticeKind::kProtocol:

@@ -136,6 +136,14 @@ TEST(JsonRendererTest, PasswordPromptSaysWhichPassword) {
   EXPECT_EQ(out, "{\"type\":\"password_prompt\",\"text\":\"REPEAT PASSWORD\"}\n");
 }
 
+TEST(JsonRendererTest, MessageOfTheDayHasItsOwnType) {
+  JsonRenderer renderer;
+  std::string out;
+  renderer.BeginBatch(kTime, "alice");
+  renderer.Notice(NoticeKind::kMotd, "Be nice.\nNo spam.", &out);
+  EXPECT_EQ(out, "{\"type\":\"motd\",\"text\":\"Be nice.\\nNo spam.\"}\n");
+}
+
 TEST(JsonRendererTest, ControlCharactersAreEscapedAndBadUtf8IsReplacedNotThrown) {
   JsonRenderer renderer;
   std::string out;

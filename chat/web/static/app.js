@@ -30,6 +30,7 @@
     wantLogin: false,       // a login is to be sent once the socket opens
     autoLogin: false,       // that login is a reconnect's, not the person's
     quitting: false,        // the person typed /quit: do not reconnect
+    replyTo: null,          // the sender of the last private message shown
     retries: 0,       // reconnect backoff
     loginRetries: 0,  // re-logins while our lost connection still holds the name
     retryTimer: 0,
@@ -174,7 +175,10 @@
         break;
       case 'chat':
       case 'emote':
+        show(message);
+        break;
       case 'private':
+        state.replyTo = message.name;  // whom /reply answers, as the server sees it
         show(message);
         break;
       case 'join':
@@ -207,6 +211,9 @@
         break;
       case 'error':
         error(message.text);
+        break;
+      case 'motd':
+        notice(message.text, 'reply');
         break;
       case 'goodbye':
         state.goodbye = message.text;
@@ -404,6 +411,10 @@
       item.className = 'private mine';
       item.append(timeOf(), span('tag', 'private'), span('name', `you → ${match[1]}`),
         span('text', match[2]));
+    } else if ((match = /^\/reply\s+([\s\S]+)$/i.exec(text)) && state.replyTo) {
+      item.className = 'private mine';
+      item.append(timeOf(), span('tag', 'private'), span('name', `you → ${state.replyTo}`),
+        span('text', match[1]));
     } else if ((match = /^\/me\s+([\s\S]+)$/i.exec(text))) {
       item.className = 'emote mine';
       item.append(timeOf(), span('text', `* ${state.name} ${match[1]}`));
