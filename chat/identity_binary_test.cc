@@ -90,7 +90,7 @@ TEST(IdentityBinaryTest, RegisteredNameNeedsItsPasswordAfterARestart) {
   EXPECT_FALSE(absl::StrContains(log, kPassword)) << log;
   EXPECT_FALSE(absl::StrContains(log, "not-the-password")) << log;
   const std::string bytes = ReadFile(db) + ReadFile(absl::StrCat(db, "-wal"));
-  EXPECT_TRUE(absl::StrContains(bytes, "$argon2id$v=19$m=65536,t=2,p=1$"));
+  EXPECT_TRUE(absl::StrContains(bytes, "$argon2id$v=19$m=19456,t=2,p=1$"));
   EXPECT_FALSE(absl::StrContains(bytes, kPassword));
 }
 
@@ -116,7 +116,8 @@ TEST(IdentityBinaryTest, HelpListsTheFlags) {
   ASSERT_TRUE(server.Wait(kPatience).has_value());
   const std::string help = server.DrainStdout() + server.DrainStderr();
   for (const char* flag :
-       {"identity_db", "login_slow_after", "login_lockout_after", "login_lockout"}) {
+       {"identity_db", "login_slow_after", "login_lockout_after", "login_lockout",
+        "max_concurrent_password_hashes"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }

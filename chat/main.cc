@@ -22,6 +22,7 @@
 #include "chat/clock.h"
 #include "chat/history/history_log.h"
 #include "chat/identity/login_throttle.h"
+#include "chat/identity/password.h"
 #include "chat/identity/sqlite_store.h"
 #include "chat/motd.h"
 #include "chat/server.h"
@@ -124,6 +125,10 @@ DEFINE_int32(login_lockout_after, 10,
 DEFINE_string(login_lockout, "15m",
               "How long an address that gave too many wrong passwords is refused, and the "
               "window they are counted in.");
+DEFINE_int32(max_concurrent_password_hashes, 2,
+             "Password hashes (Argon2id, 19 MiB each) computed at once; further logins and "
+             "/register wait their turn, so a crowd typing passwords cannot take the "
+             "server's memory. 0: no limit.");
 DEFINE_string(history_fsync, "batch",
               "When the history file is fsynced: always (every line), batch (at most every "
               "100 ms, one fsync per batch), or never (leave it to the OS).");
@@ -347,6 +352,7 @@ int main(int argc, char** argv) {
                                       ? options.login_throttle.lockout
                                       : absl::Minutes(15);
   options.login_throttle.max_tracked = FLAGS_max_tracked_ips;
+  chat::identity::LimitConcurrentHashing(std::max(0, FLAGS_max_concurrent_password_hashes));
   if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
     std::cerr << "--metrics_port: expected 0 (off) or a port in 1..65535\n";
     return 1;

@@ -6,11 +6,18 @@
 //   HashPassword      - a password -> a self-describing hash string to store.
 //   VerifyPassword    - whether a password matches a stored hash.
 //   NeedsRehash       - whether a stored hash was made with other costs than these.
+//   LimitConcurrentHashing - how many hashes may run at once in the process.
 //
-// Hashing is deliberately slow (~50-100 ms and 64 MiB with the default costs): never call
-// these while holding a lock, or one login stalls everyone sharing it. The functions are
-// thread-safe and keep no state; nothing here logs, and the caller must not log a password
+// Hashing is deliberately slow (tens of milliseconds and 19 MiB with the default costs):
+// never call these while holding a lock, or one login stalls everyone sharing it. The
+// functions are thread-safe; nothing here logs, and the caller must not log a password
 // either.
+//
+// Memory is the attack surface: every hash in progress holds its full memory cost, and a
+// crowd of clients typing wrong passwords from many addresses (the login throttle is per
+// address) would otherwise hold it all at once. HashPassword and VerifyPassword therefore
+// wait for one of a fixed number of slots, so the total is bounded by
+// slots x mem_limit whatever clients do; a waiting caller blocks only its own client.
 
 #ifndef CHAT_IDENTITY_PASSWORD_H_
 #define CHAT_IDENTITY_PASSWORD_H_
@@ -25,12 +32,12 @@
 namespace chat::identity {
 
 struct PasswordOptions {
-  // libsodium's "interactive" costs (2 passes over 64 MiB): its recommendation for an
-  // online login, about 50-100 ms on this project's 2-core machine. Concurrent logins
-  // each take the memory while hashing; --max_clients bounds how many.
   unsigned long long ops_limit;
   size_t mem_limit;
 
+  // The server's costs: 2 passes over 19 MiB, OWASP's recommended Argon2id minimum for
+  // online logins (libsodium's own "interactive" preset uses 64 MiB, which two cores'
+  // worth of concurrent logins cannot afford beside thousands of clients).
   static PasswordOptions Interactive();
   // The smallest costs libsodium allows (1 pass over 8 KiB): a hash in well under a
   // millisecond, for tests only. Not a flag: a server never runs with it.
@@ -62,6 +69,15 @@ bool VerifyPassword(std::string_view password, std::string_view hash);
 // malformed): after a successful login, the caller may store HashPassword() of the same
 // password, so raising the costs upgrades accounts as people log in.
 bool NeedsRehash(std::string_view hash, const PasswordOptions& options);
+
+// LimitConcurrentHashing() sets how many HashPassword / VerifyPassword calls may run at
+// once in this process (default 2, the cores this project targets); further callers wait
+// for a slot. 0: no limit. Callers already waiting keep waiting for the new limit.
+void LimitConcurrentHashing(int max_hashes);
+
+// The most hashes that have run at once since the last LimitConcurrentHashing() call (or
+// the start), for tests.
+int PeakConcurrentHashes();
 
 }  // namespace chat::identity
 

@@ -1,6 +1,8 @@
 #include "chat/identity/password.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -25,6 +27,26 @@ TEST(PasswordTest, HashIsArgon2idWithSaltAndVerifies) {
   ASSERT_TRUE(again.ok());
   EXPECT_NE(*hash, *again);
   EXPECT_TRUE(VerifyPassword("correct horse", *again));
+}
+
+// However many clients are typing passwords, no more hashes than the limit hold their
+// memory at once.
+TEST(PasswordTest, NoMoreHashesRunAtOnceThanTheLimit) {
+  LimitConcurrentHashing(1);
+  {
+    std::vector<std::jthread> clients;
+    for (int i = 0; i < 8; ++i) {
+      clients.emplace_back([] {
+        for (int n = 0; n < 5; ++n) {
+          absl::StatusOr<std::string> hash = HashPassword("correct horse", kFast);
+          ASSERT_TRUE(hash.ok());
+          EXPECT_TRUE(VerifyPassword("correct horse", *hash));
+        }
+      });
+    }
+  }
+  EXPECT_EQ(PeakConcurrentHashes(), 1);
+  LimitConcurrentHashing(2);
 }
 
 TEST(PasswordTest, AnyBytesArePartOfThePassword) {
@@ -58,7 +80,7 @@ TEST(PasswordTest, NeedsRehashWhenCostsChange) {
 TEST(PasswordTest, InteractiveCostsWork) {
   absl::StatusOr<std::string> hash = HashPassword("correct horse", PasswordOptions::Interactive());
   ASSERT_TRUE(hash.ok()) << hash.status();
-  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=65536,t=2,p=1$")) << *hash;
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=19456,t=2,p=1$")) << *hash;
   EXPECT_TRUE(VerifyPassword("correct horse", *hash));
   EXPECT_FALSE(NeedsRehash(*hash, PasswordOptions::Interactive()));
 }
