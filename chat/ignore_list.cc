@@ -11,7 +11,9 @@ IgnoreList::AddResult IgnoreList::Add(std::string_view name, uint64_t id) {
   std::string key = NameKey(name);
   absl::MutexLock lock(&mu_);
   for (const Entry& entry : *entries_) {
-    if (entry.key == key || std::find(entry.ids.begin(), entry.ids.end(), id) != entry.ids.end()) {
+    // Id 0 is "no session": it must not make two different people one entry.
+    if (entry.key == key ||
+        (id != 0 && std::find(entry.ids.begin(), entry.ids.end(), id) != entry.ids.end())) {
       return AddResult::kAlready;
     }
   }

@@ -25,6 +25,15 @@ TEST(IgnoreListTest, AddIsBoundedAndRefusesTheSamePersonTwice) {
   EXPECT_EQ((*list.snapshot())[1].name, "carol");
 }
 
+TEST(IgnoreListTest, IdZeroIsNobodyInParticular) {
+  // A name claimed without a session id (id 0) must not make everyone so claimed one
+  // person: the second would be "already ignored" and never hidden.
+  IgnoreList list(5);
+  EXPECT_EQ(list.Add("alice", 0), IgnoreList::AddResult::kAdded);
+  EXPECT_EQ(list.Add("bob", 0), IgnoreList::AddResult::kAdded);
+  EXPECT_EQ(list.snapshot()->size(), 2u);
+}
+
 TEST(IgnoreListTest, RemoveByNameKeyOrByPerson) {
   IgnoreList list(10);
   list.Add("bob", 2);

@@ -228,8 +228,9 @@ class Session final : public RoomMember, public Recipient {
   std::vector<Frame> EndSecret();
   // Checks `password` against `account_key`'s hash under the login throttle; on failure
   // appends the refusal (and, when locked out, ends the session).
+  // On success, `stored_hash` (if given) is set to the account's hash as stored now.
   bool CheckPassword(std::string_view account_key, std::string_view password,
-                     std::vector<Frame>& reply);
+                     std::vector<Frame>& reply, std::string* stored_hash = nullptr);
   // Why `name` may not be taken by this client, if it is someone else's registered name.
   std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
 
@@ -317,6 +318,9 @@ class Session final : public RoomMember, public Recipient {
   std::string login_candidate_;   // the registered name whose password is asked
   std::string secret_held_;       // the first typing of a new password; wiped after use
   std::string authenticated_key_; // the account this client proved it owns, if any
+  // That account's password hash when the client proved it (or set it): changed since, the
+  // proof no longer lets the client take the name back without the password.
+  std::string authenticated_hash_;
   std::chrono::steady_clock::time_point login_deadline_;
   bool idle_timeout_armed_ = false;
 

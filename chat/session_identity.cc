@@ -101,7 +101,7 @@ void Session::AskLoginPassword(std::string name) {
 }
 
 bool Session::CheckPassword(std::string_view account_key, std::string_view password,
-                            std::vector<Frame>& reply) {
+                            std::vector<Frame>& reply, std::string* stored_hash) {
   identity::LoginThrottle& throttle = *context_.login_throttle;
   identity::LoginThrottle::Verdict verdict = throttle.Check(address_key_, context_.clock->Now());
   if (verdict.allowed()) {
@@ -115,6 +115,7 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
     // An account deleted meanwhile has no password that could match.
     if (account->has_value() && identity::VerifyPassword(password, (*account)->password_hash)) {
       throttle.RecordSuccess(address_key_);
+      if (stored_hash != nullptr) *stored_hash = (*account)->password_hash;
       // Costs raised since this hash was made: upgrade it now that the password is known.
       if (identity::NeedsRehash((*account)->password_hash, context_.password_options)) {
         absl::StatusOr<std::string> hash =
@@ -122,6 +123,7 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
         if (hash.ok()) {
           absl::Status s = context_.identity->SetPasswordHash(account_key, *hash);
           LOG_IF(WARNING, !s.ok()) << "identity store: rehashing a password: " << s;
+          if (s.ok() && stored_hash != nullptr) *stored_hash = *std::move(hash);
         }
       }
       return true;
@@ -145,13 +147,17 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
 std::optional<std::string> Session::RegisteredToSomeoneElse(std::string_view name) {
   if (context_.identity == nullptr) return std::nullopt;
   const std::string key = NameKey(name);
-  if (key == authenticated_key_) return std::nullopt;
   absl::StatusOr<std::optional<identity::Account>> account = context_.identity->FindAccount(key);
   if (!account.ok()) {
     LOG(ERROR) << "identity store: looking up a name for " << peer_ << ": " << account.status();
     return std::string(kStoreTrouble);
   }
   if (!account->has_value()) return std::nullopt;
+  // Back to the name this client proved it owns, unless the account changed since: a new
+  // password or a new owner (unregistered and registered again) voids the old proof.
+  if (key == authenticated_key_ && (*account)->password_hash == authenticated_hash_) {
+    return std::nullopt;
+  }
   return absl::StrCat("Name '", name,
                       "' is registered; to use it, log in with it and its password.");
 }
@@ -235,12 +241,15 @@ void Session::HandleSecretLine(const InputLine& line) {
     case SecretStep::kLoginPassword: {
       const std::string candidate = std::exchange(login_candidate_, std::string());
       const std::string key = NameKey(candidate);
-      if (!CheckPassword(key, password, reply)) break;
-      if (!context_.names->Claim(candidate, this)) {
+      std::string hash;
+      if (!CheckPassword(key, password, reply, &hash)) break;
+      // With the session's id, like any login: /reply and /ignore find the client by it.
+      if (!context_.names->Claim(candidate, this, id_)) {
         reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));
         break;
       }
       authenticated_key_ = key;
+      authenticated_hash_ = std::move(hash);
       Enqueue(std::move(reply));
       CompleteLogin(candidate);
       in_room_ = true;
@@ -275,7 +284,7 @@ void Session::HandleSecretLine(const InputLine& line) {
       const std::string key = NameKey(name);
       if (step == SecretStep::kRegisterRepeat) {
         const absl::Status s = context_.identity->CreateAccount(
-            identity::Account{key, name, *std::move(hash), false, now});
+            identity::Account{key, name, *hash, false, now});
         if (absl::IsAlreadyExists(s)) {
           reply.push_back(ErrorLine(absl::StrCat("Name '", name, "' is already registered.")));
           break;
@@ -286,6 +295,7 @@ void Session::HandleSecretLine(const InputLine& line) {
           break;
         }
         authenticated_key_ = key;
+        authenticated_hash_ = *std::move(hash);
         LOG(INFO) << "register " << peer_ << " " << name;
         reply.push_back(ReplyLine(absl::StrCat(
             "You registered ", name, ". From now on this name needs your password to log in.")));
@@ -296,6 +306,7 @@ void Session::HandleSecretLine(const InputLine& line) {
           reply.push_back(ErrorLine(kStoreTrouble));
           break;
         }
+        authenticated_hash_ = *std::move(hash);
         LOG(INFO) << "password changed for " << name << " by " << peer_;
         reply.push_back(ReplyLine("Your password was changed."));
       }
@@ -305,7 +316,9 @@ void Session::HandleSecretLine(const InputLine& line) {
     case SecretStep::kUnregisterPassword: {
       const std::string name = this->name();
       const std::string key = NameKey(name);
-      if (!CheckPassword(key, password, reply)) break;
+      // The name is this client's own account (see RunIdentityCommand): a rehash keeps
+      // its proof current.
+      if (!CheckPassword(key, password, reply, &authenticated_hash_)) break;
       if (step == SecretStep::kOldPassword) {
         Enqueue(std::move(reply));
         AskSecret(SecretStep::kNewPassword);
@@ -318,6 +331,7 @@ void Session::HandleSecretLine(const InputLine& line) {
         break;
       }
       authenticated_key_.clear();
+      authenticated_hash_.clear();
       LOG(INFO) << "unregister " << peer_ << " " << name;
       reply.push_back(ReplyLine(absl::StrCat(name, " is no longer registered.")));
       break;

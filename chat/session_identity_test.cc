@@ -172,6 +172,44 @@ TEST_F(SessionIdentityTest, RenameToARegisteredNameIsRefused) {
               "Name 'Alice' is registered; to use it, log in with it and its password.\n");
 }
 
+TEST_F(SessionIdentityTest, APasswordLoginCanBeRepliedTo) {
+  LineClient first = Registered("alice");
+  Quit(first, 0);
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send("alice\n");
+  EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  alice.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Prompt("alice"));
+  LineClient bob = LoggedIn("bob");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
+  ExpectReply(alice, "alice", "/msg bob hi", "");
+  EXPECT_EQ(bob.ReadUntil(Prompt("bob")),
+            Event("[2026-01-02 03:04:05][alice -> you]:hi", "bob"));
+  // /reply finds its sender by session id: a password login has one like any other.
+  ExpectReply(bob, "bob", "/reply hello", "");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][bob -> you]:hello", "alice"));
+}
+
+TEST_F(SessionIdentityTest, ANewOwnerVoidsAnOldLoginsClaimToTheName) {
+  LineClient alice = Registered("alice");
+  ExpectReply(alice, "zed", "/name zed", "You are now known as zed.\n");
+  // Its own registered name: no password needed to take it back.
+  ExpectReply(alice, "alice", "/name alice", "You are now known as alice.\n");
+  ExpectReply(alice, "zed", "/name zed", "You are now known as zed.\n");
+  // Meanwhile the name is unregistered and someone else registers it.
+  ASSERT_TRUE(store_->DeleteAccount("alice").ok());
+  absl::StatusOr<std::string> hash =
+      identity::HashPassword("new-owner-password", identity::PasswordOptions::FastForTests());
+  ASSERT_TRUE(hash.ok());
+  ASSERT_TRUE(store_->CreateAccount(identity::Account{"alice", "alice", *hash, false,
+                                                      absl::UnixEpoch()})
+                  .ok());
+  ExpectReply(alice, "zed", "/name alice",
+              "Name 'alice' is registered; to use it, log in with it and its password.\n");
+}
+
 TEST_F(SessionIdentityTest, TelnetClientGetsEchoOffAndOnAndNothingLeaks) {
   LineClient alice = Registered("alice");
   Quit(alice, 0);
