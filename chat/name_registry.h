@@ -30,8 +30,7 @@ struct UserInfo {
   absl::Time last_line_at = absl::InfinitePast();  // its last line, or its login
   std::string away;   // the away message; empty: not away
   std::string address;  // "1.2.3.4:5678": shown only to those allowed (see FormatWhois)
-  // Hook for accounts (not on this branch): true once the name belongs to an account.
-  // Nothing sets it yet, so every user is "not registered".
+  // True while the name is the account its user proved to own (password or /register).
   bool registered = false;
 };
 

@@ -129,8 +129,8 @@ UserInfo Session::Describe() const {
   UserInfo info;
   info.connected_at = connected_at_;
   info.address = peer_;
-  // Hook for accounts (another branch): info.registered stays false until then.
   absl::MutexLock lock(&social_mu_);
+  info.registered = registered_;
   info.room = room_name_;
   info.last_line_at = last_line_at_;
   info.away = away_;

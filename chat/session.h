@@ -233,6 +233,9 @@ class Session final : public RoomMember, public Recipient {
                      std::vector<Frame>& reply, std::string* stored_hash = nullptr);
   // Why `name` may not be taken by this client, if it is someone else's registered name.
   std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
+  // Publishes (for /whois) whether the name in use is the account this client proved it
+  // owns; called whenever the name or that proof changes.
+  void NoteRegistered() ABSL_LOCKS_EXCLUDED(social_mu_);
 
   // Queues the client's own output (replies, prompts); overflow ends the session.
   void Enqueue(std::vector<Frame> frames);
@@ -288,6 +291,8 @@ class Session final : public RoomMember, public Recipient {
   absl::Time last_line_at_ ABSL_GUARDED_BY(social_mu_) = absl::InfinitePast();
   std::string room_name_ ABSL_GUARDED_BY(social_mu_);
   std::string away_ ABSL_GUARDED_BY(social_mu_);  // empty: not away
+  // The name in use is the account this client proved it owns (/whois says "registered").
+  bool registered_ ABSL_GUARDED_BY(social_mu_) = false;
   // The sender of the last private message shown (id 0: none yet), as it was called then.
   struct PrivateSender {
     uint64_t id = 0;

@@ -169,6 +169,7 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
     absl::MutexLock lock(&name_mu_);
     name_ = std::string(new_name);
   }
+  NoteRegistered();
   LOG(INFO) << "rename " << peer_ << " " << old_name << " -> " << new_name;
   room_->Post(MakeEvent(Event::Kind::kRename, context_.clock->Now(), old_name,
                         std::string(new_name), id_),

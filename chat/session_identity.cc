@@ -162,6 +162,12 @@ std::optional<std::string> Session::RegisteredToSomeoneElse(std::string_view nam
                       "' is registered; to use it, log in with it and its password.");
 }
 
+void Session::NoteRegistered() {
+  const bool registered = !authenticated_key_.empty() && NameKey(name()) == authenticated_key_;
+  absl::MutexLock lock(&social_mu_);
+  registered_ = registered;
+}
+
 bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& reply) {
   if (context_.identity == nullptr) {
     reply.push_back(ErrorLine("Registered names are not enabled on this server."));
@@ -252,6 +258,7 @@ void Session::HandleSecretLine(const InputLine& line) {
       authenticated_hash_ = std::move(hash);
       Enqueue(std::move(reply));
       CompleteLogin(candidate);
+      NoteRegistered();
       in_room_ = true;
       LOG(INFO) << "password accepted for " << candidate << " from " << peer_;
       return;
@@ -296,6 +303,7 @@ void Session::HandleSecretLine(const InputLine& line) {
         }
         authenticated_key_ = key;
         authenticated_hash_ = *std::move(hash);
+        NoteRegistered();
         LOG(INFO) << "register " << peer_ << " " << name;
         reply.push_back(ReplyLine(absl::StrCat(
             "You registered ", name, ". From now on this name needs your password to log in.")));
@@ -332,6 +340,7 @@ void Session::HandleSecretLine(const InputLine& line) {
       }
       authenticated_key_.clear();
       authenticated_hash_.clear();
+      NoteRegistered();
       LOG(INFO) << "unregister " << peer_ << " " << name;
       reply.push_back(ReplyLine(absl::StrCat(name, " is no longer registered.")));
       break;

@@ -210,6 +210,18 @@ TEST_F(SessionIdentityTest, ANewOwnerVoidsAnOldLoginsClaimToTheName) {
               "Name 'alice' is registered; to use it, log in with it and its password.\n");
 }
 
+TEST_F(SessionIdentityTest, WhoisSaysWhetherTheNameIsItsOwnersAccount) {
+  LineClient alice = Registered("alice");
+  LineClient bob = LoggedIn("bob");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Event("bob has joined our chat...", "alice"));
+  ExpectReply(bob, "bob", "/whois alice",
+              "alice: in general, registered, idle 0s, connected 0s\n");
+  ExpectReply(bob, "bob", "/whois bob", "bob: in general, not registered, idle 0s, connected 0s\n");
+  ExpectReply(alice, "zed", "/name zed", "You are now known as zed.\n");
+  bob.ReadUntil(Prompt("bob"));  // the rename notice
+  ExpectReply(bob, "bob", "/whois zed", "zed: in general, not registered, idle 0s, connected 0s\n");
+}
+
 TEST_F(SessionIdentityTest, TelnetClientGetsEchoOffAndOnAndNothingLeaks) {
   LineClient alice = Registered("alice");
   Quit(alice, 0);
