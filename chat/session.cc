@@ -224,7 +224,13 @@ void Session::ReadLoop() {
                       replies);
     for (const InputLine& line : lines) {
       if (stop_reading_) break;
-      if (AdmitLine()) HandleLine(line);
+      if (DiscardTypedAhead(line)) {
+        // Dropped: it may be a password meant for a dialogue that never started.
+      } else if (AdmitLine()) {
+        HandleLine(line);
+      } else if (!line.secret) {
+        NoteDroppedDialogue(line.text);
+      }
       lines_received_.fetch_add(1, std::memory_order_release);
     }
     // After the lines read with them: telnet's WILL TIMING-MARK promises everything
@@ -378,6 +384,7 @@ bool Session::HandleNameLine(const InputLine& line) {
   } else {
     candidate = TrimBlanks(line.text);
     refusal = ValidateName(candidate);
+    if (!refusal) refusal = ConfirmNameAfterWrongPassword(candidate);
     if (!refusal) {
       // Before the name is claimed: a refused login must leave no trace (no join notice).
       if (const LimitVerdict verdict = ticket_.TryLogin(); !verdict) {
@@ -461,6 +468,7 @@ void Session::HandleChatLine(const InputLine& line) {
                                              context_.options.max_line_bytes,
                                              " bytes and was not sent.")));
   } else if (!AdmitFromAddress(text.size())) {
+    NoteDroppedDialogue(text);
     return;
   } else {
     if (!RunCommand(ParseCommand(text), reply)) {

@@ -218,6 +218,15 @@ class Session final : public RoomMember, public Recipient {
   // A registered name was given at the name prompt: asks for its password, unless the
   // login throttle says this address must wait (or is locked out).
   void AskLoginPassword(std::string name);
+  // After a wrong password, a different name must be typed twice before it is used, so
+  // a password typed again at the name prompt never becomes a public name. Returns the
+  // refusal for the first time.
+  std::optional<std::string> ConfirmNameAfterWrongPassword(std::string_view candidate);
+  // A /register, /password or /unregister dropped by flood control: the lines its
+  // passwords would have been are discarded unread (DiscardTypedAhead), so passwords typed
+  // ahead never reach the room as chat.
+  void NoteDroppedDialogue(std::string_view text);
+  bool DiscardTypedAhead(const InputLine& line);
   // Handles a line typed at a secret prompt (or a line marked secret by the client).
   void HandleSecretLine(const InputLine& line);
   // Runs /register, /password, /unregister; false when no chat prompt should follow.
@@ -321,6 +330,11 @@ class Session final : public RoomMember, public Recipient {
   // Registered names (reader thread only).
   SecretStep secret_step_ = SecretStep::kNone;
   std::string login_candidate_;   // the registered name whose password is asked
+  // After a wrong password at login: that name's key, and another name's key typed once
+  // at the name prompt since (see ConfirmNameAfterWrongPassword).
+  std::string wrong_password_for_;
+  std::string unconfirmed_name_;
+  size_t typed_ahead_to_discard_ = 0;
   std::string secret_held_;       // the first typing of a new password; wiped after use
   std::string authenticated_key_; // the account this client proved it owns, if any
   // That account's password hash when the client proved it (or set it): changed since, the

@@ -214,6 +214,51 @@ bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& rep
   }
 }
 
+void Session::NoteDroppedDialogue(std::string_view text) {
+  if (!in_room_ || secret_step_ != SecretStep::kNone) return;
+  // How many passwords the dropped command would have asked for.
+  size_t passwords = 0;
+  std::string_view word;
+  switch (ParseCommand(text).kind) {
+    case Command::Kind::kRegister: passwords = 2; word = "/register"; break;
+    case Command::Kind::kPassword: passwords = 3; word = "/password"; break;
+    case Command::Kind::kUnregister: passwords = 1; word = "/unregister"; break;
+    default: return;
+  }
+  // A client that typed its passwords ahead (pasted, or quicker than the prompt) would
+  // otherwise see them said to the room as chat lines, now that the flood has passed.
+  typed_ahead_to_discard_ = passwords;
+  Enqueue({ErrorLine(absl::StrCat("That ", word,
+                                  " was not run (you were sending too fast); your next ",
+                                  passwords, passwords == 1 ? " line is" : " lines are",
+                                  " discarded in case they were passwords.")),
+           PromptFrame()});
+}
+
+bool Session::DiscardTypedAhead(const InputLine& line) {
+  if (typed_ahead_to_discard_ == 0) return false;
+  --typed_ahead_to_discard_;
+  (void)line;  // never looked at: it may be a password
+  return true;
+}
+
+std::optional<std::string> Session::ConfirmNameAfterWrongPassword(std::string_view candidate) {
+  if (wrong_password_for_.empty()) return std::nullopt;
+  const std::string key = NameKey(candidate);
+  // The same name (its password is asked again) or another one typed twice: go ahead.
+  if (key == wrong_password_for_ || key == unconfirmed_name_) {
+    wrong_password_for_.clear();
+    unconfirmed_name_.clear();
+    return std::nullopt;
+  }
+  // Right after a wrong password, a line at the name prompt is as likely the password
+  // typed again (or typed ahead while the check ran) as a name: taken as a name it would
+  // be shown to the whole room. The refusal does not repeat it.
+  unconfirmed_name_ = key;
+  return "That was not the name you just gave a wrong password for. To log in under "
+         "another name, type it again.";
+}
+
 void Session::HandleSecretLine(const InputLine& line) {
   const SecretStep step = secret_step_;
   secret_step_ = SecretStep::kNone;
@@ -248,7 +293,10 @@ void Session::HandleSecretLine(const InputLine& line) {
       const std::string candidate = std::exchange(login_candidate_, std::string());
       const std::string key = NameKey(candidate);
       std::string hash;
-      if (!CheckPassword(key, password, reply, &hash)) break;
+      if (!CheckPassword(key, password, reply, &hash)) {
+        wrong_password_for_ = key;
+        break;
+      }
       // With the session's id, like any login: /reply and /ignore find the client by it.
       if (!context_.names->Claim(candidate, this, id_)) {
         reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));

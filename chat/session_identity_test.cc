@@ -37,6 +37,9 @@ constexpr char kDontEcho[] = "\xff\xfe\x01";
 constexpr char kPasswordPrompt[] = "[ENTER PASSWORD]: ";
 constexpr char kRepeatPrompt[] = "[REPEAT PASSWORD]: ";
 constexpr char kPassword[] = "Zebra-plaintext-4417";
+constexpr char kTypeItAgain[] =
+    "That was not the name you just gave a wrong password for. To log in under another "
+    "name, type it again.";
 
 // Every log line glog writes while a test runs, to prove a password never reaches one.
 class CapturingSink final : public google::LogSink {
@@ -144,10 +147,62 @@ TEST_F(SessionIdentityTest, WrongPasswordIsRefusedWithTheNamePromptAgain) {
   mallory.Send("guess-guess\n");
   const std::string refused = absl::StrCat("Wrong password.\n", kNamePrompt);
   EXPECT_EQ(mallory.Read(refused.size()), refused);
-  // Any free name still works on the same connection.
+  // Any free name still works on the same connection, typed twice (see below).
+  mallory.Send("mallory\n");
+  const std::string confirm = absl::StrCat(kTypeItAgain, "\n", kNamePrompt);
+  EXPECT_EQ(mallory.Read(confirm.size()), confirm);
   mallory.Send("mallory\n");
   EXPECT_EQ(mallory.ReadUntil(Prompt("mallory")), Prompt("mallory"));
   EXPECT_EQ(names_.size(), 1u);
+}
+
+// A password typed again at the name prompt (by habit, or typed ahead while the check
+// ran) must not become a public name: another name is only taken when typed twice.
+TEST_F(SessionIdentityTest, APasswordRetypedAtTheNamePromptIsNotTakenAsAName) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient alice_again = Connect();
+  EXPECT_EQ(alice_again.Read(Welcome().size()), Welcome());
+  alice_again.Send("alice\nhunter2-typo\nhunter2-right\n");  // all in one go
+  const std::string refused =
+      absl::StrCat(kWillEcho, kPasswordPrompt, "Wrong password.\n", kNamePrompt, kTypeItAgain,
+                   "\n", kNamePrompt);
+  EXPECT_EQ(alice_again.Read(refused.size()), refused);
+  EXPECT_EQ(names_.size(), 0u);  // nobody logged in under the password
+  // The name it was about is still welcome, and asks for the password again.
+  alice_again.Send("alice\n");
+  EXPECT_EQ(alice_again.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+}
+
+// A /register dropped by flood control asks for nothing, so the passwords typed after it
+// would be chat lines once the flood has passed: they are discarded unread instead.
+TEST_F(SessionIdentityTest, PasswordsTypedAfterADroppedRegisterNeverReachTheRoom) {
+  options_.max_msgs_per_sec = 1;
+  options_.burst = 2;
+  context_.options = options_;
+  LineClient alice = LoggedIn("alice");  // the login took one of alice's two tokens
+  LineClient bob = LoggedIn("bob");
+  alice.Read(Event("bob has joined our chat...", "alice").size());
+  // m1 takes bob's last token; /register is dropped; the two passwords follow at once.
+  bob.Send(absl::StrCat("m1\n/register\n", kPassword, "\n", kPassword, "\n"));
+  const std::string answer = absl::StrCat(
+      Prompt("bob"),
+      "You are sending too fast (over 1 lines a second); lines are dropped until you slow "
+      "down.\n",
+      Prompt("bob"),
+      "That /register was not run (you were sending too fast); your next 2 lines are "
+      "discarded in case they were passwords.\n",
+      Prompt("bob"));
+  EXPECT_EQ(bob.Read(answer.size()), answer);
+  ASSERT_TRUE(AwaitLinesReceived(1, 1 + 4));
+  clock_.Advance(absl::Seconds(10));  // the flood is over
+  bob.Send("m2\n");
+  EXPECT_EQ(bob.Read(Prompt("bob").size()), Prompt("bob"));
+  const std::string seen = Event("[2026-01-02 03:04:05][bob]:m1", "alice") +
+                           Event("[2026-01-02 03:04:15][bob]:m2", "alice");
+  EXPECT_EQ(alice.Read(seen.size()), seen);
+  EXPECT_EQ(room_.History().size(), 2u);
+  EXPECT_FALSE(absl::StrContains(sink_.text(), kPassword));
 }
 
 TEST_F(SessionIdentityTest, LookAlikeOfARegisteredNameNeedsItsPassword) {
