@@ -127,6 +127,7 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
       return true;
     }
     verdict = throttle.RecordFailure(address_key_, context_.clock->Now());
+    context_.metrics->failed_logins.Increment();
     LOG(INFO) << "wrong password from " << peer_;
     reply.push_back(ErrorLine("Wrong password."));
   }
@@ -242,7 +243,7 @@ void Session::HandleSecretLine(const InputLine& line) {
       }
       authenticated_key_ = key;
       Enqueue(std::move(reply));
-      CompleteLogin(candidate);
+      CompleteLogin(candidate);  // notes the name as registered
       in_room_ = true;
       LOG(INFO) << "password accepted for " << candidate << " from " << peer_;
       return;
@@ -286,6 +287,7 @@ void Session::HandleSecretLine(const InputLine& line) {
           break;
         }
         authenticated_key_ = key;
+        NoteRegistered();
         LOG(INFO) << "register " << peer_ << " " << name;
         reply.push_back(ReplyLine(absl::StrCat(
             "You registered ", name, ". From now on this name needs your password to log in.")));
@@ -318,6 +320,7 @@ void Session::HandleSecretLine(const InputLine& line) {
         break;
       }
       authenticated_key_.clear();
+      NoteRegistered();
       LOG(INFO) << "unregister " << peer_ << " " << name;
       reply.push_back(ReplyLine(absl::StrCat(name, " is no longer registered.")));
       break;
