@@ -237,7 +237,8 @@ void Session::HandleSecretLine(const InputLine& line) {
       const std::string candidate = std::exchange(login_candidate_, std::string());
       const std::string key = NameKey(candidate);
       if (!CheckPassword(key, password, reply)) break;
-      if (!context_.names->Claim(candidate, this)) {
+      // With the session id, as at a plain login: /whois, /ignore and /reply find it.
+      if (!context_.names->Claim(candidate, this, id_)) {
         reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));
         break;
       }

@@ -172,11 +172,13 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
     reply.push_back(ErrorLine(absl::StrCat("Only operators can ", verb, ".")));
     return true;
   }
-  // A notice in `room` from this operator (shown as "* alice kicked bob (spam)").
-  const auto tell_room = [&](std::string_view room, std::string text) {
+  // A notice in `room` from this operator: "alice kicked bob (spam)". Not history: a
+  // late joiner is not replayed old moderation.
+  const auto tell_room = [&](std::string_view room, std::string_view what) {
     std::shared_ptr<Room> target_room = context_.lobby->Find(std::string(room));
     if (target_room == nullptr) return;
-    target_room->Post(MakeEvent(Event::Kind::kEmote, now, me, std::move(text), id_),
+    target_room->Post(MakeEvent(Event::Kind::kModeration, now, me, absl::StrCat(me, " ", what),
+                                id_),
                       target_room == room_ ? membership_.get() : nullptr);
     context_.metrics->messages_broadcast.Increment();
   };
@@ -232,6 +234,8 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
                                                kMaxModerationReasonBytes, " bytes).")));
         return true;
       }
+      // The room reads why before it reads the leave.
+      tell_room(target->room, absl::StrCat("kicked ", target->name, InParens(reason)));
       if (!context_.names->Kick(target->name,
                                 absl::StrCat("You were kicked by ", me, Because(reason)))) {
         reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
@@ -239,7 +243,6 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
       }
       LOG(INFO) << "moderation: " << me << " kicked " << target->name << InParens(reason);
       count(Action::kKick);
-      tell_room(target->room, absl::StrCat("kicked ", target->name, InParens(reason)));
       reply.push_back(ReplyLine(absl::StrCat("You kicked ", target->name, Because(reason))));
       return true;
     }
@@ -306,11 +309,11 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
                         : absl::StrCat(" and address ", ban.address_key))
                 << " " << until_text << InParens(reason) << " (ban #" << *id << ")";
       count(Action::kBan);
-      if (target.has_value() &&
-          context_.names->Kick(target->name, absl::StrCat("You were banned by ", me, " ",
-                                                         until_text, Because(reason)))) {
+      if (target.has_value()) {
         tell_room(target->room,
                   absl::StrCat("banned ", target->name, " ", until_text, InParens(reason)));
+        context_.names->Kick(target->name, absl::StrCat("You were banned by ", me, " ",
+                                                       until_text, Because(reason)));
       }
       reply.push_back(ReplyLine(absl::StrCat(
           "Ban #", *id, ": ", what,
@@ -390,12 +393,12 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
       LOG(INFO) << "moderation: " << me << " muted " << target->name << " " << until_text
                 << InParens(reason);
       count(Action::kMute);
+      tell_room(target->room,
+                absl::StrCat("muted ", target->name, " ", until_text, InParens(reason)));
       context_.names->DeliverTo(
           target->name,
           MakeEvent(Event::Kind::kPrivate, now, me,
                     absl::StrCat("You are muted ", until_text, Because(reason)), id_));
-      tell_room(target->room,
-                absl::StrCat("muted ", target->name, " ", until_text, InParens(reason)));
       reply.push_back(
           ReplyLine(absl::StrCat("You muted ", target->name, " ", until_text, Because(reason))));
       return true;
