@@ -278,8 +278,9 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
           if (protected_target(*target)) return true;
           // Its address too, or a new name would get it back in at once. Not a local
           // socket's: that would ban every local client.
+          // Nor the operator's own (people behind one NAT, or both on this host).
           if (target->address_key != kLocalAddressKey &&
-              target->address_key != kUnknownAddressKey) {
+              target->address_key != kUnknownAddressKey && target->address_key != address_key_) {
             ban.address_key = target->address_key;
           }
           what = target->name;
