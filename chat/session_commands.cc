@@ -197,6 +197,14 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
     reply.push_back(ErrorLine(*refusal));
     return;
   }
+  if (context_.identity != nullptr) {  // a banned name cannot be taken by renaming either
+    absl::StatusOr<std::optional<identity::Ban>> ban =
+        context_.identity->FindActiveBan(NameKey(new_name), {}, context_.clock->Now());
+    if (ban.ok() && ban->has_value()) {
+      reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is banned.")));
+      return;
+    }
+  }
   if (!context_.names->Rename(old_name, new_name)) {
     reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
     return;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "chat/identity/duration.h"
@@ -18,7 +19,10 @@
 #include "chat/moderation.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
+#include "chat/testing/socket_pair.h"
 #include "chat/testing/test_files.h"
+#include "chat/transport/tcp_transport.h"
+#include "chat/web/json_protocol.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -200,6 +204,9 @@ TEST_F(SessionModerationTest, UnbanAndAddressBans) {
   ASSERT_TRUE(ban.ok() && ban->has_value());
   EXPECT_EQ((*ban)->by, "alice");
   ExpectReply(alice, "alice", "/ban mallory", "Ban #2: mallory banned permanently.");
+  LineClient eve = LoggedIn("eve");
+  alice.ReadUntil(Event("eve has joined our chat...", "alice"));
+  ExpectReply(eve, "eve", "/name Mallory", "Name 'Mallory' is banned.");
   ExpectReply(alice, "alice", "/unban mallory", "Unbanned mallory.");
   ExpectReply(alice, "alice", "/unban 192.0.2.7", "Unbanned 192.0.2.7.");
   ExpectReply(alice, "alice", "/unban mallory", "mallory is not banned.");
@@ -307,6 +314,27 @@ TEST_F(SessionModerationTest, WhoisShowsRegisteredAndAddressesToOperators) {
   const std::string shown = alice.ReadUntil(Prompt("alice"));
   EXPECT_THAT(shown, HasSubstr("carol: in general, registered"));
   EXPECT_THAT(shown, HasSubstr("carol's address: "));
+}
+
+// A browser's kick arrives as a goodbye message, then the connection ends.
+TEST_F(SessionModerationTest, AJsonClientIsToldItWasKicked) {
+  LineClient alice = Alice();
+  testing::SocketPair pair = testing::MakeSocketPair();
+  absl::Notification finished;
+  auto session = std::make_unique<Session>(
+      std::make_unique<TcpTransport>(std::move(pair.server_end)), context_,
+      [&finished](Session*) { finished.Notify(); }, AddressLimits::Ticket(),
+      std::make_unique<JsonProtocol>(options_.max_line_bytes));
+  session->Start();
+  LineClient web(std::move(pair.client_end));
+  EXPECT_TRUE(absl::StartsWith(web.ReadUntil("\n"), R"({"type":"banner")"));
+  web.Send(R"({"type":"login","name":"bob"})");
+  EXPECT_TRUE(absl::StartsWith(web.ReadUntil("\n"), R"({"type":"welcome","name":"bob")"));
+  alice.ReadUntil(Event("bob has joined our chat...", "alice"));
+  ExpectReply(alice, "alice", "/kick bob", "You kicked bob.");
+  EXPECT_THAT(web.ReadToEnd(),
+              HasSubstr("{\"type\":\"goodbye\",\"text\":\"You were kicked by alice.\"}\n"));
+  finished.WaitForNotification();
 }
 
 }  // namespace
