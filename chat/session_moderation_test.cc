@@ -331,7 +331,7 @@ TEST_F(SessionModerationTest, AJsonClientIsToldItWasKicked) {
   web.Send(R"({"type":"login","name":"bob"})");
   EXPECT_TRUE(absl::StartsWith(web.ReadUntil("\n"), R"({"type":"welcome","name":"bob")"));
   alice.ReadUntil(Event("bob has joined our chat...", "alice"));
-  ExpectReply(alice, "alice", "/kick bob", "You kicked bob.");
+  ExpectReplyAfterEvents(alice, "alice", "/kick bob", "You kicked bob.");
   EXPECT_THAT(web.ReadToEnd(),
               HasSubstr("{\"type\":\"goodbye\",\"text\":\"You were kicked by alice.\"}\n"));
   finished.WaitForNotification();
