@@ -25,6 +25,13 @@ const std::string_view kHelpText =
     "  /register         protect your name with a password\n"
     "  /password         change your password\n"
     "  /unregister       remove your name's registration\n"
+    "  /topic [TEXT]     show the room's topic; operators: set it\n"
+    "Operators:\n"
+    "  /kick NAME [WHY]  disconnect NAME\n"
+    "  /ban WHO [TIME] [WHY]  refuse a name or address (TIME: 10m, 2h, 7d)\n"
+    "  /unban WHO        lift a ban; /bans lists them\n"
+    "  /mute NAME [TIME] [WHY]  NAME can read but not speak; /unmute NAME\n"
+    "  /op NAME          make a registered name an operator; /deop NAME\n"
     "  //text            send a line that starts with '/'\n";
 
 namespace {
@@ -90,6 +97,31 @@ Command ParseCommand(std::string_view line) {
   if (EqualsIgnoreCase(word, "/register")) return Command{Kind::kRegister, {}, {}};
   if (EqualsIgnoreCase(word, "/password")) return Command{Kind::kPassword, {}, {}};
   if (EqualsIgnoreCase(word, "/unregister")) return Command{Kind::kUnregister, {}, {}};
+  // Moderation: the first word is whom, the rest is for the session to read.
+  {
+    struct Target {
+      const char* word;
+      Kind kind;
+      const char* usage;
+    };
+    static constexpr Target kTargeted[] = {
+        {"/op", Kind::kOp, "Usage: /op NAME"},
+        {"/deop", Kind::kDeop, "Usage: /deop NAME"},
+        {"/kick", Kind::kKick, "Usage: /kick NAME [reason]"},
+        {"/ban", Kind::kBan, "Usage: /ban NAME|ADDRESS [DURATION] [reason]"},
+        {"/unban", Kind::kUnban, "Usage: /unban NAME|ADDRESS"},
+        {"/mute", Kind::kMute, "Usage: /mute NAME [DURATION] [reason]"},
+        {"/unmute", Kind::kUnmute, "Usage: /unmute NAME"},
+    };
+    for (const Target& t : kTargeted) {
+      if (!EqualsIgnoreCase(word, t.word)) continue;
+      const auto [target, text] = FirstWord(args);
+      if (target.empty()) return Usage(t.usage);
+      return Command{t.kind, target, text};
+    }
+  }
+  if (EqualsIgnoreCase(word, "/bans")) return Command{Kind::kBans, {}, {}};
+  if (EqualsIgnoreCase(word, "/topic")) return Command{Kind::kTopic, {}, args};
   if (EqualsIgnoreCase(word, "/name")) {
     if (args.empty()) return Usage("Usage: /name NEW");
     return Command{Kind::kName, args, {}};

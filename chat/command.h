@@ -37,6 +37,17 @@ struct Command {
     kRegister,    // register the current name
     kPassword,    // change the password
     kUnregister,  // delete the registration
+    // Moderation (operators; /topic alone for everyone): `target` = whom, `text` = the
+    // rest (duration and/or reason), parsed by the session.
+    kOp,       // `target` = registered name
+    kDeop,     // `target`
+    kKick,     // `target`, `text` = reason
+    kBan,      // `target` = name or address, `text` = [DURATION] [reason]
+    kUnban,    // `target` = name or address
+    kBans,     // list active bans
+    kMute,     // `target`, `text` = [DURATION] [reason]
+    kUnmute,   // `target`
+    kTopic,    // `text` = new topic; empty: show it
     kUnknown,  // `target` = the word typed, e.g. "/frob"
     kUsage,    // a known command with bad arguments: `text` = its usage line
   };

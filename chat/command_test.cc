@@ -91,5 +91,43 @@ TEST(ParseCommandTest, HelpTextListsEveryCommand) {
   }
 }
 
+TEST(ParseCommandTest, ModerationCommandsTakeATargetAndTheRest) {
+  Command c = ParseCommand("/ban  bob 2h  spamming links");
+  EXPECT_EQ(c.kind, Command::Kind::kBan);
+  EXPECT_EQ(c.target, "bob");
+  EXPECT_EQ(c.text, "2h  spamming links");
+  c = ParseCommand("/KICK bob");
+  EXPECT_EQ(c.kind, Command::Kind::kKick);
+  EXPECT_EQ(c.target, "bob");
+  EXPECT_EQ(c.text, "");
+  EXPECT_EQ(ParseCommand("/mute bob 10m").kind, Command::Kind::kMute);
+  EXPECT_EQ(ParseCommand("/unmute bob").kind, Command::Kind::kUnmute);
+  EXPECT_EQ(ParseCommand("/unban 192.0.2.1").target, "192.0.2.1");
+  EXPECT_EQ(ParseCommand("/op bob").kind, Command::Kind::kOp);
+  EXPECT_EQ(ParseCommand("/deop bob").kind, Command::Kind::kDeop);
+  EXPECT_EQ(ParseCommand("/bans").kind, Command::Kind::kBans);
+  c = ParseCommand("/topic  Be nice ");
+  EXPECT_EQ(c.kind, Command::Kind::kTopic);
+  EXPECT_EQ(c.text, "Be nice");
+  EXPECT_EQ(ParseCommand("/topic").text, "");
+  c = ParseCommand("/kick");
+  EXPECT_EQ(c.kind, Command::Kind::kUsage);
+  EXPECT_EQ(c.text, "Usage: /kick NAME [reason]");
+  EXPECT_EQ(ParseCommand("/ban ").text, "Usage: /ban NAME|ADDRESS [DURATION] [reason]");
+}
+
+TEST(ParseCommandTest, HelpTextFitsEightyColumns) {
+  size_t start = 0;
+  while (start < kHelpText.size()) {
+    const size_t end = kHelpText.find('\n', start);
+    EXPECT_LT(end - start, 80u) << kHelpText.substr(start, end - start);
+    start = end + 1;
+  }
+  for (const char* command : {"/kick", "/ban", "/unban", "/bans", "/mute", "/unmute", "/op",
+                              "/deop", "/topic"}) {
+    EXPECT_NE(kHelpText.find(command), std::string_view::npos) << command;
+  }
+}
+
 }  // namespace
 }  // namespace chat

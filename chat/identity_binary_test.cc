@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -94,6 +95,57 @@ TEST(IdentityBinaryTest, RegisteredNameNeedsItsPasswordAfterARestart) {
   EXPECT_FALSE(absl::StrContains(bytes, kPassword));
 }
 
+// --operators: a registered name in the list moderates once it has its password; a ban
+// is kept in the database, so it still refuses the name after a restart.
+TEST(IdentityBinaryTest, AnOperatorsBanSurvivesARestart) {
+  const std::string db = TempPath("moderation.db");
+  std::filesystem::remove(db);
+  std::filesystem::remove(absl::StrCat(db, "-wal"));
+  const std::vector<std::string> argv = {kServer, "--port=0", absl::StrCat("--identity_db=", db),
+                                         "--operators=alice"};
+  std::string log;
+  {
+    Subprocess server(argv);
+    const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+    ASSERT_GT(port, 0);
+    absl::StatusOr<LineClient> alice = LineClient::Connect(port);
+    ASSERT_TRUE(alice.ok());
+    EXPECT_EQ(alice->Read(Welcome().size()), Welcome());
+    alice->Send("alice\n");
+    alice->ReadUntil("[alice]:");
+    absl::StatusOr<LineClient> bob = LineClient::Connect(port);
+    ASSERT_TRUE(bob.ok());
+    EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+    bob->Send("bob\n");
+    bob->ReadUntil("[bob]:");
+    alice->ReadUntil("[alice]:");  // bob's join
+    // Not registered yet: the flag alone makes nobody an operator.
+    alice->Send("/kick bob\n");
+    EXPECT_EQ(alice->ReadUntil("[alice]:").substr(0, 25), "Only operators can kick.\n");
+    alice->Send("/register\n");
+    alice->ReadUntil("]: ");
+    alice->Send(absl::StrCat(kPassword, "\n", kPassword, "\n"));
+    alice->ReadUntil("needs your password to log in.\n");
+    alice->ReadUntil("[alice]:");
+    alice->Send("/ban bob 7d spam\n");
+    EXPECT_TRUE(absl::StrContains(alice->ReadUntil("spam\n"), "Ban #1: bob banned until "));
+    EXPECT_TRUE(absl::StrContains(bob->ReadToEnd(), "You were banned by alice until "));
+    log += StopAndDrainLog(server);
+  }
+  Subprocess server(argv);
+  const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+  ASSERT_GT(port, 0);
+  absl::StatusOr<LineClient> bob = LineClient::Connect(port);
+  ASSERT_TRUE(bob.ok());
+  EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+  bob->Send("BOB\n");
+  const std::string refused = bob->ReadToEnd();
+  EXPECT_TRUE(absl::StrContains(refused, "You are banned until ")) << refused;
+  EXPECT_TRUE(absl::StrContains(refused, ": spam\n")) << refused;
+  log += StopAndDrainLog(server);
+  EXPECT_TRUE(absl::StrContains(log, "moderation: alice banned bob until ")) << log;
+}
+
 TEST(IdentityBinaryTest, ADatabaseFromANewerVersionStopsTheStart) {
   const std::string db = TempPath("newer.db");
   std::filesystem::remove(db);
@@ -117,7 +169,7 @@ TEST(IdentityBinaryTest, HelpListsTheFlags) {
   const std::string help = server.DrainStdout() + server.DrainStderr();
   for (const char* flag :
        {"identity_db", "login_slow_after", "login_lockout_after", "login_lockout",
-        "max_concurrent_password_hashes"}) {
+        "max_concurrent_password_hashes", "operators"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }

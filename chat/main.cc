@@ -17,7 +17,10 @@
 #include <string_view>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
 #include "chat/history/history_log.h"
@@ -25,6 +28,7 @@
 #include "chat/identity/password.h"
 #include "chat/identity/sqlite_store.h"
 #include "chat/motd.h"
+#include "chat/name.h"
 #include "chat/server.h"
 #include "chat/transport/tls_context.h"
 #include "chat/transport/tls_transport.h"
@@ -116,6 +120,10 @@ DEFINE_string(identity_db, "",
               "Registered names: the SQLite database of accounts (password hashes only), "
               "created with its directory if missing, e.g. /var/lib/tcpchat/identity.db. "
               "Empty: off; /register says so and every name is free for anyone.");
+DEFINE_string(operators, "",
+              "Comma-separated registered names that are operators (/kick, /ban, /mute, /op, "
+              "/topic) once logged in with their password. Needs --identity_db. Operators "
+              "made with /op are kept in the database as well.");
 DEFINE_int32(login_slow_after, 3,
              "Wrong passwords one address may give before each further try must wait (1 s, "
              "doubling up to 60 s). 0: never slow down.");
@@ -454,6 +462,21 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags, std::st
     identity = *std::move(opened);
     with_identity.identity = identity.get();
     LOG(INFO) << "registered names in " << FLAGS_identity_db;
+  }
+  for (absl::string_view name : absl::StrSplit(FLAGS_operators, ',', absl::SkipWhitespace())) {
+    name = absl::StripAsciiWhitespace(name);
+    if (std::optional<std::string> bad = chat::ValidateName(name)) {
+      std::cerr << "--operators: '" << name << "': " << *bad << "\n";
+      return 1;
+    }
+    with_identity.operators.push_back(std::string(name));
+  }
+  if (!with_identity.operators.empty()) {
+    if (identity == nullptr) {
+      std::cerr << "--operators needs --identity_db: operators are registered names\n";
+      return 1;
+    }
+    LOG(INFO) << "operators: " << absl::StrJoin(with_identity.operators, ", ");
   }
   // Declared before the server: its listeners (and so every session's transport factory)
   // point into it.

@@ -1,5 +1,7 @@
 #include "chat/name_registry.h"
 
+#include <utility>
+
 #include "chat/name.h"
 
 namespace chat {
@@ -66,6 +68,16 @@ bool NameRegistry::DeliverToId(uint64_t id, EventPtr event, UserInfo* to) {
   const Owner& owner = owners_.at(key->second);
   owner.recipient->DeliverPrivate(std::move(event));
   if (to != nullptr) *to = DescribeLocked(owner);
+  return true;
+}
+
+bool NameRegistry::Kick(std::string_view name, std::string goodbye, UserInfo* who) {
+  const std::string key = NameKey(name);
+  absl::MutexLock lock(&mu_);
+  const auto it = owners_.find(key);
+  if (it == owners_.end()) return false;
+  if (who != nullptr) *who = DescribeLocked(it->second);
+  it->second.recipient->Kick(std::move(goodbye));
   return true;
 }
 

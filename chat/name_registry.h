@@ -30,6 +30,7 @@ struct UserInfo {
   absl::Time last_line_at = absl::InfinitePast();  // its last line, or its login
   std::string away;   // the away message; empty: not away
   std::string address;  // "1.2.3.4:5678": shown only to those allowed (see FormatWhois)
+  std::string address_key;  // AddressKey() of that address (for /ban)
   // True while the name is the account its user proved to own (password or /register).
   bool registered = false;
 };
@@ -43,6 +44,8 @@ class Recipient {
   // What others may learn about this user; by default only the name and id it was
   // claimed with.
   virtual UserInfo Describe() const { return {}; }
+  // Disconnect this user, saying `goodbye` (an operator's /kick). Must not block.
+  virtual void Kick(std::string goodbye) {}
 };
 
 // NameRegistry makes names unique among connected clients, across every room, and finds
@@ -77,6 +80,11 @@ class NameRegistry {
   // NameRegistry::DeliverToId() is DeliverTo() for the owner claimed with `id`,
   // whatever it is called now: false if it is gone.
   bool DeliverToId(uint64_t id, EventPtr event, UserInfo* to = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // NameRegistry::Kick() disconnects the owner of `name` (by key) with `goodbye`; false
+  // if nobody has the name. If given, `who` is filled with its Describe() first.
+  bool Kick(std::string_view name, std::string goodbye, UserInfo* who = nullptr)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // NameRegistry::Find() describes the owner of `name` (by key); nullopt if nobody.
   // `name` and `id` are always the registry's own.

@@ -72,6 +72,12 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.identity = options_.identity;
   context_.login_throttle = &login_throttle_;
   context_.password_options = options_.password_options;
+  if (options_.identity != nullptr) {
+    std::vector<std::string> operator_keys;
+    for (const std::string& name : options_.operators) operator_keys.push_back(NameKey(name));
+    moderation_ = std::make_unique<Moderation>(std::move(operator_keys), options_.max_mutes);
+    context_.moderation = moderation_.get();
+  }
   listeners_.push_back(Listener{
       ListenerOptions{"tcp", options_.address, options_.port,
                       [](ScopedFd fd) { return std::make_unique<TcpTransport>(std::move(fd)); }},

@@ -32,6 +32,7 @@
 #include "chat/identity/store.h"
 #include "chat/metrics/http_server.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/moderation.h"
 #include "chat/motd.h"
 #include "chat/protocol.h"
 #include "chat/session.h"
@@ -105,6 +106,11 @@ struct ServerOptions {
   identity::IdentityStore* identity = nullptr;
   identity::LoginThrottleOptions login_throttle;
   identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
+  // Moderation (needs `identity`): the registered names that are operators once logged
+  // in with their password (--operators), besides those /op made; and how many names
+  // may be muted at once.
+  std::vector<std::string> operators;
+  size_t max_mutes = 10000;
 };
 
 // The line every client gets when the server stops.
@@ -215,6 +221,8 @@ class Server {
   NameRegistry names_;
   Lobby lobby_;
   Motd motd_;
+  // Set when `identity` is: operators and mutes.
+  std::unique_ptr<Moderation> moderation_;
   SessionContext context_;
   AdmissionGate gate_;
   // Declared before the sessions: every Ticket must be gone before it is.

@@ -91,8 +91,12 @@ void Session::Start() {
     transport_output_pending_.store(true, std::memory_order_release);
     outbox_->Wake();
   });
-  outbox_->Push({NoticeFrame(NoticeKind::kBanner, BannerText()),
-                 NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
+  // With registered names, the reader first checks the address for a ban (a store
+  // lookup, which must not delay the accept loop) and greets the client only if none.
+  if (context_.identity == nullptr) {
+    outbox_->Push({NoticeFrame(NoticeKind::kBanner, BannerText()),
+                   NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
+  }
   writer_ = std::jthread([this] { WriteLoop(); });
   reader_ = std::jthread([this] { ReadLoop(); });
 }
@@ -129,8 +133,9 @@ UserInfo Session::Describe() const {
   UserInfo info;
   info.connected_at = connected_at_;
   info.address = peer_;
+  info.address_key = address_key_;
+  info.registered = registered_.load(std::memory_order_acquire);
   absl::MutexLock lock(&social_mu_);
-  info.registered = registered_;
   info.room = room_name_;
   info.last_line_at = last_line_at_;
   info.away = away_;
@@ -151,6 +156,13 @@ void Session::DeliverPrivate(EventPtr event) {
   frame.kind = Frame::Kind::kEvent;
   frame.event = std::move(event);
   OnPushResult(outbox_->Push(std::move(frame)));
+}
+
+void Session::Kick(std::string goodbye) {
+  // As for a slow reader: no blocking or I/O here (the registry is locked). The goodbye is
+  // the last thing the writer sends; the reader wakes from recv() and runs the normal leave.
+  outbox_->CloseWith(NoticeFrame(NoticeKind::kGoodbye, std::move(goodbye)));
+  EndWith(EndReason::kKicked, SHUT_RD);
 }
 
 void Session::OnFellBehind() {
@@ -186,6 +198,10 @@ void Session::ReadLoop() {
   // Not zero-filled: the kernel writes only what arrives, so an idle client costs the
   // page or two its lines touch, not the whole buffer (a thousand idle clients' RSS).
   const std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);
+  if (context_.identity != nullptr && !RefuseIfBanned({})) {
+    outbox_->Push({NoticeFrame(NoticeKind::kBanner, BannerText()),
+                   NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
+  }
   while (!stop_reading_) {
     if (!ArmReceiveTimeout()) {
       if (OnReceiveTimeout()) break;
@@ -385,6 +401,9 @@ bool Session::HandleNameLine(const InputLine& line) {
     candidate = TrimBlanks(line.text);
     refusal = ValidateName(candidate);
     if (!refusal) refusal = ConfirmNameAfterWrongPassword(candidate);
+    if (!refusal && context_.identity != nullptr && RefuseIfBanned(NameKey(candidate))) {
+      return false;
+    }
     if (!refusal) {
       // Before the name is claimed: a refused login must leave no trace (no join notice).
       if (const LimitVerdict verdict = ticket_.TryLogin(); !verdict) {
@@ -437,11 +456,20 @@ void Session::CompleteLogin(std::string_view candidate) {
     absl::MutexLock lock(&social_mu_);
     last_line_at_ = context_.clock->Now();  // idle since logging in
   }
+  NoteRegistered();
   // After the welcome, the history and its prompt, drawn like an event: a client that
   // set no --motd_file sees the base protocol byte for byte.
   if (context_.motd != nullptr) {
     if (SharedText motd = context_.motd->Get(); motd != nullptr && !motd->empty()) {
       Enqueue({NoticeFrame(NoticeKind::kMotd, std::move(motd)), PromptFrame()});
+    }
+  }
+  if (context_.identity != nullptr) {
+    std::vector<Frame> topic;
+    AppendTopic(room_->name(), topic);
+    if (!topic.empty()) {
+      topic.push_back(PromptFrame());
+      Enqueue(std::move(topic));
     }
   }
   LOG(INFO) << "login " << peer_ << " as " << candidate << " in " << room_->name();
@@ -532,6 +560,8 @@ const char* Session::Describe(std::optional<EndReason> reason) {
     case EndReason::kQuit: return "client quit";
     case EndReason::kLoginRefused: return "its address logged in too often";
     case EndReason::kProtocolError: return "broke the transport's protocol";
+    case EndReason::kKicked: return "kicked by an operator";
+    case EndReason::kBanned: return "banned";
   }
   return "unknown";
 }

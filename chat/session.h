@@ -35,6 +35,7 @@
 #include "chat/ignore_list.h"
 #include "chat/message.h"
 #include "chat/metrics/server_metrics.h"
+#include "chat/moderation.h"
 #include "chat/motd.h"
 #include "chat/name_registry.h"
 #include "chat/outbox.h"
@@ -90,6 +91,8 @@ struct SessionContext {
   identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
   // The message of the day shown after login; null or empty: none (the base protocol).
   const Motd* motd = nullptr;
+  // Operators and mutes (issue #12); needs `identity` too. Null: moderation is off.
+  Moderation* moderation = nullptr;
 };
 
 // Session serves one connected client.
@@ -151,6 +154,9 @@ class Session final : public RoomMember, public Recipient {
   // Recipient (called with the registry locked; never blocks).
   void DeliverPrivate(EventPtr event) override;
   UserInfo Describe() const override ABSL_LOCKS_EXCLUDED(social_mu_);
+  // An operator's /kick or /ban (called with the registry locked; never blocks): says
+  // `goodbye`, refuses all later output and ends the session like a slow reader's.
+  void Kick(std::string goodbye) override ABSL_LOCKS_EXCLUDED(socket_mu_);
 
   // "1.2.3.4:5678" of the client, for logs.
   const std::string& peer() const { return peer_; }
@@ -195,8 +201,8 @@ class Session final : public RoomMember, public Recipient {
   void SetAway(std::string_view text, std::vector<Frame>& reply) ABSL_LOCKS_EXCLUDED(social_mu_);
   void ReplyToLast(std::string_view text, std::vector<Frame>& reply)
       ABSL_LOCKS_EXCLUDED(social_mu_);
-  // Hook for operators (another branch): whether this client's /whois shows addresses.
-  bool MaySeeAddresses() const { return false; }
+  // Whether this client's /whois shows addresses: operators only.
+  bool MaySeeAddresses() { return IsOperator(); }
   // The writer shows a private message: /reply answers its sender from now on.
   void NotePrivateFrom(const Event& event) ABSL_LOCKS_EXCLUDED(social_mu_);
   void LeaveRoom();
@@ -242,9 +248,25 @@ class Session final : public RoomMember, public Recipient {
                      std::vector<Frame>& reply, std::string* stored_hash = nullptr);
   // Why `name` may not be taken by this client, if it is someone else's registered name.
   std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
-  // Publishes (for /whois) whether the name in use is the account this client proved it
-  // owns; called whenever the name or that proof changes.
-  void NoteRegistered() ABSL_LOCKS_EXCLUDED(social_mu_);
+
+  // Moderation (session_moderation.cc), on the reader thread, holding no lock.
+  // Runs /op, /deop, /kick, /ban, /unban, /bans, /mute, /unmute, /topic.
+  bool RunModerationCommand(const Command& command, std::vector<Frame>& reply);
+  // Whether this client is an operator now: logged in with its registered name's
+  // password, and the name is in --operators or marked in the store. Asked afresh each
+  // time, so a /deop takes effect at once.
+  bool IsOperator();
+  // Whether the registered name with `key` is an operator (flag or store).
+  bool IsOperatorKey(std::string_view key);
+  // The refusal for a line that would speak while muted, if this client is muted.
+  std::optional<std::string> MutedRefusal();
+  // Looks up a ban on this client's name key (empty: none yet) or address; if there is
+  // one, tells the client and ends the session. True if banned.
+  bool RefuseIfBanned(std::string_view name_key);
+  // Appends the topic of `room` (if it has one) as a reply line.
+  void AppendTopic(std::string_view room, std::vector<Frame>& reply);
+  // Keeps Describe()'s `registered` in step with the name and the account.
+  void NoteRegistered();
 
   // Queues the client's own output (replies, prompts); overflow ends the session.
   void Enqueue(std::vector<Frame> frames);
@@ -300,14 +322,14 @@ class Session final : public RoomMember, public Recipient {
   absl::Time last_line_at_ ABSL_GUARDED_BY(social_mu_) = absl::InfinitePast();
   std::string room_name_ ABSL_GUARDED_BY(social_mu_);
   std::string away_ ABSL_GUARDED_BY(social_mu_);  // empty: not away
-  // The name in use is the account this client proved it owns (/whois says "registered").
-  bool registered_ ABSL_GUARDED_BY(social_mu_) = false;
   // The sender of the last private message shown (id 0: none yet), as it was called then.
   struct PrivateSender {
     uint64_t id = 0;
     std::string name;
   };
   PrivateSender last_private_from_ ABSL_GUARDED_BY(social_mu_);
+  // The name worn is the account this client logged in to (for /whois).
+  std::atomic<bool> registered_ = false;
   // Whom this client ignores (/ignore): changed by the reader, read by the writer.
   IgnoreList ignored_;
 

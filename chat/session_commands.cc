@@ -51,6 +51,24 @@ void NoteAway(const UserInfo& to, std::vector<Frame>& reply) {
 bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
   const absl::Time now = context_.clock->Now();
   const absl::TimeZone zone = context_.time_zone;
+  // A muted client reads but does not speak (issue #12): no lines, emotes, private
+  // messages or new names.
+  switch (command.kind) {
+    case Command::Kind::kMessage:
+      if (IsBlank(command.text)) break;
+      [[fallthrough]];
+    case Command::Kind::kMe:
+    case Command::Kind::kMsg:
+    case Command::Kind::kReply:
+    case Command::Kind::kName:
+      if (std::optional<std::string> muted = MutedRefusal()) {
+        reply.push_back(ErrorLine(*std::move(muted)));
+        return true;
+      }
+      break;
+    default:
+      break;
+  }
   switch (command.kind) {
     case Command::Kind::kMessage:
       if (IsBlank(command.text)) {
@@ -98,6 +116,14 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       std::vector<std::string> rooms;
       for (const auto& [name, members] : context_.lobby->List()) {
         rooms.push_back(absl::StrCat(name, " (", members, ")"));
+        // "general (3) — Be nice": each topic looked up here, with no lock held.
+        if (context_.identity != nullptr) {
+          absl::StatusOr<std::optional<identity::Topic>> topic =
+              context_.identity->GetTopic(NameKey(name));
+          if (topic.ok() && topic->has_value()) {
+            absl::StrAppend(&rooms.back(), " \u2014 ", (*topic)->text);
+          }
+        }
       }
       reply.push_back(ReplyLine(absl::StrCat("Rooms: ", absl::StrJoin(rooms, ", "))));
       return true;
@@ -136,6 +162,16 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
     case Command::Kind::kPassword:
     case Command::Kind::kUnregister:
       return RunIdentityCommand(command, reply);
+    case Command::Kind::kOp:
+    case Command::Kind::kDeop:
+    case Command::Kind::kKick:
+    case Command::Kind::kBan:
+    case Command::Kind::kUnban:
+    case Command::Kind::kBans:
+    case Command::Kind::kMute:
+    case Command::Kind::kUnmute:
+    case Command::Kind::kTopic:
+      return RunModerationCommand(command, reply);
     case Command::Kind::kUnknown:
       reply.push_back(
           ErrorLine(absl::StrCat("Unknown command: ", command.target, " (try /help)")));
@@ -160,6 +196,14 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
   if (std::optional<std::string> refusal = RegisteredToSomeoneElse(new_name)) {
     reply.push_back(ErrorLine(*refusal));
     return;
+  }
+  if (context_.identity != nullptr) {  // a banned name cannot be taken by renaming either
+    absl::StatusOr<std::optional<identity::Ban>> ban =
+        context_.identity->FindActiveBan(NameKey(new_name), {}, context_.clock->Now());
+    if (ban.ok() && ban->has_value()) {
+      reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is banned.")));
+      return;
+    }
   }
   if (!context_.names->Rename(old_name, new_name)) {
     reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
@@ -220,9 +264,19 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
             << entry.room->name();
   // The room's own spelling: `/join DEV` enters `dev`.
   std::string note = absl::StrCat("You are now in ", entry.room->name(), ".");
+  const std::string entered = entry.room->name();
   // Our reference was the old room's last one if the move removed it from the lobby.
   Enter(std::move(entry), std::move(note));
   context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
+  // After the history (the writer draws it for the follow frame queued above).
+  if (context_.identity != nullptr) {
+    std::vector<Frame> topic;
+    AppendTopic(entered, topic);
+    if (!topic.empty()) {
+      topic.push_back(PromptFrame());
+      Enqueue(std::move(topic));
+    }
+  }
   return false;  // the writer says where we are, replays the history, then prompts
 }
 

@@ -129,6 +129,7 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
       return true;
     }
     verdict = throttle.RecordFailure(address_key_, context_.clock->Now());
+    context_.metrics->failed_logins.Increment();
     LOG(INFO) << "wrong password from " << peer_;
     reply.push_back(ErrorLine("Wrong password."));
   }
@@ -160,12 +161,6 @@ std::optional<std::string> Session::RegisteredToSomeoneElse(std::string_view nam
   }
   return absl::StrCat("Name '", name,
                       "' is registered; to use it, log in with it and its password.");
-}
-
-void Session::NoteRegistered() {
-  const bool registered = !authenticated_key_.empty() && NameKey(name()) == authenticated_key_;
-  absl::MutexLock lock(&social_mu_);
-  registered_ = registered;
 }
 
 bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& reply) {
@@ -305,8 +300,7 @@ void Session::HandleSecretLine(const InputLine& line) {
       authenticated_key_ = key;
       authenticated_hash_ = std::move(hash);
       Enqueue(std::move(reply));
-      CompleteLogin(candidate);
-      NoteRegistered();
+      CompleteLogin(candidate);  // notes the name as registered
       in_room_ = true;
       LOG(INFO) << "password accepted for " << candidate << " from " << peer_;
       return;

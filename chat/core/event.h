@@ -28,6 +28,7 @@ struct Event {
     kLeave,    // `name` left the room
     kRename,   // `name` is now called `text`
     kPrivate,  // `name` sent `text` to the recipient alone (never in a room's log)
+    kModeration,  // operator `name` acted: `text` says what ("alice kicked bob (spam)")
   };
 
   // Memory an event costs beyond its two strings: the struct and its control block.

@@ -32,6 +32,10 @@ std::string_view DisconnectReasonLabel(DisconnectReason reason) {
       return "login_refused";
     case DisconnectReason::kProtocolError:
       return "protocol_error";
+    case DisconnectReason::kKicked:
+      return "kicked";
+    case DisconnectReason::kBanned:
+      return "banned";
   }
   return "unknown";
 }
@@ -64,6 +68,20 @@ std::string_view RefusedConnectionReasonLabel(RefusedConnectionReason reason) {
   return "unknown";
 }
 
+std::string_view ModerationActionLabel(ModerationAction action) {
+  switch (action) {
+    case ModerationAction::kKick: return "kick";
+    case ModerationAction::kBan: return "ban";
+    case ModerationAction::kUnban: return "unban";
+    case ModerationAction::kMute: return "mute";
+    case ModerationAction::kUnmute: return "unmute";
+    case ModerationAction::kOp: return "op";
+    case ModerationAction::kDeop: return "deop";
+    case ModerationAction::kTopic: return "topic";
+  }
+  return "unknown";
+}
+
 std::vector<double> FsyncLatencyBuckets() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
@@ -87,11 +105,12 @@ namespace {
 // indexed by the enum's value.
 template <typename Reason, size_t kCount>
 std::array<Counter*, kCount> AddByReason(Registry& registry, std::string_view name,
-                                         std::string_view help, std::string_view (*label)(Reason)) {
+                                         std::string_view help, std::string_view (*label)(Reason),
+                                         std::string_view label_name = "reason") {
   std::array<Counter*, kCount> counters{};
   for (size_t i = 0; i < kCount; ++i) {
-    counters[i] =
-        &registry.AddCounter(name, help, {{"reason", std::string(label(static_cast<Reason>(i)))}});
+    counters[i] = &registry.AddCounter(
+        name, help, {{std::string(label_name), std::string(label(static_cast<Reason>(i)))}});
   }
   return counters;
 }
@@ -140,6 +159,11 @@ ServerMetrics::ServerMetrics(std::string_view version)
               registry, "tcpchat_refused_connections_total",
               "Connections closed at once by the per-address limits, by reason.",
               &RefusedConnectionReasonLabel)),
+      moderation_actions_by_action(AddByReason<ModerationAction, kModerationActionCount>(
+          registry, "tcpchat_moderation_actions_total", "Operators' moderation actions, by action.",
+          &ModerationActionLabel, "action")),
+      failed_logins(registry.AddCounter("tcpchat_failed_logins_total",
+                                        "Wrong passwords given for registered names.")),
       tls_handshake_failures(registry.AddCounter(
           "tcpchat_tls_handshake_failures_total",
           "TLS handshakes that failed because the client broke the protocol.")),

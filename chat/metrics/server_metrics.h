@@ -31,8 +31,10 @@ enum class DisconnectReason {
   kQuit,          // the client typed /quit
   kLoginRefused,  // its address logged in too often (per-address login limit)
   kProtocolError,  // the client broke its transport's protocol (e.g. a bad TLS handshake)
+  kKicked,        // an operator's /kick (or a /ban of a connected client)
+  kBanned,        // a banned address or name tried to log in
 };
-inline constexpr size_t kDisconnectReasonCount = 11;
+inline constexpr size_t kDisconnectReasonCount = 13;
 
 // Why an input line was refused; the `reason` label of tcpchat_rejected_lines_total.
 enum class RejectReason {
@@ -52,10 +54,15 @@ enum class RefusedConnectionReason {
 };
 inline constexpr size_t kRefusedConnectionReasonCount = 3;
 
+// What an operator did; the `action` label of tcpchat_moderation_actions_total.
+enum class ModerationAction { kKick, kBan, kUnban, kMute, kUnmute, kOp, kDeop, kTopic };
+inline constexpr size_t kModerationActionCount = 8;
+
 // The label values, e.g. "peer_closed", "too_long".
 std::string_view DisconnectReasonLabel(DisconnectReason reason);
 std::string_view RejectReasonLabel(RejectReason reason);
 std::string_view RefusedConnectionReasonLabel(RefusedConnectionReason reason);
+std::string_view ModerationActionLabel(ModerationAction action);
 
 // Upper bounds for fsync latency in seconds, 1-2.5-5 steps from 100 us to 10 s. Local
 // disks fsync in 0.1-10 ms; the long tail is where a stalled disk shows.
@@ -90,6 +97,9 @@ struct ServerMetrics {
   }
   Counter& refused_connections(RefusedConnectionReason reason) const {
     return *refused_connections_by_reason[static_cast<size_t>(reason)];
+  }
+  Counter& moderation_actions(ModerationAction action) const {
+    return *moderation_actions_by_action[static_cast<size_t>(action)];
   }
 
   // Declared first, so it is constructed before, and destroyed after, the references
@@ -128,6 +138,10 @@ struct ServerMetrics {
   // tcpchat_refused_connections_total{reason}: connections closed at once by the
   // per-address limits, by RefusedConnectionReason.
   const std::array<Counter*, kRefusedConnectionReasonCount> refused_connections_by_reason;
+  // tcpchat_moderation_actions_total{action}: operators' actions, by ModerationAction.
+  const std::array<Counter*, kModerationActionCount> moderation_actions_by_action;
+  // tcpchat_failed_logins_total: wrong passwords given for registered names.
+  Counter& failed_logins;
   // tcpchat_tls_handshake_failures_total: TLS handshakes the client broke (garbage, no
   // common version or cipher); handshakes cut off by the login timeout are not counted.
   Counter& tls_handshake_failures;

@@ -90,7 +90,7 @@ TEST(ServerMetricsTest, EveryReasonHasItsOwnSeries) {
   const char* disconnects[] = {"peer_closed", "read_error",    "slow_reader",
                                "send_timeout", "stopped",      "login_timeout",
                                "idle",         "flooding",     "quit",        "login_refused",
-                               "protocol_error"};
+                               "protocol_error", "kicked",  "banned"};
   for (size_t i = 0; i < kDisconnectReasonCount; ++i) {
     EXPECT_EQ(DisconnectReasonLabel(static_cast<DisconnectReason>(i)), disconnects[i]);
     EXPECT_EQ(SampleValue(
@@ -105,6 +105,22 @@ TEST(ServerMetricsTest, EveryReasonHasItsOwnSeries) {
                   text, absl::StrCat("tcpchat_rejected_lines_total{reason=\"", rejects[i], "\"}")),
               10 * (i + 1));
   }
+}
+
+TEST(ServerMetricsTest, ModerationActionsHaveASeriesPerAction) {
+  ServerMetrics metrics("v");
+  for (size_t i = 0; i < kModerationActionCount; ++i) {
+    metrics.moderation_actions(static_cast<ModerationAction>(i)).Increment(i + 1);
+  }
+  metrics.failed_logins.Increment(4);
+  const std::string text = metrics.RenderPrometheus();
+  const char* actions[] = {"kick", "ban", "unban", "mute", "unmute", "op", "deop", "topic"};
+  for (size_t i = 0; i < kModerationActionCount; ++i) {
+    EXPECT_EQ(SampleValue(text, absl::StrCat("tcpchat_moderation_actions_total{action=\"",
+                                             actions[i], "\"}")),
+              i + 1);
+  }
+  EXPECT_EQ(SampleValue(text, "tcpchat_failed_logins_total"), 4);
 }
 
 TEST(ServerMetricsTest, RefusedConnectionsHaveASeriesPerReason) {

@@ -26,6 +26,9 @@ void NetcatRenderer::AppendLine(const Event& event, std::string* out) {
     case Event::Kind::kRename:
       AppendRenameNotice(out, event.name, event.text);
       return;
+    case Event::Kind::kModeration:  // a notice, like a join: the sentence alone
+      out->append(event.text);
+      return;
     case Event::Kind::kPrivate:
       AppendPrivateMessage(out, event_times_.Format(event.time), event.name, event.text);
       return;

@@ -63,6 +63,7 @@ std::string_view TypeOf(Event::Kind kind) {
     case Event::Kind::kLeave: return "leave";
     case Event::Kind::kRename: return "rename";
     case Event::Kind::kPrivate: return "private";
+    case Event::Kind::kModeration: return "moderation";
   }
   return "chat";
 }
@@ -89,6 +90,7 @@ void JsonRenderer::AppendEvent(const Event& event, std::string* out) {
     case Event::Kind::kChat:
     case Event::Kind::kEmote:
     case Event::Kind::kPrivate:
+    case Event::Kind::kModeration:
       AppendMember("text", event.text, out);
       break;
     case Event::Kind::kRename:

@@ -1,0 +1,57 @@
+#include "chat/moderation.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <utility>
+
+#include "chat/abuse/address_key.h"
+
+namespace chat {
+
+MuteList::AddResult MuteList::Add(std::string key, Mute mute, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (!mutes_.contains(key) && mutes_.size() >= max_entries_) {
+    absl::erase_if(mutes_, [now](const auto& entry) { return entry.second.until <= now; });
+    if (mutes_.size() >= max_entries_) return AddResult::kFull;
+  }
+  mutes_[std::move(key)] = std::move(mute);
+  return AddResult::kAdded;
+}
+
+bool MuteList::Remove(std::string_view key, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  const auto it = mutes_.find(key);
+  if (it == mutes_.end()) return false;
+  const bool active = it->second.until > now;
+  mutes_.erase(it);
+  return active;
+}
+
+std::optional<Mute> MuteList::Find(std::string_view key, absl::Time now) const {
+  absl::MutexLock lock(&mu_);
+  const auto it = mutes_.find(key);
+  if (it == mutes_.end() || it->second.until <= now) return std::nullopt;
+  return it->second;
+}
+
+Moderation::Moderation(std::vector<std::string> operator_keys, size_t max_mutes)
+    : flag_operators_(operator_keys.begin(), operator_keys.end()), mutes_(max_mutes) {}
+
+std::optional<std::string> AddressArgumentKey(std::string_view text) {
+  const std::string address(text);
+  sockaddr_in v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    return AddressKey(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
+  }
+  sockaddr_in6 v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    return AddressKey(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
+  }
+  return std::nullopt;
+}
+
+}  // namespace chat
