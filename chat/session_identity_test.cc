@@ -77,7 +77,11 @@ class SessionIdentityTest : public testing::SessionFixture {
     context_.password_options = identity::PasswordOptions::FastForTests();
     google::AddLogSink(&sink_);
   }
-  void TearDown() override { google::RemoveLogSink(&sink_); }
+  // The sessions use the store and the throttle: wait for them before those go.
+  void TearDown() override {
+    AwaitSessionsFinished();
+    google::RemoveLogSink(&sink_);
+  }
 
   // Sends `line` and expects exactly `reply` followed by a fresh chat prompt.
   void ExpectReply(LineClient& client, std::string_view name, std::string_view line,

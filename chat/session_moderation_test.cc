@@ -56,9 +56,7 @@ class SessionModerationTest : public testing::SessionFixture {
     context_.moderation = moderation_.get();
   }
   // The sessions use the store and the mute list: wait for them before those go.
-  void TearDown() override {
-    for (auto& connection : connections_) connection->finished.WaitForNotification();
-  }
+  void TearDown() override { AwaitSessionsFinished(); }
 
   void CreateAccount(std::string_view name, bool is_operator = false) {
     absl::StatusOr<std::string> hash =

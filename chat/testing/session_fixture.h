@@ -47,10 +47,15 @@ class SessionFixture : public ::testing::Test {
 
   // The test body's LineClients are gone by now, so every session has seen end of stream.
   ~SessionFixture() override {
-    for (auto& connection : connections_) {
-      connection->finished.WaitForNotification();
-      connection->session.reset();
-    }
+    AwaitSessionsFinished();
+    for (auto& connection : connections_) connection->session.reset();
+  }
+
+  // Waits until every session's threads are done with the context. A derived fixture
+  // that owns something the sessions use (a store, a mute list) calls it from TearDown():
+  // its members are destroyed before this base's destructor would wait.
+  void AwaitSessionsFinished() {
+    for (auto& connection : connections_) connection->finished.WaitForNotification();
   }
 
   struct Connection {
