@@ -13,6 +13,14 @@ std::string PlainText(const StyledLine& line) {
   return text;
 }
 
+namespace {
+size_t PlainBytes(const StyledLine& line) {
+  size_t bytes = 0;
+  for (const Span& span : line) bytes += span.text.size();
+  return bytes;
+}
+}  // namespace
+
 std::vector<std::string> PlainTexts(const std::vector<StyledLine>& lines) {
   std::vector<std::string> texts;
   texts.reserve(lines.size());
@@ -47,8 +55,12 @@ std::vector<StyledLine> WrapLine(const StyledLine& line, int width, int indent) 
 
 void Scrollback::Add(StyledLine line) {
   if (offset_ > 0 && width_ > 0) offset_ += static_cast<int>(WrapLine(line, width_, indent_).size());
+  bytes_ += PlainBytes(line);
   lines_.push_back(std::move(line));
-  if (lines_.size() > max_lines_) lines_.pop_front();
+  while (lines_.size() > 1 && (lines_.size() > max_lines_ || bytes_ > max_bytes_)) {
+    bytes_ -= PlainBytes(lines_.front());
+    lines_.pop_front();
+  }
 }
 
 int Scrollback::TotalRows(int width) const {

@@ -1,7 +1,10 @@
 // client/scrollback.h: the message pane's lines, wrapped by display width, and paging.
 //
 // Lines are kept whole (styled spans) and wrapped when drawn, so a resize re-wraps
-// everything. At most `max_lines` are kept; the oldest go first.
+// everything. At most `max_lines` lines and `max_bytes` of text are kept; the oldest go
+// first. Both bounds matter: the server decides how long lines are (up to the stream
+// parser's 64 KiB each), so a line count alone would let a hostile server make the
+// client hold hundreds of megabytes.
 
 #ifndef CLIENT_SCROLLBACK_H_
 #define CLIENT_SCROLLBACK_H_
@@ -35,9 +38,11 @@ std::vector<StyledLine> WrapLine(const StyledLine& line, int width, int indent =
 class Scrollback {
  public:
   static constexpr size_t kDefaultMaxLines = 5000;
+  static constexpr size_t kDefaultMaxBytes = 4 << 20;
   static constexpr int kIndent = 2;  // of continuation rows
-  explicit Scrollback(size_t max_lines = kDefaultMaxLines, int indent = kIndent)
-      : max_lines_(max_lines), indent_(indent) {}
+  explicit Scrollback(size_t max_lines = kDefaultMaxLines, int indent = kIndent,
+                      size_t max_bytes = kDefaultMaxBytes)
+      : max_lines_(max_lines), max_bytes_(max_bytes), indent_(indent) {}
 
   // Scrollback::Add() appends a line. When scrolled back, the view stays on the same
   // rows (as long as they are kept), so reading old lines is not interrupted.
@@ -53,12 +58,16 @@ class Scrollback {
   // Rows between the bottom of the view and the newest row (0: following new lines).
   int offset() const { return offset_; }
   size_t size() const { return lines_.size(); }
+  // Bytes of text held (the newest line is always kept, whatever its size).
+  size_t bytes() const { return bytes_; }
 
  private:
   int TotalRows(int width) const;
 
   size_t max_lines_;
+  size_t max_bytes_;
   int indent_;
+  size_t bytes_ = 0;
   std::deque<StyledLine> lines_;
   int offset_ = 0;
   int width_ = 0;  // of the last View(), to keep a scrolled view in place on Add()

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "client/server_stream.h"
+
 #include "gtest/gtest.h"
 
 namespace chat::client {
@@ -70,6 +72,33 @@ TEST(ScrollbackTest, KeepsAtMostMaxLines) {
   EXPECT_EQ(pane.size(), 3u);
   pane.PageUp(100);
   EXPECT_EQ(PlainTexts(pane.View(80, 10)), (std::vector<std::string>{"8", "9", "10"}));
+}
+
+TEST(ScrollbackTest, KeepsAtMostMaxBytesHoweverLongTheServersLinesAre) {
+  Scrollback pane(Scrollback::kDefaultMaxLines, 0, /*max_bytes=*/100);
+  for (int i = 0; i < 10; ++i) pane.Add(Plain(std::string(30, static_cast<char>('a' + i))));
+  EXPECT_EQ(pane.size(), 3u);  // 90 bytes; a fourth 30-byte line would be 120
+  EXPECT_EQ(pane.bytes(), 90u);
+  pane.PageUp(100);
+  EXPECT_EQ(PlainTexts(pane.View(80, 10)),
+            (std::vector<std::string>{std::string(30, 'h'), std::string(30, 'i'),
+                                      std::string(30, 'j')}));
+  // A line over the whole budget replaces everything but is itself kept, so the newest
+  // thing the server said is always on screen.
+  pane.Add({Span{std::string(80, 'x'), 0}, Span{std::string(80, 'y'), 1}});
+  EXPECT_EQ(pane.size(), 1u);
+  EXPECT_EQ(pane.bytes(), 160u);
+  pane.Add(Plain("z"));
+  EXPECT_EQ(pane.size(), 1u);
+  EXPECT_EQ(pane.bytes(), 1u);
+}
+
+TEST(ScrollbackTest, TheDefaultByteBoundHoldsAgainstMaximalLines) {
+  Scrollback pane;
+  const std::string line(ServerStream::kMaxPendingBytes, 'x');  // the longest line parsed
+  for (size_t i = 0; i < Scrollback::kDefaultMaxLines; ++i) pane.Add(Plain(line));
+  EXPECT_LE(pane.bytes(), Scrollback::kDefaultMaxBytes);
+  EXPECT_EQ(pane.size(), Scrollback::kDefaultMaxBytes / line.size());
 }
 
 }  // namespace
