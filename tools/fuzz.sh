@@ -17,6 +17,7 @@ fuzzers=(
   websocket_fuzzer:websocket  # WebSocket frames
   duration_fuzzer:duration    # moderation durations (/ban NAME 2h)
   server_stream_fuzzer:server_stream  # the terminal client: what a server sends it
+  proxy_header_fuzzer:proxy_header  # a load balancer's PROXY header (--proxy_protocol_from)
 )
 
 flags=()
