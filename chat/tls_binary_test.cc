@@ -31,24 +31,17 @@ namespace chat {
 namespace {
 
 using testing::LineClient;
+using testing::MakeCertificate;
 using testing::ReadFile;
 using testing::Subprocess;
 using testing::TempPath;
 using testing::TlsClient;
 
 constexpr char kServer[] = "chat/server";
-constexpr char kMakeCert[] = "tools/make_cert.sh";
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
 std::string Welcome() { return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: "; }
 
-// Runs tools/make_cert.sh (the script README tells people to use) into `dir`.
-void MakeCertificate(const std::string& dir, const std::string& name) {
-  Subprocess make({"/bin/bash", kMakeCert, dir, name});
-  const std::optional<int> status = make.Wait(kPatience);
-  ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(WEXITSTATUS(*status), 0) << make.DrainStderr();
-}
 
 int FreePort() { return testing::FreeLoopbackPort(); }
 

@@ -32,7 +32,6 @@ using chat::testing::Subprocess;
 
 constexpr char kServer[] = "chat/server";
 constexpr char kClient[] = "client/tcpchat";
-constexpr char kMakeCert[] = "tools/make_cert.sh";
 constexpr char kTmux[] = "/usr/bin/tmux";
 constexpr absl::Duration kPatience = absl::Seconds(60);
 
@@ -221,10 +220,7 @@ TEST(TcpchatTmuxTest, CrashSignalsAndSigtermRestoreTheTerminal) {
 
 TEST(TcpchatTmuxTest, TlsVerifiesTheCertificateUnlessTold) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "/cert");
-  Subprocess make({"/bin/bash", kMakeCert, dir, "localhost"});
-  const std::optional<int> made = make.Wait(kPatience);
-  ASSERT_TRUE(made.has_value());
-  ASSERT_EQ(WEXITSTATUS(*made), 0) << make.DrainStderr();
+  chat::testing::MakeCertificate(dir, "localhost");
   const int tls_port = chat::testing::FreeLoopbackPort();
   Subprocess server({kServer, "--port=0", "--address=127.0.0.1",
                      absl::StrCat("--tls_port=", tls_port),

@@ -3,6 +3,8 @@
 #ifndef CHAT_TESTING_SERVER_PROCESS_H_
 #define CHAT_TESTING_SERVER_PROCESS_H_
 
+#include <sys/wait.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,16 @@ inline int FreeLoopbackPort() {
   absl::StatusOr<ScopedFd> probe = ListenTcp("127.0.0.1", 0, 1);
   EXPECT_TRUE(probe.ok()) << probe.status();
   return probe.ok() ? *LocalPort(probe->get()) : -1;
+}
+
+// MakeCertificate() runs tools/make_cert.sh (the script README tells people to use) to
+// write a self-signed cert.pem and key.pem for host `name` into `dir`; the test needs
+// "//tools:make_cert.sh" in its data.
+inline void MakeCertificate(const std::string& dir, const std::string& name) {
+  Subprocess make({"/bin/bash", "tools/make_cert.sh", dir, name});
+  const std::optional<int> status = make.Wait(absl::Seconds(60));
+  ASSERT_TRUE(status.has_value());
+  ASSERT_EQ(WEXITSTATUS(*status), 0) << make.DrainStderr();
 }
 
 }  // namespace chat::testing
