@@ -30,6 +30,7 @@
 #include "chat/motd.h"
 #include "chat/name.h"
 #include "chat/server.h"
+#include "chat/transport/proxy_header.h"
 #include "chat/transport/tls_context.h"
 #include "chat/transport/tls_transport.h"
 #include "chat/web/endpoint.h"
@@ -108,6 +109,13 @@ DEFINE_double(ip_byte_burst, 131072, "Bytes one address may send at once.");
 DEFINE_double(rooms_per_hour_per_ip, 10,
               "New rooms one address may create per hour on average. 0: no limit.");
 DEFINE_double(room_burst_per_ip, 10, "New rooms one address may create at once.");
+DEFINE_string(proxy_protocol_from, "",
+              "Comma-separated addresses of TCP load balancers (HAProxy `send-proxy`) whose "
+              "connections start with a PROXY protocol v1 header naming the client, e.g. "
+              "127.0.0.1. Per-address limits, bans, /whois and logs then use the client's "
+              "address. A connection from such an address without a valid header within "
+              "--login_timeout is closed. Empty (the default): every connection is taken as "
+              "it comes. Never list an address untrusted clients can connect from.");
 DEFINE_uint64(max_tracked_ips, 65536,
               "Addresses whose limits are remembered at once (about 450 bytes each); when all "
               "are connected, new addresses are turned away. 0: no bound.");
@@ -376,6 +384,13 @@ int main(int argc, char** argv) {
     std::cerr << "--http_allowed_origins: " << *refusal << "\n";
     return 1;
   }
+  absl::StatusOr<chat::TrustedProxies> proxies =
+      chat::TrustedProxies::Parse(FLAGS_proxy_protocol_from);
+  if (!proxies.ok()) {
+    std::cerr << "--proxy_protocol_from: " << proxies.status().message() << "\n";
+    return 1;
+  }
+  options.trusted_proxies = *std::move(proxies);
   options.metrics_address = FLAGS_metrics_address;
   options.session.log_message_text = FLAGS_log_message_text;
   options.version = kVersion;

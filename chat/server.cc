@@ -223,6 +223,11 @@ void Server::AcceptLoop() {
       listener->accepted->Increment();
       ScopedFd connection(fd);
       AddressLimits::Ticket ticket;
+      if (options_.trusted_proxies.Trusts(fd)) {
+        // Who the client is arrives in its first bytes: the session reads and admits.
+        StartSession(*listener, std::move(connection), {}, /*proxied=*/true);
+        continue;
+      }
       // Before the transport exists: a refused client is told in plain text and costs no
       // handshake.
       if (Admit(listener->options, connection, &ticket)) {
@@ -257,12 +262,23 @@ void Server::AcceptLoop() {
 
 bool Server::Admit(const ListenerOptions& listener, ScopedFd& fd,
                    AddressLimits::Ticket* ticket) {
-  const std::string key = PeerAddressKey(fd.get());
-  AddressLimits::Admission admission = address_limits_.AdmitConnection(key);
-  if (admission.admitted()) {
-    *ticket = std::move(admission.ticket);
+  std::variant<AddressLimits::Ticket, std::string> admission =
+      AdmitAddress(listener, PeerAddressKey(fd.get()));
+  if (AddressLimits::Ticket* admitted = std::get_if<AddressLimits::Ticket>(&admission)) {
+    *ticket = std::move(*admitted);
     return true;
   }
+  const std::string& notice = std::get<std::string>(admission);
+  // One try, never blocking the acceptor: a fresh socket's buffer has room for a line.
+  ::send(fd.get(), notice.data(), notice.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd.get(), SHUT_WR);
+  return false;
+}
+
+std::variant<AddressLimits::Ticket, std::string> Server::AdmitAddress(
+    const ListenerOptions& listener, const std::string& key) {
+  AddressLimits::Admission admission = address_limits_.AdmitConnection(key);
+  if (admission.admitted()) return std::move(admission.ticket);
   using metrics::RefusedConnectionReason;
   std::string notice;
   RefusedConnectionReason reason = RefusedConnectionReason::kTooManyAddresses;
@@ -285,10 +301,7 @@ bool Server::Admit(const ListenerOptions& listener, ScopedFd& fd,
                             << AdmissionRefusalName(admission.refusal) << "; "
                             << google::COUNTER << " so far)";
   if (listener.frame_refusal) notice = listener.frame_refusal(notice);
-  // One try, never blocking the acceptor: a fresh socket's buffer has room for a line.
-  ::send(fd.get(), notice.data(), notice.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-  ::shutdown(fd.get(), SHUT_WR);
-  return false;
+  return notice;
 }
 
 Server::Listener* Server::AwaitConnection() {
@@ -310,17 +323,26 @@ Server::Listener* Server::AwaitConnection() {
   return nullptr;
 }
 
-void Server::StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket) {
+void Server::StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket,
+                          bool proxied) {
   metrics::Gauge* const connected = listener.connected;
   connected->Increment();
   const ListenerOptions& options = listener.options;
+  std::optional<Session::Proxied> proxy;
+  if (proxied) {
+    // Listeners live as long as the server, which outlives its sessions.
+    proxy = Session::Proxied{
+        .admit = [this, &options](const std::string& key) { return AdmitAddress(options, key); },
+        .header_timeout = options_.session.login_timeout};
+  }
   auto session = std::make_unique<Session>(
       options.make_transport(std::move(fd)), context_,
       [this, connected](Session* s) {
         connected->Decrement();
         OnSessionFinished(s);
       },
-      std::move(ticket), options.make_protocol ? options.make_protocol(options_.session) : nullptr);
+      std::move(ticket), options.make_protocol ? options.make_protocol(options_.session) : nullptr,
+      std::move(proxy));
   Session* raw = session.get();
   {
     absl::MutexLock lock(&mu_);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -24,6 +25,7 @@
 #include "chat/admission_gate.h"
 #include "chat/history/history_log.h"
 #include "chat/history_journal.h"
+#include "chat/transport/proxy_header.h"
 #include "chat/clock.h"
 #include "chat/name_registry.h"
 #include "chat/core/lobby.h"
@@ -100,6 +102,11 @@ struct ServerOptions {
   SessionOptions session;
   // Limits per source address (IPv4 address, IPv6 /64); Disabled() for load tests.
   AddressLimitsOptions address_limits;
+  // Load balancers whose connections start with a PROXY header naming the client
+  // (--proxy_protocol_from), on every listener. The header is read by the session's
+  // reader within the login timeout; per-address limits, bans and logs use the client's
+  // address from it. Empty: nobody, every connection's own address stands.
+  TrustedProxies trusted_proxies;
   // Registered names: the store (not owned; it must outlive the server), or null for
   // none (every name free for anyone); password guessing limits per address; the cost of
   // each password hash.
@@ -186,11 +193,17 @@ class Server {
   // a single listener, returns it at once: its blocking accept() does the waiting.
   Listener* AwaitConnection() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Bind(Listener& listener);
-  void StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // `proxied`: the connection is from a trusted balancer; the session admits it once
+  // its PROXY header is read, and `ticket` is empty.
+  void StartSession(const Listener& listener, ScopedFd fd, AddressLimits::Ticket ticket,
+                    bool proxied = false) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the per-address connection limits to a new connection; false if it was
   // refused (told why, and closed).
   bool Admit(const ListenerOptions& listener, ScopedFd& fd, AddressLimits::Ticket* ticket);
+  // The same for address `key`: its ticket, or what to tell the client (framed for the
+  // listener). Thread-safe: a proxied session's reader calls it.
+  std::variant<AddressLimits::Ticket, std::string> AdmitAddress(const ListenerOptions& listener,
+                                                                const std::string& key);
   void OnSessionFinished(Session* session) ABSL_LOCKS_EXCLUDED(mu_);
   void ShutdownSessions() ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<Session*> LiveSessions() const ABSL_LOCKS_EXCLUDED(mu_);

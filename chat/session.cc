@@ -15,6 +15,7 @@
 #include "chat/netcat/protocol.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
+#include "chat/transport/proxy_header.h"
 #include "glog/logging.h"
 
 namespace chat {
@@ -54,9 +55,10 @@ uint64_t NextSessionId() {
 
 Session::Session(std::unique_ptr<Transport> transport, const SessionContext& context,
                  FinishedCallback on_finished, AddressLimits::Ticket ticket,
-                 std::unique_ptr<Protocol> protocol)
+                 std::unique_ptr<Protocol> protocol, std::optional<Proxied> proxied)
     : context_(context),
       on_finished_(std::move(on_finished)),
+      proxied_(std::move(proxied)),
       peer_(PeerAddress(transport->fd())),
       address_key_(PeerAddressKey(transport->fd())),
       ticket_(std::move(ticket)),
@@ -78,8 +80,6 @@ Session::~Session() {
 }
 
 void Session::Start() {
-  LOG(INFO) << "connect " << peer_ << " over " << transport_->kind();
-  context_.metrics->connected_clients.Increment();
   login_deadline_ = std::chrono::steady_clock::now() +
                     absl::ToChronoNanoseconds(context_.options.login_timeout);
   if (context_.options.send_timeout > absl::ZeroDuration()) {
@@ -91,6 +91,14 @@ void Session::Start() {
     transport_output_pending_.store(true, std::memory_order_release);
     outbox_->Wake();
   });
+  // Behind a balancer, who the client is comes first (ReadLoop).
+  if (!proxied_.has_value()) Greet();
+  reader_ = std::jthread([this] { ReadLoop(); });
+}
+
+void Session::Greet() {
+  LOG(INFO) << "connect " << peer_ << " over " << transport_->kind();
+  context_.metrics->connected_clients.Increment();
   // With registered names, the reader first checks the address for a ban (a store
   // lookup, which must not delay the accept loop) and greets the client only if none.
   if (context_.identity == nullptr) {
@@ -98,7 +106,33 @@ void Session::Start() {
                    NoticeFrame(NoticeKind::kNamePrompt, SharedText())});
   }
   writer_ = std::jthread([this] { WriteLoop(); });
-  reader_ = std::jthread([this] { ReadLoop(); });
+}
+
+bool Session::AdmitProxied() {
+  const int fd = transport_->fd();
+  absl::StatusOr<ProxyHeader> header = ReadProxyHeader(fd, proxied_->header_timeout);
+  if (!header.ok()) {
+    // The balancer is trusted, so this is a misconfiguration (or a client that reached
+    // the port directly from the balancer's host), not an attack on anyone else.
+    LOG_EVERY_N(WARNING, 100) << "no PROXY header from " << peer_ << ": " << header.status()
+                              << " (" << google::COUNTER << " so far)";
+    return false;
+  }
+  if (header->source.has_value()) {
+    peer_ = absl::StrCat(header->display, " via ", peer_);
+    address_key_ =
+        AddressKey(reinterpret_cast<const sockaddr*>(&*header->source), header->source_length);
+  }
+  std::variant<AddressLimits::Ticket, std::string> admission = proxied_->admit(address_key_);
+  if (const std::string* refusal = std::get_if<std::string>(&admission)) {
+    // As the acceptor refuses: one try that never blocks, then the client's side closes.
+    ::send(fd, refusal->data(), refusal->size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    return false;
+  }
+  ticket_ = std::move(std::get<AddressLimits::Ticket>(admission));
+  Greet();
+  return true;
 }
 
 void Session::SayGoodbye(std::string_view farewell) {
@@ -195,6 +229,16 @@ std::optional<Session::EndReason> Session::end_reason() const {
 // Reader thread.
 
 void Session::ReadLoop() {
+  if (proxied_.has_value() && !AdmitProxied()) {
+    // Never greeted, never counted: no writer to join, no leave to announce.
+    {
+      absl::MutexLock lock(&socket_mu_);
+      socket_open_ = false;
+      transport_.reset();
+    }
+    on_finished_(this);
+    return;
+  }
   // Not zero-filled: the kernel writes only what arrives, so an idle client costs the
   // page or two its lines touch, not the whole buffer (a thousand idle clients' RSS).
   const std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);

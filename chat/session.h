@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -119,11 +120,25 @@ class Session final : public RoomMember, public Recipient {
  public:
   using FinishedCallback = std::function<void(Session*)>;
 
+  // A connection from a trusted load balancer (--proxy_protocol_from): its first bytes are
+  // a PROXY header naming the real client, and only then is the client's address
+  // admitted. Reading the header blocks, so it is the reader thread's first act, never
+  // the acceptor's.
+  struct Proxied {
+    // An address key -> its ticket, or the refusal to send the client (bytes as the
+    // listener frames them). Called on the reader thread.
+    std::function<std::variant<AddressLimits::Ticket, std::string>(const std::string& key)>
+        admit;
+    absl::Duration header_timeout;  // zero: none
+  };
+
   // `ticket` carries the per-address limits of the client's source address (a default
-  // Ticket limits nothing). `protocol` is what the client speaks (null: net-cat).
+  // Ticket limits nothing). `protocol` is what the client speaks (null: net-cat). With
+  // `proxied`, `ticket` is empty and the reader admits the client once it knows who it is.
   Session(std::unique_ptr<Transport> transport, const SessionContext& context,
           FinishedCallback on_finished, AddressLimits::Ticket ticket = {},
-          std::unique_ptr<Protocol> protocol = nullptr);
+          std::unique_ptr<Protocol> protocol = nullptr,
+          std::optional<Proxied> proxied = std::nullopt);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -287,11 +302,21 @@ class Session final : public RoomMember, public Recipient {
   void EndWith(EndReason reason, int how) ABSL_LOCKS_EXCLUDED(socket_mu_);
   std::optional<EndReason> end_reason() const ABSL_LOCKS_EXCLUDED(socket_mu_);
 
+  // Greet() logs the connection, counts it, queues the banner (unless a ban check comes
+  // first) and starts the writer.
+  void Greet();
+  // AdmitProxied() reads the PROXY header, takes the client's address from it and asks
+  // for its admission; false (the client told why, if it may know) ends the session.
+  bool AdmitProxied();
+
   const SessionContext& context_;
   const FinishedCallback on_finished_;
-  const std::string peer_;
-  // Who the client is for per-address limits (see chat/abuse/address_key.h).
-  const std::string address_key_;
+  const std::optional<Proxied> proxied_;
+  // The client for logs, and its key for per-address limits (chat/abuse/address_key.h).
+  // Behind a trusted balancer, the reader sets both from the PROXY header before the
+  // writer starts; read-only from then on.
+  std::string peer_;
+  std::string address_key_;
   // The limits of that address, shared with its other connections. Reader thread only.
   AddressLimits::Ticket ticket_;
   bool address_flood_ = false;  // lines are being dropped by the per-address limit

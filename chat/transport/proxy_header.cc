@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "chat/socket.h"
 
 namespace chat {
@@ -152,6 +153,55 @@ absl::StatusOr<ProxyHeader> ReadProxyHeader(int fd, absl::Duration timeout) {
     if (parse == ProxyParse::kComplete) return header;
     consumed = so_far;
   }
+}
+
+namespace {
+
+in6_addr V4Mapped(const in_addr& v4) {
+  in6_addr mapped{};
+  mapped.s6_addr[10] = 0xff;
+  mapped.s6_addr[11] = 0xff;
+  std::memcpy(&mapped.s6_addr[12], &v4, sizeof v4);
+  return mapped;
+}
+
+}  // namespace
+
+absl::StatusOr<TrustedProxies> TrustedProxies::Parse(std::string_view list) {
+  TrustedProxies trusted;
+  for (std::string_view entry : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    in_addr v4;
+    in6_addr v6;
+    if (ParseAddress(AF_INET, entry, &v4)) {
+      trusted.addresses_.push_back(V4Mapped(v4));
+    } else if (ParseAddress(AF_INET6, entry, &v6)) {
+      trusted.addresses_.push_back(v6);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("not an IP address: \"", entry, "\" (one address per balancer, no ranges)"));
+    }
+  }
+  return trusted;
+}
+
+bool TrustedProxies::Trusts(int fd) const {
+  if (addresses_.empty()) return false;
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return false;
+  in6_addr address;
+  if (peer.ss_family == AF_INET && length >= sizeof(sockaddr_in)) {
+    address = V4Mapped(reinterpret_cast<const sockaddr_in*>(&peer)->sin_addr);
+  } else if (peer.ss_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
+    address = reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_addr;
+  } else {
+    return false;
+  }
+  for (const in6_addr& trusted : addresses_) {
+    if (std::memcmp(&trusted, &address, sizeof address) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace chat

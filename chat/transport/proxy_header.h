@@ -5,6 +5,7 @@
 //   ProxyHeader        - what a complete header says: the client's address, or nothing.
 //   ParseProxyHeader   - bytes received so far -> need more / invalid / a header.
 //   ReadProxyHeader    - reads exactly one header from a socket, nothing after it.
+//   TrustedProxies     - the balancers' addresses, whose connections must carry a header.
 //
 // Behind a TCP load balancer every connection comes from the balancer's address, so
 // per-address limits, bans and /whois would all see one address. The balancer puts a
@@ -18,12 +19,14 @@
 #ifndef CHAT_TRANSPORT_PROXY_HEADER_H_
 #define CHAT_TRANSPORT_PROXY_HEADER_H_
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -58,6 +61,24 @@ ProxyParse ParseProxyHeader(std::string_view bytes, ProxyHeader* header);
 // stays in the socket for the transport. Errors: end of stream (kUnavailable), the
 // timeout (kDeadlineExceeded), a malformed header (kInvalidArgument).
 absl::StatusOr<ProxyHeader> ReadProxyHeader(int fd, absl::Duration timeout);
+
+// TrustedProxies is the set of addresses (exact IPv4 or IPv6 addresses, no ranges) whose
+// connections begin with a PROXY header. A connection from anywhere else is taken as it
+// comes: only the operator's balancers may say where a client is. Immutable; copyable.
+class TrustedProxies {
+ public:
+  TrustedProxies() = default;  // trusts nobody
+  // Parse() reads "127.0.0.1,::1" (commas, optional spaces; empty: nobody).
+  static absl::StatusOr<TrustedProxies> Parse(std::string_view list);
+
+  bool empty() const { return addresses_.empty(); }
+  // Trusts() says whether the peer of connected socket `fd` is one of them. An IPv4
+  // client of a dual-stack listener (::ffff:a.b.c.d) is the IPv4 address.
+  bool Trusts(int fd) const;
+
+ private:
+  std::vector<in6_addr> addresses_;  // IPv4 as v4-mapped IPv6
+};
 
 }  // namespace chat
 

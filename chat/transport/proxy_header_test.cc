@@ -1,5 +1,7 @@
 #include "chat/transport/proxy_header.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -8,6 +10,7 @@
 #include "chat/abuse/address_key.h"
 #include "chat/socket.h"
 #include "chat/testing/socket_pair.h"
+#include "glog/logging.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -137,6 +140,47 @@ TEST(ReadProxyHeaderTest, SaysWhyItGotNoHeader) {
     EXPECT_EQ(ReadProxyHeader(pair.server_end.get(), absl::Milliseconds(50)).status().code(),
               absl::StatusCode::kDeadlineExceeded);
   }
+}
+
+// A loopback TCP connection: the accepted end, whose peer is `client_address`.
+ScopedFd AcceptedFrom(const char* client_address, ScopedFd* client) {
+  absl::StatusOr<ScopedFd> listener = ListenTcp("127.0.0.1", 0, 4);
+  CHECK(listener.ok()) << listener.status();
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(*LocalPort(listener->get())));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  sockaddr_in from = to;
+  from.sin_port = 0;
+  ::inet_pton(AF_INET, client_address, &from.sin_addr);
+  client->Reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  CHECK_EQ(::bind(client->get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  CHECK_EQ(::connect(client->get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  return ScopedFd(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
+}
+
+TEST(TrustedProxiesTest, TrustsOnlyTheListedAddresses) {
+  absl::StatusOr<TrustedProxies> trusted = TrustedProxies::Parse(" 127.0.0.1 , ::1");
+  ASSERT_TRUE(trusted.ok()) << trusted.status();
+  ScopedFd balancer_client, other_client;
+  const ScopedFd balancer = AcceptedFrom("127.0.0.1", &balancer_client);
+  const ScopedFd other = AcceptedFrom("127.0.0.2", &other_client);  // all of 127/8 is loopback
+  EXPECT_TRUE(trusted->Trusts(balancer.get()));
+  EXPECT_FALSE(trusted->Trusts(other.get()));
+  EXPECT_FALSE(TrustedProxies().Trusts(balancer.get()));
+  EXPECT_FALSE(TrustedProxies::Parse("::1")->Trusts(balancer.get()));
+  EXPECT_TRUE(TrustedProxies::Parse("::ffff:127.0.0.1")->Trusts(balancer.get()));
+  // A socketpair has no IP address at all.
+  testing::SocketPair pair = testing::MakeSocketPair();
+  EXPECT_FALSE(trusted->Trusts(pair.server_end.get()));
+}
+
+TEST(TrustedProxiesTest, RefusesWhatIsNotAnAddress) {
+  EXPECT_TRUE(TrustedProxies::Parse("")->empty());
+  EXPECT_FALSE(TrustedProxies::Parse("127.0.0.1")->empty());
+  EXPECT_FALSE(TrustedProxies::Parse("10.0.0.0/8").ok());
+  EXPECT_FALSE(TrustedProxies::Parse("localhost").ok());
+  EXPECT_FALSE(TrustedProxies::Parse("127.0.0.1;::1").ok());
 }
 
 }  // namespace
