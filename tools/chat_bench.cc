@@ -12,8 +12,10 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gflags/gflags.h"
 #include "tools/bench/load.h"
@@ -21,6 +23,10 @@
 DEFINE_string(host, "127.0.0.1",
               "Server address. Only loopback is allowed: 127.0.0.0/8, ::1 or localhost.");
 DEFINE_int32(port, 0, "Server port (required).");
+DEFINE_string(ports, "",
+              "More servers of one cluster, comma-separated ports on --host (same "
+              "--transport): client i connects to the (i mod n)th of --port and these, so "
+              "every line crosses instances. Empty: --port only.");
 DEFINE_string(transport, "tcp",
               "What --port speaks: tcp (the server's --port), tls (its --tls_port), ws (its "
               "--http_port: JSON over WebSocket) or wss (--http_port of a server with a "
@@ -101,6 +107,10 @@ int main(int argc, char** argv) {
   chat::bench::LoadOptions options;
   options.host = FLAGS_host;
   options.port = FLAGS_port;
+  for (std::string_view port : absl::StrSplit(FLAGS_ports, ',', absl::SkipEmpty())) {
+    int parsed = 0;
+    options.more_ports.push_back(absl::SimpleAtoi(port, &parsed) ? parsed : -1);
+  }
   const std::optional<chat::bench::Transport> transport =
       chat::bench::ParseTransport(FLAGS_transport);
   if (transport.has_value()) options.transport = *transport;

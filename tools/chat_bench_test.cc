@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
@@ -16,6 +17,7 @@
 #include "chat/server.h"
 #include "chat/socket.h"
 #include "chat/testing/line_client.h"
+#include "chat/transport/tcp_transport.h"
 #include "gtest/gtest.h"
 #include "tools/bench/expect_clean_run.h"
 #include "tools/bench/latency_histogram.h"
@@ -29,10 +31,16 @@ namespace {
 // A chat::Server on 127.0.0.1, an ephemeral port, and a thread running it.
 class InProcessServer {
  public:
-  explicit InProcessServer(ServerOptions options) {
+  // `second_port`: one more plain listener ("tcp2") into the same chat.
+  explicit InProcessServer(ServerOptions options, bool second_port = false) {
     options.address = "127.0.0.1";
     options.port = 0;
     server_ = std::make_unique<Server>(options, RealClock::Default(), absl::UTCTimeZone());
+    if (second_port) {
+      server_->AddListener(ListenerOptions{"tcp2", "127.0.0.1", 0, [](ScopedFd fd) {
+                                             return std::make_unique<TcpTransport>(std::move(fd));
+                                           }});
+    }
     status_ = server_->Listen();
     if (status_.ok()) runner_ = std::jthread([this] { server_->Run(); });
   }
@@ -43,6 +51,8 @@ class InProcessServer {
 
   const absl::Status& status() const { return status_; }
   int port() const { return server_->port(); }
+  int second_port() const { return server_->port_of("tcp2"); }
+  std::string metrics() const { return server_->metrics().RenderPrometheus(); }
 
  private:
   std::unique_ptr<Server> server_;
@@ -82,6 +92,28 @@ TEST(ChatBenchTest, EveryLineArrivesOnceInOrderAtEveryOtherClient) {
   EXPECT_EQ(result.deliveries_received, 4 * 3 * 50);
   ASSERT_TRUE(result.latency.has_value());
   EXPECT_LE(result.latency->p50_ms, result.latency->max_ms);
+}
+
+TEST(ChatBenchTest, MorePortsSpreadTheClientsAcrossServers) {
+  InProcessServer server(LoadTestServerOptions(), /*second_port=*/true);
+  ASSERT_TRUE(server.status().ok()) << server.status();
+  ASSERT_GT(server.second_port(), 0);
+
+  LoadOptions options = Load(server.port(), 5, 20);
+  options.more_ports = {server.second_port()};
+  const LoadResult result = RunLoad(options);
+  SCOPED_TRACE(ToJson(result));
+  ExpectCleanRun(result, 5, 20);
+  EXPECT_EQ(result.servers, 2);
+  EXPECT_TRUE(absl::StrContains(ToJson(result), "\"servers\":2"));
+  // Clients 0, 2, 4 on the first port; 1, 3 on the second.
+  const std::string metrics = server.metrics();
+  EXPECT_TRUE(
+      absl::StrContains(metrics, "tcpchat_transport_connections_accepted_total{transport=\"tcp\"} 3"))
+      << metrics;
+  EXPECT_TRUE(
+      absl::StrContains(metrics, "tcpchat_transport_connections_accepted_total{transport=\"tcp2\"} 2"))
+      << metrics;
 }
 
 TEST(ChatBenchTest, PacedUnlimitedWindowAndUnpaddedMarkers) {

@@ -234,6 +234,8 @@ class LoadRun {
   // Setup.
   bool Prepare();
   bool ResolveAddress();
+  // The server port `client` connects to (LoadOptions::more_ports).
+  int PortOf(const Client& client) const;
   bool RaiseDescriptorLimit();
 
   // Failures: the first error is kept. A setup failure ends the run with exit code 3.
@@ -357,6 +359,7 @@ LoadResult EchoOptions(const LoadOptions& options) {
   LoadResult result;
   result.host = options.host;
   result.port = options.port;
+  result.servers = 1 + static_cast<int>(options.more_ports.size());
   result.transport = std::string(TransportName(options.transport));
   result.clients = options.clients;
   result.messages_per_client = options.messages_per_client;
@@ -382,6 +385,9 @@ bool LoadRun::Prepare() {
   const LoadOptions& o = options_;
   std::string bad;
   if (o.port < 1 || o.port > 65535) bad = "--port must be in 1..65535";
+  for (int more : o.more_ports) {
+    if (more < 1 || more > 65535) bad = "--ports must be in 1..65535";
+  }
   if (o.clients < 1) bad = "--clients must be at least 1";
   if (o.messages_per_client < 0) bad = "--messages must be at least 0";
   if (o.payload_bytes < 0 || o.payload_bytes > (1 << 20)) bad = "--size must be in 0..1048576";
@@ -488,13 +494,13 @@ bool LoadRun::ResolveAddress() {
     SetupFail(std::string(status.message()));
     return false;
   }
-  const uint16_t port = htons(static_cast<uint16_t>(options_.port));
-  if (address_.ss_family == AF_INET) {
-    reinterpret_cast<sockaddr_in*>(&address_)->sin_port = port;
-  } else {
-    reinterpret_cast<sockaddr_in6*>(&address_)->sin6_port = port;
-  }
   return true;
+}
+
+int LoadRun::PortOf(const Client& client) const {
+  const size_t servers = 1 + options_.more_ports.size();
+  const size_t at = static_cast<size_t>(client.index) % servers;
+  return at == 0 ? options_.port : options_.more_ports[at - 1];
 }
 
 bool LoadRun::RaiseDescriptorLimit() {
@@ -626,7 +632,14 @@ void LoadRun::StartConnects() {
 }
 
 void LoadRun::Connect(Client& client) {
-  const int fd = ::socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_storage address = address_;
+  const uint16_t port = htons(static_cast<uint16_t>(PortOf(client)));
+  if (address.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(&address)->sin_port = port;
+  } else {
+    reinterpret_cast<sockaddr_in6*>(&address)->sin6_port = port;
+  }
+  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     SetupFail(absl::StrCat(client.name, ": socket: ", ErrnoText(errno)));
     return;
@@ -639,12 +652,12 @@ void LoadRun::Connect(Client& client) {
   }
   SetNoDelay(fd);  // lines are small and latency is what we measure
   ++handshaking_;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address_), address_length_) == 0) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), address_length_) == 0) {
     OnTcpConnected(client);
     return;
   }
   if (errno != EINPROGRESS) {
-    SetupFail(absl::StrCat(client.name, ": connect to ", options_.host, ":", options_.port, ": ",
+    SetupFail(absl::StrCat(client.name, ": connect to ", options_.host, ":", PortOf(client), ": ",
                            ErrnoText(errno)));
     return;
   }
@@ -657,7 +670,7 @@ void LoadRun::FinishConnect(Client& client) {
   socklen_t length = sizeof(error);
   if (::getsockopt(client.fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
   if (error != 0) {
-    SetupFail(absl::StrCat(client.name, ": connect to ", options_.host, ":", options_.port, ": ",
+    SetupFail(absl::StrCat(client.name, ": connect to ", options_.host, ":", PortOf(client), ": ",
                            ErrnoText(error)));
     return;
   }
@@ -1405,6 +1418,7 @@ std::string ToJson(const LoadResult& r) {
   }
   field("host", JsonString(r.host));
   field("port", absl::StrCat(r.port));
+  field("servers", absl::StrCat(r.servers));
   field("transport", JsonString(r.transport));
   field("nonce", JsonString(r.nonce));
   field("timed_out", r.timed_out ? "true" : "false");

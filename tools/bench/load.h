@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -37,6 +38,10 @@ struct LoadOptions {
   // Numeric loopback address (127.0.0.0/8 or ::1), or "localhost".
   std::string host = "127.0.0.1";
   int port = 0;
+  // Other servers of one cluster (each instance's port, same transport): client i
+  // connects to (port, more_ports...)[i % (1 + more_ports.size())], so the load is
+  // spread evenly and every line must cross instances to reach everyone.
+  std::vector<int> more_ports;
   // What `port` speaks: the plain port (tcp), the TLS port (tls), or the web port's
   // WebSocket (ws; wss when the server has a certificate, which makes the web port TLS).
   Transport transport = Transport::kTcp;
@@ -81,6 +86,7 @@ struct LoadResult {
   // The setup, echoed.
   std::string host;
   int port = 0;
+  int servers = 1;  // 1 + LoadOptions::more_ports
   std::string transport;
   int clients = 0;
   int messages_per_client = 0;
