@@ -188,5 +188,91 @@ TEST(JsonRendererTest, EventsAreTheBytesOfTheOrderedTree) {
   }
 }
 
+// A room event is drawn once and its bytes serve every JSON reader in the room: the
+// second reader gets exactly what a fresh drawing would give, live and in a welcome.
+TEST(JsonRendererTest, ReadersInOneRoomShareOneDrawingOfAnEvent) {
+  JsonRenderer alice;
+  JsonRenderer carol;
+  LoggedIn(alice);
+  const Room room("general", RoomOptions{});
+  std::string ignored;
+  carol.BeginBatch(kTime, "carol");
+  carol.Enter(room, &ignored);
+  carol.Prompt(&ignored);
+  for (const Event::Kind kind : {Event::Kind::kChat, Event::Kind::kEmote, Event::Kind::kJoin,
+                                 Event::Kind::kLeave, Event::Kind::kRename,
+                                 Event::Kind::kModeration}) {
+    const auto event = MakeEvent(kind, kTime, "bob", "hi \"there\" caf\xC3\xA9");
+    const auto twin = MakeEvent(kind, kTime, "bob", "hi \"there\" caf\xC3\xA9");
+    std::string first;
+    alice.Live(*event, &first);
+    ASSERT_NE(event->rendered.Find(JsonRenderer::CacheKey(), "general"), nullptr)
+        << "not kept";
+    std::string second = "before";
+    carol.Live(*event, &second);
+    std::string fresh = "before";
+    carol.Live(*twin, &fresh);  // drawn, not copied: the twin's cache was empty
+    EXPECT_EQ(second, "before" + first);
+    EXPECT_EQ(second, fresh);
+  }
+}
+
+TEST(JsonRendererTest, AReaderInAnotherRoomDrawsItsOwn) {
+  JsonRenderer alice;
+  LoggedIn(alice);
+  JsonRenderer dave;
+  const Room dev("dev", RoomOptions{});
+  std::string ignored;
+  dave.BeginBatch(kTime, "dave");
+  dave.Enter(dev, &ignored);
+  dave.Prompt(&ignored);
+  const auto event = MakeEvent(Event::Kind::kChat, kTime, "bob", "hi");
+  std::string in_general;
+  alice.Live(*event, &in_general);
+  std::string in_dev;
+  dave.Live(*event, &in_dev);
+  EXPECT_EQ(Lines(in_dev).at(0)["room"], "dev");
+  EXPECT_EQ(Lines(in_general).at(0)["room"], "general");
+}
+
+TEST(JsonRendererTest, APrivateMessageIsNeverShared) {
+  JsonRenderer alice;
+  LoggedIn(alice);
+  JsonRenderer carol;
+  const Room room("general", RoomOptions{});
+  std::string ignored;
+  carol.BeginBatch(kTime, "carol");
+  carol.Enter(room, &ignored);
+  carol.Prompt(&ignored);
+  const auto event = MakeEvent(Event::Kind::kPrivate, kTime, "bob", "psst");
+  std::string to_alice;
+  alice.Live(*event, &to_alice);
+  std::string to_carol;
+  carol.Live(*event, &to_carol);
+  EXPECT_EQ(Lines(to_alice).at(0)["to"], "alice");
+  EXPECT_EQ(Lines(to_carol).at(0)["to"], "carol");
+  EXPECT_EQ(event->rendered.Find(JsonRenderer::CacheKey(), "general"), nullptr);
+}
+
+// History in a welcome is the same object as a live line, so a replay copies it too.
+TEST(JsonRendererTest, HistoryUsesTheSharedDrawing) {
+  JsonRenderer alice;
+  LoggedIn(alice);
+  const auto event = MakeEvent(Event::Kind::kChat, kTime, "bob", "one");
+  std::string live;
+  alice.Live(*event, &live);
+  JsonRenderer carol;
+  const Room room("general", RoomOptions{});
+  std::string out;
+  carol.BeginBatch(kTime, "carol");
+  carol.Enter(room, &out);
+  carol.History(*event, &out);
+  carol.Prompt(&out);
+  const std::vector<Json> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["history"].at(0), Json::parse(live));
+  EXPECT_NE(out.find(live.substr(0, live.size() - 1)), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chat
