@@ -30,11 +30,12 @@ std::vector<Json> Lines(const std::string& out) {
   return lines;
 }
 
-// Logs `renderer` in as alice, in general; returns what that drew.
-std::string LoggedIn(JsonRenderer& renderer) {
-  const Room room("general", RoomOptions{});
+// Logs `renderer` in as `name` (alice), in `room` (general); returns what that drew.
+std::string LoggedIn(JsonRenderer& renderer, std::string_view name = "alice",
+                     std::string_view room_name = "general") {
+  const Room room(std::string(room_name), RoomOptions{});
   std::string out;
-  renderer.BeginBatch(kTime, "alice");
+  renderer.BeginBatch(kTime, name);
   renderer.Enter(room, &out);
   renderer.Prompt(&out);
   return out;
@@ -189,16 +190,12 @@ TEST(JsonRendererTest, EventsAreTheBytesOfTheOrderedTree) {
 }
 
 // A room event is drawn once and its bytes serve every JSON reader in the room: the
-// second reader gets exactly what a fresh drawing would give, live and in a welcome.
+// second reader gets exactly what a fresh drawing would give.
 TEST(JsonRendererTest, ReadersInOneRoomShareOneDrawingOfAnEvent) {
   JsonRenderer alice;
   JsonRenderer carol;
   LoggedIn(alice);
-  const Room room("general", RoomOptions{});
-  std::string ignored;
-  carol.BeginBatch(kTime, "carol");
-  carol.Enter(room, &ignored);
-  carol.Prompt(&ignored);
+  LoggedIn(carol, "carol", "general");
   for (const Event::Kind kind : {Event::Kind::kChat, Event::Kind::kEmote, Event::Kind::kJoin,
                                  Event::Kind::kLeave, Event::Kind::kRename,
                                  Event::Kind::kModeration}) {
@@ -217,41 +214,29 @@ TEST(JsonRendererTest, ReadersInOneRoomShareOneDrawingOfAnEvent) {
   }
 }
 
-TEST(JsonRendererTest, AReaderInAnotherRoomDrawsItsOwn) {
-  JsonRenderer alice;
-  LoggedIn(alice);
-  JsonRenderer dave;
-  const Room dev("dev", RoomOptions{});
-  std::string ignored;
-  dave.BeginBatch(kTime, "dave");
-  dave.Enter(dev, &ignored);
-  dave.Prompt(&ignored);
-  const auto event = MakeEvent(Event::Kind::kChat, kTime, "bob", "hi");
-  std::string in_general;
-  alice.Live(*event, &in_general);
-  std::string in_dev;
-  dave.Live(*event, &in_dev);
-  EXPECT_EQ(Lines(in_dev).at(0)["room"], "dev");
-  EXPECT_EQ(Lines(in_general).at(0)["room"], "general");
-}
-
-TEST(JsonRendererTest, APrivateMessageIsNeverShared) {
+// What depends on the reader is never shared: the room (a reader elsewhere draws its
+// own) and a private message's "to".
+TEST(JsonRendererTest, AReaderInAnotherRoomOrOfAPrivateMessageDrawsItsOwn) {
   JsonRenderer alice;
   LoggedIn(alice);
   JsonRenderer carol;
-  const Room room("general", RoomOptions{});
-  std::string ignored;
-  carol.BeginBatch(kTime, "carol");
-  carol.Enter(room, &ignored);
-  carol.Prompt(&ignored);
-  const auto event = MakeEvent(Event::Kind::kPrivate, kTime, "bob", "psst");
+  LoggedIn(carol, "carol", "general");
+  JsonRenderer dave;
+  LoggedIn(dave, "dave", "dev");
+  const auto said = MakeEvent(Event::Kind::kChat, kTime, "bob", "hi");
+  const auto whispered = MakeEvent(Event::Kind::kPrivate, kTime, "bob", "psst");
   std::string to_alice;
-  alice.Live(*event, &to_alice);
+  alice.Live(*said, &to_alice);
+  alice.Live(*whispered, &to_alice);
   std::string to_carol;
-  carol.Live(*event, &to_carol);
-  EXPECT_EQ(Lines(to_alice).at(0)["to"], "alice");
+  carol.Live(*whispered, &to_carol);
+  std::string to_dave;
+  dave.Live(*said, &to_dave);
+  EXPECT_EQ(Lines(to_alice).at(0)["room"], "general");
+  EXPECT_EQ(Lines(to_dave).at(0)["room"], "dev");
+  EXPECT_EQ(Lines(to_alice).at(1)["to"], "alice");
   EXPECT_EQ(Lines(to_carol).at(0)["to"], "carol");
-  EXPECT_EQ(event->rendered.Find(JsonRenderer::CacheKey(), "general"), nullptr);
+  EXPECT_EQ(whispered->rendered.Find(JsonRenderer::CacheKey(), "general"), nullptr);
 }
 
 // History in a welcome is the same object as a live line, so a replay copies it too.
