@@ -317,6 +317,32 @@ TEST(MarkerTest, FindsEachMarkerOnceWhereverTheStreamIsSplit) {
   EXPECT_EQ(byte_by_byte.garbled(), 1);
 }
 
+// A message's text is scanned whole, as if it ended in a newline: a marker cut short by
+// the end of one text is not completed by the next.
+TEST(MarkerTest, FeedMessageIsFeedOfTheTextAndANewline) {
+  const std::string token = MarkerToken("abc123");
+  std::string whole;
+  AppendPayload(&whole, token, Marker{1, 2, 333}, 40);
+  const std::vector<std::string> texts = {
+      whole, "CLM", "CLMKabc", whole.substr(0, 15), whole.substr(15),
+      "hi " + whole, "CLMKfff999.1.2.3.xx", token + ".1.2.", "", "CL"};
+  MarkerScanner by_message(token);
+  MarkerScanner by_line(token);
+  std::vector<int64_t> from_messages;
+  std::vector<int64_t> from_lines;
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    by_message.FeedMessage(text, [&](const Marker& m) { from_messages.push_back(m.send_ns); });
+    by_line.Feed(text + "\n", [&](const Marker& m) { from_lines.push_back(m.send_ns); });
+    EXPECT_EQ(from_messages, from_lines);
+    EXPECT_EQ(by_message.foreign(), by_line.foreign());
+    EXPECT_EQ(by_message.garbled(), by_line.garbled());
+  }
+  EXPECT_EQ(from_messages, (std::vector<int64_t>{333, 333}));
+  EXPECT_EQ(by_message.foreign(), 2);  // "CLMKabc" cut short, another nonce
+  EXPECT_EQ(by_message.garbled(), 2);  // cut after "CLMKabc123.1.2."
+}
+
 TEST(MarkerTest, NoncesDiffer) {
   // 24 random bits: two equal in a row would be a 1 in 16 million coincidence.
   EXPECT_EQ(MakeNonce().size(), 6u);

@@ -244,6 +244,37 @@ TEST(ParseServerMessageTest, PlainAndEscapedChatGiveTheSameText) {
   EXPECT_EQ(message.text, "caf\xC3\xA9");
 }
 
+// The shortcut takes exactly what the full parse would, or declines.
+TEST(ParseServerMessageTest, PlainChatTextIsTheParsedTextOrNothing) {
+  const std::string_view plain =
+      R"({"type":"chat","room":"general","time":"2026-11-27T12:00:00Z","name":"b1",)"
+      R"("text":"CLMKabc.1.2.3.xx"})";
+  ASSERT_TRUE(PlainChatText(plain).has_value());
+  EXPECT_EQ(*PlainChatText(plain), "CLMKabc.1.2.3.xx");
+  EXPECT_EQ(PlainChatText(plain)->data(), plain.data() + plain.rfind("CLMK"));  // no copy
+  EXPECT_EQ(PlainChatText(R"({"type":"chat","text":"x"})"), std::optional<std::string_view>("x"));
+  EXPECT_EQ(PlainChatText(R"({"type":"chat","text":""})"), std::optional<std::string_view>(""));
+  for (const std::string_view declined : {
+           R"({"type":"chat","name":"a","text":"say "hi""})",  // escaped quotes
+           R"({"type":"chat","name":"a","text":"tab	here"})",    // an escape
+           R"({"type":"chat","name":"a","text":"café"})",
+           R"({"type":"chat","name":"a,"text":"","text":"x\"})",
+           R"({"type":"emote","name":"a","text":"waves"})",       // not a chat
+           R"({"type":"chat","name":"a","text":"x"} )",           // not the end
+           R"({"type":"chat","name":"x"})",                       // no text
+           R"({"type":"chat","text":"})",                          // too short
+           R"({"type":"chat","name":"a","text2":"x"})",
+       }) {
+    SCOPED_TRACE(declined);
+    EXPECT_FALSE(PlainChatText(declined).has_value());
+  }
+  // A UTF-8 text is not plain ASCII: parsed in full, same answer.
+  ServerMessage message;
+  EXPECT_FALSE(PlainChatText("{\"type\":\"chat\",\"text\":\"caf\xC3\xA9\"}").has_value());
+  ASSERT_TRUE(ParseServerMessage("{\"type\":\"chat\",\"text\":\"caf\xC3\xA9\"}", &message));
+  EXPECT_EQ(message.text, "caf\xC3\xA9");
+}
+
 TEST(ParseServerMessageTest, WelcomeKeepsNameAndHistoryTexts) {
   ServerMessage message;
   ASSERT_TRUE(ParseServerMessage(

@@ -6,7 +6,8 @@
 //   EventPtr - a shared, immutable Event.
 //
 // Events carry no protocol bytes: each client's renderer (chat/netcat/renderer.h for
-// nc and telnet) turns them into what its protocol sends.
+// nc and telnet) turns them into what its protocol sends. A renderer may memo its bytes
+// in the event (`rendered`) for the other readers of the same protocol.
 
 #ifndef CHAT_CORE_EVENT_H_
 #define CHAT_CORE_EVENT_H_
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "chat/core/render_cache.h"
 
 namespace chat {
 
@@ -44,6 +46,10 @@ struct Event {
   uint64_t origin = 0;
   // Position in its room's log, set when appended (see RoomLog).
   uint64_t seq = 0;
+  // A protocol's drawing of this event, shared by all its readers (see render_cache.h).
+  // Not counted in charge(): it is at most a few times the two strings, and only
+  // exists in rooms where that protocol's clients read.
+  RenderCache rendered;
 
   // What a late joiner is replayed: chat lines and emotes, not notices.
   bool is_history() const { return kind == Kind::kChat || kind == Kind::kEmote; }

@@ -68,14 +68,35 @@ std::string_view TypeOf(Event::Kind kind) {
   return "chat";
 }
 
+const char kRenderCacheKey = 0;
+
 }  // namespace
 
+const void* JsonRenderer::CacheKey() { return &kRenderCacheKey; }
+
 void JsonRenderer::BeginBatch(absl::Time now, std::string_view name) { name_ = name; }
+
+void JsonRenderer::AppendEvent(const Event& event, std::string* out) {
+  // A private message names its reader ("to"); everything else is drawn the same for
+  // every JSON client in the room, so the first writer's bytes serve the rest. The room
+  // is the cache's context: it is the one member that comes from the reader's side.
+  if (event.kind == Event::Kind::kPrivate) {
+    DrawEvent(event, out);
+    return;
+  }
+  if (const std::string* kept = event.rendered.Find(&kRenderCacheKey, room_)) {
+    out->append(*kept);
+    return;
+  }
+  const size_t start = out->size();
+  DrawEvent(event, out);
+  event.rendered.Keep(&kRenderCacheKey, room_, std::string_view(*out).substr(start));
+}
 
 // Written member by member rather than built as a Json and dumped: every delivery to a
 // web client comes through here, and the tree cost an allocation per member and most of
 // a busy web port's CPU. The bytes are those the tree gave (json_renderer_test compares).
-void JsonRenderer::AppendEvent(const Event& event, std::string* out) {
+void JsonRenderer::DrawEvent(const Event& event, std::string* out) {
   out->append("{\"type\":\"");
   out->append(TypeOf(event.kind));
   out->push_back('"');

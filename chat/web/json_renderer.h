@@ -29,7 +29,9 @@ namespace chat {
 //
 // Strings are escaped by nlohmann::json; any invalid UTF-8 (there should be none: text is
 // sanitised and names validated) becomes U+FFFD rather than an exception.
-// Not thread-safe: one per writer.
+// A room event's object is the same for every JSON reader in the room, so it is drawn
+// once and kept in the event (Event::rendered) for the other writers to copy.
+// Not thread-safe: one per writer (the kept drawings are shared safely).
 class JsonRenderer final : public Renderer {
  public:
   JsonRenderer() = default;
@@ -41,9 +43,16 @@ class JsonRenderer final : public Renderer {
   void Notice(NoticeKind kind, std::string_view text, std::string* out) override;
   void Enter(const Room& room, std::string* out) override;
 
+  // What JSON renderers keep their drawings of room events under, in each event's
+  // RenderCache (see AppendEvent), with the room's name as the context.
+  static const void* CacheKey();
+
  private:
-  // Appends `event` as one JSON object, without a newline.
+  // Appends `event` as one JSON object, without a newline: the bytes kept in the event
+  // by another JSON writer if there are any, else drawn (and kept for the others).
   void AppendEvent(const Event& event, std::string* out);
+  // Draws `event` as one JSON object, without a newline.
+  void DrawEvent(const Event& event, std::string* out);
 
   TimestampFormatter times_{absl::UTCTimeZone(), kRfc3339UtcFormat};
   std::string name_;       // the client's name as of this batch

@@ -30,11 +30,12 @@ std::vector<Json> Lines(const std::string& out) {
   return lines;
 }
 
-// Logs `renderer` in as alice, in general; returns what that drew.
-std::string LoggedIn(JsonRenderer& renderer) {
-  const Room room("general", RoomOptions{});
+// Logs `renderer` in as `name` (alice), in `room` (general); returns what that drew.
+std::string LoggedIn(JsonRenderer& renderer, std::string_view name = "alice",
+                     std::string_view room_name = "general") {
+  const Room room(std::string(room_name), RoomOptions{});
   std::string out;
-  renderer.BeginBatch(kTime, "alice");
+  renderer.BeginBatch(kTime, name);
   renderer.Enter(room, &out);
   renderer.Prompt(&out);
   return out;
@@ -186,6 +187,76 @@ TEST(JsonRendererTest, EventsAreTheBytesOfTheOrderedTree) {
                  {"name", "carol"}});
     EXPECT_EQ(out, expected);
   }
+}
+
+// A room event is drawn once and its bytes serve every JSON reader in the room: the
+// second reader gets exactly what a fresh drawing would give.
+TEST(JsonRendererTest, ReadersInOneRoomShareOneDrawingOfAnEvent) {
+  JsonRenderer alice;
+  JsonRenderer carol;
+  LoggedIn(alice);
+  LoggedIn(carol, "carol", "general");
+  for (const Event::Kind kind : {Event::Kind::kChat, Event::Kind::kEmote, Event::Kind::kJoin,
+                                 Event::Kind::kLeave, Event::Kind::kRename,
+                                 Event::Kind::kModeration}) {
+    const auto event = MakeEvent(kind, kTime, "bob", "hi \"there\" caf\xC3\xA9");
+    const auto twin = MakeEvent(kind, kTime, "bob", "hi \"there\" caf\xC3\xA9");
+    std::string first;
+    alice.Live(*event, &first);
+    ASSERT_NE(event->rendered.Find(JsonRenderer::CacheKey(), "general"), nullptr)
+        << "not kept";
+    std::string second = "before";
+    carol.Live(*event, &second);
+    std::string fresh = "before";
+    carol.Live(*twin, &fresh);  // drawn, not copied: the twin's cache was empty
+    EXPECT_EQ(second, "before" + first);
+    EXPECT_EQ(second, fresh);
+  }
+}
+
+// What depends on the reader is never shared: the room (a reader elsewhere draws its
+// own) and a private message's "to".
+TEST(JsonRendererTest, AReaderInAnotherRoomOrOfAPrivateMessageDrawsItsOwn) {
+  JsonRenderer alice;
+  LoggedIn(alice);
+  JsonRenderer carol;
+  LoggedIn(carol, "carol", "general");
+  JsonRenderer dave;
+  LoggedIn(dave, "dave", "dev");
+  const auto said = MakeEvent(Event::Kind::kChat, kTime, "bob", "hi");
+  const auto whispered = MakeEvent(Event::Kind::kPrivate, kTime, "bob", "psst");
+  std::string to_alice;
+  alice.Live(*said, &to_alice);
+  alice.Live(*whispered, &to_alice);
+  std::string to_carol;
+  carol.Live(*whispered, &to_carol);
+  std::string to_dave;
+  dave.Live(*said, &to_dave);
+  EXPECT_EQ(Lines(to_alice).at(0)["room"], "general");
+  EXPECT_EQ(Lines(to_dave).at(0)["room"], "dev");
+  EXPECT_EQ(Lines(to_alice).at(1)["to"], "alice");
+  EXPECT_EQ(Lines(to_carol).at(0)["to"], "carol");
+  EXPECT_EQ(whispered->rendered.Find(JsonRenderer::CacheKey(), "general"), nullptr);
+}
+
+// History in a welcome is the same object as a live line, so a replay copies it too.
+TEST(JsonRendererTest, HistoryUsesTheSharedDrawing) {
+  JsonRenderer alice;
+  LoggedIn(alice);
+  const auto event = MakeEvent(Event::Kind::kChat, kTime, "bob", "one");
+  std::string live;
+  alice.Live(*event, &live);
+  JsonRenderer carol;
+  const Room room("general", RoomOptions{});
+  std::string out;
+  carol.BeginBatch(kTime, "carol");
+  carol.Enter(room, &out);
+  carol.History(*event, &out);
+  carol.Prompt(&out);
+  const std::vector<Json> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["history"].at(0), Json::parse(live));
+  EXPECT_NE(out.find(live.substr(0, live.size() - 1)), std::string::npos);
 }
 
 }  // namespace

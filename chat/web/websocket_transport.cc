@@ -361,8 +361,13 @@ SendResult WebSocketTransport::Send(std::string_view bytes) {
       close.swap(close_);
     }
   }
-  out_ = std::move(answer);
+  // Kept, not replaced: out_'s capacity from the last Send() saves growing it again,
+  // a reallocation and a copy at every doubling, for every batch.
+  out_.assign(answer);
   if (phase == Phase::kOpen && !close_sent_) {
+    // The frames are the lines plus a header each: 2 bytes for a line of up to 125
+    // bytes, which most are; one growth at most for a batch of short lines.
+    out_.reserve(out_.size() + early.size() + bytes.size() + bytes.size() / 8 + 64);
     if (pong.has_value()) EncodeFrame(WSLAY_PONG, *pong, /*fin=*/true);
     if (close.has_value()) {
       // Closing: no more messages after the close frame (RFC 6455 5.5.1).

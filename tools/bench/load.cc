@@ -932,6 +932,14 @@ void LoadRun::OnWebSocketData(Client& client, std::string_view chunk, int64_t no
 
 void LoadRun::OnWebSocketMessage(Client& client, std::string_view json, int64_t now) {
   if (client.phase == Phase::kClosed || failed_) return;
+  // Nearly every message is a delivery: scanned where it lies, with no parse or copy.
+  if (const std::optional<std::string_view> text = PlainChatText(json)) {
+    if (client.phase == Phase::kJoined || client.phase == Phase::kAwaitOwnPrompt) {
+      client.scanner->FeedMessage(*text,
+                                  [&](const Marker& marker) { OnMarker(client, marker, now); });
+    }
+    return;
+  }
   ServerMessage& message = message_;
   if (!ParseServerMessage(json, &message)) {
     Fail(absl::StrCat(client.name, ": not a JSON object from the server: ",

@@ -116,4 +116,12 @@ void MarkerScanner::Feed(std::string_view chunk, absl::FunctionRef<void(const Ma
   }
 }
 
+void MarkerScanner::FeedMessage(std::string_view text,
+                                absl::FunctionRef<void(const Marker&)> on_marker) {
+  Feed(text, on_marker);
+  // Only a marker cut off by the end of the text waits for more; the newline ends it
+  // (as garbled, or a foreign prefix) exactly as at the end of a net-cat line.
+  if (!pending_.empty()) Feed("\n", on_marker);
+}
+
 }  // namespace chat::bench

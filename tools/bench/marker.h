@@ -55,6 +55,11 @@ class MarkerScanner {
   // and calls `on_marker` for each complete marker of this run.
   void Feed(std::string_view chunk, absl::FunctionRef<void(const Marker&)> on_marker);
 
+  // MarkerScanner::FeedMessage() scans one whole text (a JSON message's): as Feed() of
+  // the text and a newline, so nothing is carried into the next message, but without
+  // copying the text to add one.
+  void FeedMessage(std::string_view text, absl::FunctionRef<void(const Marker&)> on_marker);
+
   // Markers with another nonce (an earlier run's lines replayed as history).
   int64_t foreign() const { return foreign_; }
   // Markers with this run's nonce whose fields did not parse (corrupted bytes).

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -266,43 +267,56 @@ class MessageSax {
 };
 
 // Printable ASCII other than '"' and '\\': a JSON string's content that means itself.
+// A table: every byte of every WebSocket delivery's text is looked up here.
+constexpr std::array<bool, 256> kUnescaped = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c <= 0x7E; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
 bool Unescaped(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return kUnescaped[static_cast<unsigned char>(c)]; });
 }
+
+}  // namespace
 
 // A delivery is {"type":"chat",...,"text":"<text>"} with "text" last (README, The JSON
 // protocol). When <text> has nothing escaped it is taken as it is: nlohmann's lexer costs
 // about 3 us a message, which would make the driver, not the server, what a WebSocket
-// run measures. The last `,"text":"` is the member: after it comes no '"' but the
-// closing one. Anything else goes through the full parser.
-bool ParsePlainChat(std::string_view json, ServerMessage* out) {
+// run measures. A plain text has no '"' of its own, so it starts after the last '"'
+// before the closing one, which must end `,"text":"`. Found with memrchr rather than
+// rfind(`,"text":"`): that backward search, a byte at a time, was the driver's most
+// expensive line per WebSocket delivery.
+std::optional<std::string_view> PlainChatText(std::string_view json) {
   constexpr std::string_view kHead = R"({"type":"chat",)";
   constexpr std::string_view kText = R"(,"text":")";
   constexpr std::string_view kTail = R"("})";
-  if (!json.starts_with(kHead) || !json.ends_with(kTail)) return false;
-  const size_t at = json.rfind(kText);
-  if (at == std::string_view::npos || at + 1 < kHead.size() ||
-      at + kText.size() > json.size() - kTail.size()) {
-    return false;
+  if (!json.starts_with(kHead) || !json.ends_with(kTail)) return std::nullopt;
+  const std::string_view body = json.substr(0, json.size() - kTail.size());
+  const void* quote = memrchr(body.data(), '"', body.size());
+  if (quote == nullptr) return std::nullopt;
+  const size_t from = static_cast<size_t>(static_cast<const char*>(quote) - body.data()) + 1;
+  // The member's comma may be the head's own: {"type":"chat","text":"..."}.
+  if (from + 1 < kHead.size() + kText.size() ||
+      body.substr(from - kText.size(), kText.size()) != kText) {
+    return std::nullopt;
   }
-  const size_t from = at + kText.size();
-  const std::string_view text = json.substr(from, json.size() - kTail.size() - from);
-  if (!Unescaped(text)) return false;
-  out->type.assign("chat");
-  out->text.assign(text);
-  return true;
+  const std::string_view text = body.substr(from);
+  if (!Unescaped(text)) return std::nullopt;
+  return text;
 }
-
-}  // namespace
 
 bool ParseServerMessage(std::string_view json, ServerMessage* out) {
   out->type.clear();
   out->name.clear();
   out->text.clear();
   out->history_texts.clear();
-  if (ParsePlainChat(json, out)) return true;
+  if (const std::optional<std::string_view> text = PlainChatText(json)) {
+    out->type.assign("chat");
+    out->text.assign(*text);
+    return true;
+  }
   if (json.empty() || json.front() != '{') return false;
   MessageSax sax(out);
   return Json::sax_parse(json.begin(), json.end(), &sax);

@@ -116,6 +116,11 @@ struct ServerMessage {
 // "chat" message, only "type" and "text" (a plain one is taken without a full parse).
 bool ParseServerMessage(std::string_view json, ServerMessage* out);
 
+// PlainChatText() is the text of a "chat" message whose text has nothing escaped, taken
+// from `json` without parsing it (a view into it); nullopt for anything else, which
+// ParseServerMessage() parses in full. What every delivery of a load run is.
+std::optional<std::string_view> PlainChatText(std::string_view json);
+
 std::string LoginMessage(std::string_view name);
 // SayMessage() appends {"type":"say","text":<text>} to `out`.
 void AppendSayMessage(std::string_view text, std::string* out);
