@@ -96,6 +96,7 @@ void RoomStreams::PublishLoop() {
   std::vector<std::shared_ptr<Pending>> batch;
   Backoff backoff(options_.backoff_initial, options_.backoff_max);
   absl::Time next_attempt = absl::InfinitePast();
+  uint64_t connected_after = 0;  // outages_ when the connection was made
   for (;;) {
     batch.clear();
     {
@@ -111,10 +112,14 @@ void RoomStreams::PublishLoop() {
         queue_.pop_front();
       }
     }
+    if (connection.connected() && outages_.load(std::memory_order_acquire) != connected_after) {
+      connection.Disconnect();
+    }
     if (!connection.connected()) {
       // While the follower is connected, Redis is probably back: try now rather than
       // keep refusing lines until the backoff ends.
       if (clock_.Now() >= next_attempt || follower_up_.load(std::memory_order_acquire)) {
+        connected_after = outages_.load(std::memory_order_acquire);
         if (absl::Status status = connection.Connect(); !status.ok()) {
           next_attempt = clock_.Now() + backoff.Next();
           VLOG(1) << "publisher: " << status;
@@ -124,7 +129,6 @@ void RoomStreams::PublishLoop() {
       }
     }
     SendBatch(connection, batch);
-    publisher_down_.store(!connection.connected(), std::memory_order_release);
   }
 }
 
@@ -279,6 +283,7 @@ void RoomStreams::FollowLoop() {
     }
     if (ok) ok = ReadOnce(connection, followed);
     if (!ok && !connection.connected()) {
+      outages_.fetch_add(1, std::memory_order_acq_rel);
       follower_up_.store(false, std::memory_order_release);
       if (!in_outage) {
         LOG(WARNING) << "redis connection lost, the chat is unavailable until it is back";

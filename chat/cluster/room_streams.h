@@ -120,8 +120,10 @@ class RoomStreams : public Sequencer {
   const Clock& clock_;
   absl::Notification stopping_;
   std::atomic<bool> follower_up_ = false;
-  // A hint for the publisher: reconnect now rather than after its backoff.
-  std::atomic<bool> publisher_down_ = false;
+  // Counts the follower's lost connections: a publisher connection made before the
+  // latest loss is presumed dead (Redis restarted) and replaced before it is used, so
+  // the first line after an outage is not refused for a stale socket.
+  std::atomic<uint64_t> outages_ = 0;
 
   absl::Mutex queue_mu_;
   std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
