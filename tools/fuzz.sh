@@ -17,6 +17,7 @@ fuzzers=(
   websocket_fuzzer:websocket  # WebSocket frames
   duration_fuzzer:duration    # moderation durations (/ban NAME 2h)
   server_stream_fuzzer:server_stream  # the terminal client: what a server sends it
+  stream_entry_fuzzer:stream_entry    # Redis stream entries (--redis): written by anyone with access
 )
 
 flags=()
