@@ -49,6 +49,7 @@ RoomStreams::~RoomStreams() { Stop(); }
 void RoomStreams::Start() {
   publisher_ = std::thread([this] { PublishLoop(); });
   follower_ = std::thread([this] { FollowLoop(); });
+  first_attempt_.WaitForNotificationWithTimeout(2 * options_.timeout);
 }
 
 void RoomStreams::Stop() {
@@ -162,6 +163,14 @@ void RoomStreams::Follow(std::weak_ptr<Room> room) {
     absl::MutexLock lock(&follow_mu_);
     followed_[followed->key] = followed;
   }
+  // Best effort: if the follower is between reads, this is a no-op and the room waits
+  // for the current block time at most.
+  if (const int64_t id = follower_client_id_.load(std::memory_order_acquire); id >= 0) {
+    auto unblock = std::make_shared<Pending>();
+    unblock->argv = {"CLIENT", "UNBLOCK", absl::StrCat(id)};
+    absl::MutexLock lock(&queue_mu_);
+    if (!queue_closed_) queue_.push_back(std::move(unblock));
+  }
   // Wait for the history only while Redis answers; during an outage the join goes on
   // without it (the follower loads it once Redis is back).
   if (redis_up()) {
@@ -243,10 +252,17 @@ void RoomStreams::FollowLoop() {
   while (!stopping_.HasBeenNotified()) {
     if (!connection.connected()) {
       absl::Status status = connection.Connect();
-      // Redis is up once it answers: a dying server can still complete a TCP handshake.
-      if (status.ok()) status = connection.Command({"PING"}).status();
+      // Redis is up once it answers (a dying server can still complete a TCP handshake);
+      // its answer is the ID that CLIENT UNBLOCK needs.
+      absl::StatusOr<ReplyPtr> id;
+      if (status.ok()) {
+        id = connection.Command({"CLIENT", "ID"});
+        status = id.status();
+      }
+      if (!first_attempt_.HasBeenNotified()) first_attempt_.Notify();
       if (!status.ok()) {
         connection.Disconnect();
+        follower_client_id_.store(-1, std::memory_order_release);
         follower_up_.store(false, std::memory_order_release);
         if (!in_outage) {
           LOG(WARNING) << "redis unreachable, the chat is unavailable until it is back: "
@@ -257,6 +273,8 @@ void RoomStreams::FollowLoop() {
         continue;
       }
       backoff.Reset();
+      follower_client_id_.store((**id).type == REDIS_REPLY_INTEGER ? (**id).integer : -1,
+                                std::memory_order_release);
       follower_up_.store(true, std::memory_order_release);
       if (in_outage) LOG(INFO) << "redis reachable again; resuming from the last entries seen";
       in_outage = false;

@@ -77,8 +77,9 @@ class RoomStreams : public Sequencer {
   RoomStreams(const RoomStreams&) = delete;
   RoomStreams& operator=(const RoomStreams&) = delete;
 
-  // RoomStreams::Start() starts the publisher and follower threads. Redis need not be
-  // up: the follower keeps trying.
+  // RoomStreams::Start() starts the publisher and follower threads and returns once the
+  // follower has tried Redis once (within about the timeout), so the first joins find
+  // their rooms' history. Redis need not be up: the follower keeps trying.
   void Start();
   void Stop() ABSL_LOCKS_EXCLUDED(queue_mu_, follow_mu_);
 
@@ -120,6 +121,10 @@ class RoomStreams : public Sequencer {
   const Clock& clock_;
   absl::Notification stopping_;
   std::atomic<bool> follower_up_ = false;
+  absl::Notification first_attempt_;  // the follower has tried to connect once
+  // The follower connection's CLIENT ID, so Follow() can cut its XREAD BLOCK short
+  // (CLIENT UNBLOCK) and a new room's history loads at once; -1: unknown.
+  std::atomic<int64_t> follower_client_id_ = -1;
   // Counts the follower's lost connections: a publisher connection made before the
   // latest loss is presumed dead (Redis restarted) and replaced before it is used, so
   // the first line after an outage is not refused for a stale socket.
