@@ -234,7 +234,8 @@ TEST_F(RoomStreamsTest, SurvivesACrashWithAppendOnlyRedisAndResumesFromTheLastEn
   }));
   // Acknowledged lines survived the crash, so the follower resumes after them: nothing
   // is delivered twice.
-  ASSERT_TRUE(Eventually([&] { return room_b.History().size() == 6; }));
+  ASSERT_TRUE(Eventually(
+      [&] { return room_a.History().size() == 6 && room_b.History().size() == 6; }));
   EXPECT_EQ(Lines(room_b.History()), Lines(room_a.History()));
   // And a newcomer elsewhere loads all six from Redis.
   Instance c("c:3", durable.port());

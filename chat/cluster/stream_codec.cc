@@ -83,7 +83,11 @@ absl::StatusOr<std::shared_ptr<Event>> DecodeEvent(absl::Span<const StreamField>
   if (!absl::SimpleAtoi(*origin, &member)) return absl::InvalidArgumentError("bad origin");
   auto event = MakeEvent(*event_kind, absl::FromUnixMillis(millis), SanitizeText(*name),
                          SanitizeText(body), *instance == own_instance ? member : 0);
-  if (event->name.empty()) return absl::InvalidArgumentError("empty name");
+  // Sanitising turns each invalid byte into three (U+FFFD): the bounds hold afterwards too.
+  if (event->name.empty() || event->name.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError("bad name");
+  }
+  if (event->text.size() > kMaxTextBytes) return absl::InvalidArgumentError("text too long");
   return event;
 }
 

@@ -67,6 +67,9 @@ TEST(StreamCodecTest, RefusesMalformedEntries) {
   EXPECT_FALSE(with(7, "\x1b"));                               // nothing left once sanitised
   EXPECT_FALSE(with(7, std::string(kMaxNameBytes + 1, 'a')));
   EXPECT_FALSE(with(9, std::string(kMaxTextBytes + 1, 'a')));
+  // Within the bounds as bytes, beyond them once each invalid byte became U+FFFD.
+  EXPECT_FALSE(with(7, std::string(kMaxNameBytes, '\xff')));
+  EXPECT_FALSE(with(9, std::string(kMaxTextBytes, '\xff')));
   EXPECT_FALSE(with(13, "x"));                                 // origin
   EXPECT_FALSE(with(13, "-3"));
   std::vector<std::string> repeated = good;
