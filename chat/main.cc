@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -19,10 +20,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
+#include "chat/cluster/redis_client.h"
 #include "chat/history/history_log.h"
 #include "chat/identity/login_throttle.h"
 #include "chat/identity/password.h"
@@ -124,6 +127,17 @@ DEFINE_string(history_file, "",
               "Durable chat history: every chat line is appended to this file before it is "
               "broadcast, and read back on start (e.g. /var/lib/tcpchat/history.log). Empty: "
               "history is kept in memory only.");
+DEFINE_string(redis, "",
+              "One chat across several servers: HOST:PORT of a Redis (5.0 or later) that "
+              "every instance is pointed at; rooms' lines, joins, leaves and renames are "
+              "then shared in one order, and their history lives in Redis (instead of "
+              "--history_file). Empty: off, this server alone, no Redis needed.");
+DEFINE_string(instance_id, "",
+              "With --redis: this instance's name in what it writes to Redis, unique per "
+              "running server. Empty: HOSTNAME:PID.");
+DEFINE_string(redis_timeout, "1s",
+              "With --redis: how long connecting to Redis and each command may take; a line "
+              "Redis does not take within it is reported to its speaker as not sent.");
 DEFINE_string(identity_db, "",
               "Registered names: the SQLite database of accounts (password hashes only), "
               "created with its directory if missing, e.g. /var/lib/tcpchat/identity.db. "
@@ -222,6 +236,7 @@ DEFINE_validator(login_timeout, &ValidateDuration);
 DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_validator(room_expiry, &ValidateDuration);
 DEFINE_validator(login_lockout, &ValidateDuration);
+DEFINE_validator(redis_timeout, &ValidateDuration);
 
 bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
   if (chat::history::ParseFsyncPolicy(value).ok()) return true;
@@ -360,6 +375,33 @@ int main(int argc, char** argv) {
   ParseDurationFlag(FLAGS_idle_timeout, &options.session.idle_timeout);
   ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
   options.history_file = FLAGS_history_file;
+  if (!FLAGS_redis.empty()) {
+    absl::StatusOr<chat::cluster::RedisAddress> address =
+        chat::cluster::ParseRedisAddress(FLAGS_redis);
+    if (!address.ok()) {
+      std::cerr << "--redis: expected HOST:PORT, " << address.status().message() << "\n";
+      return 1;
+    }
+    if (!FLAGS_history_file.empty()) {
+      std::cerr << "--redis and --history_file: with --redis the history is in Redis\n";
+      return 1;
+    }
+    chat::cluster::RoomStreamsOptions cluster;
+    cluster.address = *std::move(address);
+    cluster.instance_id = FLAGS_instance_id;
+    if (cluster.instance_id.empty()) {
+      char host[HOST_NAME_MAX + 1] = {};
+      ::gethostname(host, sizeof(host) - 1);
+      cluster.instance_id = absl::StrCat(host, ":", ::getpid());
+    }
+    ParseDurationFlag(FLAGS_redis_timeout, &cluster.timeout);
+    if (cluster.timeout <= absl::ZeroDuration()) cluster.timeout = absl::Seconds(1);
+    // The stream keeps what a joiner is replayed; an instance that was away longer
+    // resumes from what is left.
+    cluster.max_len = std::max<uint64_t>(FLAGS_history_size, 1);
+    cluster.history_lines = FLAGS_history_size;
+    options.cluster = std::move(cluster);
+  }
   options.login_throttle.slow_after = std::max(0, FLAGS_login_slow_after);
   options.login_throttle.lockout_after = std::max(0, FLAGS_login_lockout_after);
   ParseDurationFlag(FLAGS_login_lockout, &options.login_throttle.lockout);

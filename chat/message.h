@@ -110,6 +110,9 @@ std::string FormatCreatingRoomsTooFast(absl::Duration retry_after);
 std::string FormatTooManyPending(int max_pending);
 std::string FormatTooManyConnections(int max_connections);
 inline constexpr std::string_view kServerBusy = "The server is busy; try again later.\n";
+// A line or emote the shared store (--redis) did not take: nobody saw it.
+inline constexpr std::string_view kChatUnavailable =
+    "The chat is unavailable right now; your message was NOT sent. Try again shortly.";
 std::string FormatTooManyLogins(absl::Duration retry_after);
 std::string FormatAddressTooFast(double lines_per_second, double bytes_per_second);
 

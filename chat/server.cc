@@ -28,8 +28,9 @@ constexpr absl::Duration kAcceptBackoff = absl::Milliseconds(100);
 // not cut off just because history is turned off.
 constexpr size_t kMinRoomLogBytes = 256 * 1024;
 
-LobbyOptions LobbyOptionsOf(const ServerOptions& options) {
+LobbyOptions LobbyOptionsOf(const ServerOptions& options, Sequencer* sequencer) {
   LobbyOptions lobby;
+  lobby.room.sequencer = sequencer;
   // Without a byte bound, history is bounded by its line count and the line limit.
   const size_t history_bytes =
       options.history_room_bytes > 0
@@ -56,7 +57,10 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
     : options_(std::move(options)),
       time_zone_(time_zone),
       metrics_(options_.version),
-      lobby_(LobbyOptionsOf(options_), clock, &journal_slot_),
+      room_streams_(options_.cluster.has_value()
+                        ? std::make_unique<cluster::RoomStreams>(*options_.cluster)
+                        : nullptr),
+      lobby_(LobbyOptionsOf(options_, room_streams_.get()), clock, &journal_slot_),
       gate_(options_.max_clients,
             [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }),
       address_limits_(options_.address_limits, clock),
@@ -119,6 +123,8 @@ absl::Status Server::Bind(Listener& listener) {
 
 Server::~Server() {
   Stop();
+  // No more replicated events: the follower must not keep a room alive past the lobby.
+  if (room_streams_ != nullptr) room_streams_->Stop();
   if (http_ != nullptr) http_->Stop();
   ReapFinished();
 }
@@ -156,6 +162,16 @@ absl::Status Server::OpenHistory() {
 }
 
 absl::Status Server::Listen() {
+  if (room_streams_ != nullptr) {
+    if (!options_.history_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--history_file and --redis: with --redis the history is in Redis");
+    }
+    room_streams_->Start();
+    LOG(INFO) << "rooms shared through redis " << options_.cluster->address.host << ":"
+              << options_.cluster->address.port << " as instance "
+              << options_.cluster->instance_id;
+  }
   if (!options_.history_file.empty()) {
     if (absl::Status status = OpenHistory(); !status.ok()) return status;
   }
@@ -176,7 +192,8 @@ absl::Status Server::Listen() {
     http_options.port = *options_.metrics_port;
     http_ = std::make_unique<metrics::HttpServer>(
         http_options, [this] { return metrics_.RenderPrometheus(); },
-        [this] { return Accepting(); });
+        [this] { return Accepting() && (room_streams_ == nullptr || room_streams_->redis_up()); },
+        [this] { return std::string(Accepting() ? "redis unavailable\n" : "not accepting\n"); });
     if (absl::Status status = http_->Start(); !status.ok()) {
       return absl::Status(status.code(),
                           absl::StrCat("metrics on ", options_.metrics_address, ":",

@@ -27,6 +27,7 @@
 #include "chat/history_journal.h"
 #include "chat/transport/proxy_header.h"
 #include "chat/clock.h"
+#include "chat/cluster/room_streams.h"
 #include "chat/name_registry.h"
 #include "chat/core/lobby.h"
 #include "chat/identity/login_throttle.h"
@@ -93,6 +94,10 @@ struct ServerOptions {
   // back at start-up. Empty: history lives in memory only.
   std::string history_file;
   history::FsyncPolicy history_fsync = history::FsyncPolicy::kBatch;
+  // One chat across instances (--redis): every room is a Redis stream shared by every
+  // server pointed at the same Redis, which then replaces `history_file`. Unset: this
+  // server alone, no Redis needed.
+  std::optional<cluster::RoomStreamsOptions> cluster;
   // Prometheus /metrics and /healthz over HTTP, when set (0 picks a free port). The
   // address defaults to loopback so metrics are not public by accident.
   std::optional<int> metrics_port;
@@ -232,6 +237,8 @@ class Server {
   JournalSlot journal_slot_;
   std::unique_ptr<HistoryJournal> journal_;
   NameRegistry names_;
+  // Before the lobby, whose rooms publish through it; stopped first in ~Server.
+  std::unique_ptr<cluster::RoomStreams> room_streams_;
   Lobby lobby_;
   Motd motd_;
   // Set when `identity` is: operators and mutes.

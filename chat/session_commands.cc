@@ -77,8 +77,11 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       }
       {
         const std::string name = this->name();
-        room_->Post(MakeEvent(Event::Kind::kChat, now, name, std::string(command.text), id_),
-                    membership_.get());
+        if (!room_->Post(MakeEvent(Event::Kind::kChat, now, name, std::string(command.text), id_),
+                         membership_.get())) {
+          reply.push_back(ErrorLine(std::string(kChatUnavailable)));
+          return true;
+        }
         context_.lobby->EnforceHistoryBudget();
         context_.metrics->messages_broadcast.Increment();
         LOG_IF(INFO, context_.options.log_message_text)
@@ -89,8 +92,11 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       return true;
     case Command::Kind::kMe: {
       const std::string name = this->name();
-      room_->Post(MakeEvent(Event::Kind::kEmote, now, name, std::string(command.text), id_),
-                  membership_.get());
+      if (!room_->Post(MakeEvent(Event::Kind::kEmote, now, name, std::string(command.text), id_),
+                       membership_.get())) {
+        reply.push_back(ErrorLine(std::string(kChatUnavailable)));
+        return true;
+      }
       context_.lobby->EnforceHistoryBudget();
       context_.metrics->messages_broadcast.Increment();
       VLOG(1) << "emote from " << name << " in " << room_->name();

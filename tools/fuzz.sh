@@ -18,6 +18,7 @@ fuzzers=(
   duration_fuzzer:duration    # moderation durations (/ban NAME 2h)
   server_stream_fuzzer:server_stream  # the terminal client: what a server sends it
   proxy_header_fuzzer:proxy_header  # a load balancer's PROXY header (--proxy_protocol_from)
+  stream_entry_fuzzer:stream_entry    # Redis stream entries (--redis): written by anyone with access
 )
 
 flags=()

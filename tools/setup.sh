@@ -30,6 +30,8 @@ packages=(
   nlohmann-json3-dev   # JSON for the browser/bot protocol (header-only)
   libsodium-dev        # Argon2id password hashes for registered names (chat/identity)
   libsqlite3-dev       # SQLite: the registered names' database (chat/identity)
+  libhiredis-dev       # hiredis: the Redis client for --redis (chat/cluster), blocking API
+  redis-server         # Redis, for --redis and the tests that run a real one
   chromium             # headless browser for the page's end-to-end test
   chromium-driver      # its WebDriver (chromedriver), driven from Python's standard library
   python3              # runs that end-to-end test

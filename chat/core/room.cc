@@ -63,8 +63,12 @@ void Room::CheckLagLocked() {
 
 JoinPosition Room::Join(uint64_t member_id, RoomMember* member, std::shared_ptr<Waker> waker,
                         size_t lag_limit_bytes, std::shared_ptr<Event> notice) {
+  Sequencer* const sequencer = options_.sequencer;
+  // The shared history must be in the log before the joiner's replay is measured.
+  if (sequencer != nullptr && !followed_.exchange(true)) sequencer->Follow(weak_from_this());
   std::vector<std::shared_ptr<Waker>> wake;
   JoinPosition position;
+  std::shared_ptr<Event> publish;
   {
     absl::MutexLock lock(&mu_);
     position.history_from = log_.HistoryStart();
@@ -73,33 +77,52 @@ JoinPosition Room::Join(uint64_t member_id, RoomMember* member, std::shared_ptr<
         std::make_shared<Membership>(member_id, member, std::move(waker), lag_limit_bytes,
                                      position.live_from);
     // The notice is the joiner's first own event: its writer starts at it and skips it.
-    if (notice != nullptr) AppendLocked(std::move(notice), &wake, position.membership.get());
+    if (sequencer != nullptr) {
+      publish = std::move(notice);
+    } else if (notice != nullptr) {
+      AppendLocked(std::move(notice), &wake, position.membership.get());
+    }
     members_.push_back(position.membership);
+    members_by_id_[member_id] = position.membership.get();
   }
   for (const auto& waker : wake) waker->Wake();
+  // A notice lost to an outage is not worth refusing the join for.
+  if (publish != nullptr) sequencer->Publish(*this, *publish, /*wait=*/false);
   return position;
 }
 
 uint64_t Room::Leave(const std::shared_ptr<Membership>& membership, std::shared_ptr<Event> notice) {
   std::vector<std::shared_ptr<Waker>> wake;
   uint64_t end = 0;
+  std::shared_ptr<Event> publish;
   {
     absl::MutexLock lock(&mu_);
     const auto it = std::find(members_.begin(), members_.end(), membership);
     if (it == members_.end()) return log_.end_seq();
     members_.erase(it);
+    if (auto by_id = members_by_id_.find(membership->member_id());
+        by_id != members_by_id_.end() && by_id->second == membership.get()) {
+      members_by_id_.erase(by_id);
+    }
     sleepers_.erase(membership.get());
     // The leaver's writer delivers what was posted before it left, nothing after: not
     // even its own leave notice (which is its own event anyway).
     end = log_.end_seq();
     membership->end_ = end;
-    if (notice != nullptr) AppendLocked(std::move(notice), &wake);
+    if (options_.sequencer != nullptr) {
+      publish = std::move(notice);
+    } else if (notice != nullptr) {
+      AppendLocked(std::move(notice), &wake);
+    }
   }
   for (const auto& waker : wake) waker->Wake();
+  if (publish != nullptr) options_.sequencer->Publish(*this, *publish, /*wait=*/false);
   return end;
 }
 
-void Room::Post(std::shared_ptr<Event> event, Membership* poster) {
+bool Room::Post(std::shared_ptr<Event> event, Membership* poster) {
+  // Shared order: the event is stored outside before it comes back to anyone, here too.
+  if (options_.sequencer != nullptr) return options_.sequencer->Publish(*this, *event, true);
   std::vector<std::shared_ptr<Waker>> wake;
   {
     absl::MutexLock lock(&mu_);
@@ -110,6 +133,23 @@ void Room::Post(std::shared_ptr<Event> event, Membership* poster) {
   }
   // Wake after unlocking: a woken writer must not find the lock still held, and a
   // poster descheduled while waking a thousand writers must not stall every other poster.
+  for (const auto& waker : wake) waker->Wake();
+  return true;
+}
+
+void Room::AppendReplicated(std::vector<std::shared_ptr<Event>> events) {
+  std::vector<std::shared_ptr<Waker>> wake;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& event : events) {
+      Membership* poster = nullptr;
+      if (event->origin != 0) {
+        const auto it = members_by_id_.find(event->origin);
+        if (it != members_by_id_.end()) poster = it->second;
+      }
+      AppendLocked(std::move(event), &wake, poster);
+    }
+  }
   for (const auto& waker : wake) waker->Wake();
 }
 

@@ -6,6 +6,7 @@
 //   RoomMember    - what the room needs of a member.
 //   Waker         - how the room wakes a member's sleeping writer.
 //   Membership    - one member's place in one room: its delivery cursor.
+//   Sequencer     - puts a room's events in one order shared with other servers.
 //   Room          - members plus a RoomLog; Join, Leave, Post, and reading for writers.
 //
 // The room never touches a socket and never renders bytes. Posting an event is one
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "chat/core/event.h"
@@ -84,6 +86,25 @@ class Waker {
 };
 
 class Room;
+
+// Sequencer orders a room's events outside this process (chat/cluster: a Redis stream per
+// room, shared by every instance). With one, the room never appends its own posts: it
+// publishes them, and whatever follows the shared order feeds every event back, in that
+// order, through Room::AppendReplicated(). So one post is seen in the same place by every
+// member on every instance, and is stored outside before anyone can see it (the Journal
+// guarantee). Writers, cursors and renderers do not change. Thread-safe.
+class Sequencer {
+ public:
+  virtual ~Sequencer() = default;
+  // Sequencer::Follow() is called once per room, before its first member's join position
+  // is taken (not under the room's lock): from then on, the room's events are fed to it,
+  // starting with its recent history, which should be in before Follow() returns.
+  virtual void Follow(std::weak_ptr<Room> room) = 0;
+  // Sequencer::Publish() puts `event` in `room`'s shared order. `wait`: return only once
+  // it is stored (true) or certainly not (false). Without `wait` (notices), true means
+  // queued. Called without the room's lock.
+  virtual bool Publish(const Room& room, const Event& event, bool wait) = 0;
+};
 
 // Membership is one member's place in one room, shared by the room (while the member is
 // in it) and by the member's writer (while it delivers the room's events). Its cursor,
@@ -147,6 +168,8 @@ struct RoomOptions {
   // joins then costs each writer a wake-up per sweep instead of one per join. Chat lines
   // always wake at once (and carry any notices before them along).
   bool defer_notice_wakes = false;
+  // Not owned; must outlive every room. Null: the room orders its own events.
+  Sequencer* sequencer = nullptr;
 };
 
 // Room is thread-safe.
@@ -161,7 +184,7 @@ struct RoomOptions {
 // Lifetime: rooms are owned through std::shared_ptr by the Lobby and by whoever follows
 // them (a member's session and its writer), so a room the lobby removes stays valid for
 // whoever still holds it.
-class Room {
+class Room : public std::enable_shared_from_this<Room> {
  public:
   // `journal` and `budget` (optional, not owned) must outlive the room.
   Room(std::string name, RoomOptions options, Journal* journal = nullptr,
@@ -189,8 +212,14 @@ class Room {
   // Room::Post() appends `event` and wakes sleeping writers. A chat line or emote is
   // recorded in the journal first (on disk before anyone can see it).
   // `poster`, if given, is the member whose event it is: its own events are not counted
-  // towards its lag.
-  void Post(std::shared_ptr<Event> event, Membership* poster = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+  // towards its lag. With a sequencer, the event is published instead (it comes back
+  // through AppendReplicated); false: it could not be, and nobody will see it.
+  bool Post(std::shared_ptr<Event> event, Membership* poster = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Room::AppendReplicated() appends events in the sequencer's order and wakes writers
+  // (for the sequencer's follower only). An event whose origin is a member here counts
+  // as that member's own (see Post's `poster`).
+  void AppendReplicated(std::vector<std::shared_ptr<Event>> events) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Room::WakeForNotices() wakes the writers that sleep through notices posted since the
   // last wake-up (see RoomOptions::defer_notice_wakes).
@@ -247,12 +276,15 @@ class Room {
   const RoomOptions options_;
   Journal* const journal_;
   HistoryBudget* const budget_;
+  std::atomic<bool> followed_ = false;  // Sequencer::Follow() was called
   std::atomic<uint64_t> end_seq_;  // mirrors log_.end_seq(), readable without the lock
 
   mutable absl::Mutex mu_;
   RoomLog log_ ABSL_GUARDED_BY(mu_);
   // A vector: iteration (member lists, lag checks) is what it is used for.
   std::vector<std::shared_ptr<Membership>> members_ ABSL_GUARDED_BY(mu_);
+  // Replicated events name their poster by member id only.
+  absl::flat_hash_map<uint64_t, Membership*> members_by_id_ ABSL_GUARDED_BY(mu_);
   // Writers waiting for the next post.
   absl::flat_hash_set<Membership*> sleepers_ ABSL_GUARDED_BY(mu_);
   // Event bytes appended since members' lag was last checked.

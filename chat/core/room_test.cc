@@ -398,5 +398,56 @@ TEST(RoomTest, TheLogIsChargedToTheBudgetAndGivenBack) {
   EXPECT_EQ(budget.used(), 0u);
 }
 
+// A sequencer that orders nothing by itself: it records what the room publishes, and
+// the test feeds events back as a follower would.
+class RecordingSequencer : public Sequencer {
+ public:
+  void Follow(std::weak_ptr<Room> room) override {
+    ++follows;
+    // The history arrives before the joiner's position is taken.
+    if (auto r = room.lock()) {
+      r->AppendReplicated({MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), "old", "earlier")});
+    }
+  }
+  bool Publish(const Room&, const Event& event, bool wait) override {
+    published.push_back(absl::StrCat(static_cast<int>(event.kind), ":", event.name, ":",
+                                      event.text, wait ? ":wait" : ""));
+    return accept;
+  }
+  int follows = 0;
+  bool accept = true;
+  std::vector<std::string> published;
+};
+
+TEST(RoomSequencerTest, PostsArePublishedNotAppendedAndComeBackInTheSharedOrder) {
+  RecordingSequencer sequencer;
+  RoomOptions options;
+  options.log = RoomLogOptions{0, 100, 0};
+  options.sequencer = &sequencer;
+  auto room = std::make_shared<Room>("dev", options);
+  Reader alice(*room, 1, "alice");
+  Reader bob(*room, 2, "bob");
+  alice.Join();
+  bob.Join();
+  EXPECT_EQ(sequencer.follows, 1);  // once per room, before the first join
+  EXPECT_THAT(alice.History(), ElementsAre("earlier"));
+  alice.Say("hi");
+  // Nothing is visible until the shared order brings it back.
+  EXPECT_THAT(bob.Live(), IsEmpty());
+  EXPECT_THAT(sequencer.published,
+              ElementsAre("2:alice:", "2:bob:", "0:alice:hi:wait"));
+  room->AppendReplicated({MakeEvent(Event::Kind::kJoin, absl::UnixEpoch(), "bob", {}, 2),
+                          MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), "zed", "elsewhere"),
+                          MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), "alice", "hi", 1)});
+  EXPECT_THAT(bob.Live(), ElementsAre("elsewhere", "hi"));  // its own join is skipped
+  EXPECT_THAT(alice.Live(), ElementsAre("+bob", "elsewhere"));
+
+  sequencer.accept = false;  // the shared store is away
+  EXPECT_FALSE(room->Post(MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), "alice", "lost", 1)));
+  EXPECT_THAT(bob.Live(), IsEmpty());
+  bob.Leave();
+  EXPECT_EQ(sequencer.published.back(), "3:bob:");
+}
+
 }  // namespace
 }  // namespace chat

@@ -148,10 +148,12 @@ struct HttpServer::Connection {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, std::function<std::string()> metrics_body,
-                       std::function<bool()> healthy)
+                       std::function<bool()> healthy,
+                       std::function<std::string()> unhealthy_reason)
     : options_(std::move(options)),
       metrics_body_(std::move(metrics_body)),
-      healthy_(std::move(healthy)) {
+      healthy_(std::move(healthy)),
+      unhealthy_reason_(std::move(unhealthy_reason)) {
   CHECK(metrics_body_ != nullptr) << "HttpServer needs a metrics_body callback";
   CHECK(healthy_ != nullptr) << "HttpServer needs a healthy callback";
   CHECK_GE(options_.max_concurrent, 1);
@@ -587,8 +589,10 @@ HttpServer::Answer HttpServer::Respond(std::string_view head, std::string* summa
     // whether the server accepts clients, not how busy the scrape endpoint is.
     const bool healthy = healthy_();
     absl::StrAppend(summary, healthy ? " -> 200" : " -> 503");
-    return {.response = BuildResponse(healthy ? 200 : 503, kTextContentType,
-                                      healthy ? "ok\n" : "not accepting\n", head_only)};
+    const std::string body = healthy                         ? "ok\n"
+                             : unhealthy_reason_ != nullptr ? unhealthy_reason_()
+                                                            : "not accepting\n";
+    return {.response = BuildResponse(healthy ? 200 : 503, kTextContentType, body, head_only)};
   }
   absl::StrAppend(summary, " -> 404");
   return {.response = ErrorResponse(404, head_only)};

@@ -61,7 +61,8 @@ struct HttpServerOptions {
 // HttpServer serves:
 //   GET /metrics  200, Content-Type text/plain; version=0.0.4; charset=utf-8, with
 //                 the body `metrics_body()` returns;
-//   GET /healthz  200 "ok\n" while `healthy()` returns true, else 503 "not accepting\n";
+//   GET /healthz  200 "ok\n" while `healthy()` returns true, else 503 "not accepting\n"
+//                 (or, if given, 503 with what `unhealthy_reason()` says: "redis unavailable\n");
 // HEAD for both (headers only); 405 for other methods; 404 for any other path; 400 for
 // a malformed request; 505 for an HTTP version other than 1.0 and 1.1; 408 and 431 as
 // HttpServerOptions says. Overload is 503 with body "busy\n" and "Retry-After: 1", so it
@@ -89,7 +90,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, std::function<std::string()> metrics_body,
-             std::function<bool()> healthy);
+             std::function<bool()> healthy,
+             std::function<std::string()> unhealthy_reason = nullptr);
   // Stops (see Stop()).
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -170,6 +172,7 @@ class HttpServer {
   const HttpServerOptions options_;
   const std::function<std::string()> metrics_body_;
   const std::function<bool()> healthy_;
+  const std::function<std::string()> unhealthy_reason_;  // may be null
   std::atomic<int> port_{0};
 
   mutable absl::Mutex mu_;

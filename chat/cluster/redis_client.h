@@ -1,0 +1,96 @@
+// chat/cluster/redis_client.h: one blocking connection to Redis (hiredis), and backoff.
+//
+// Defines:
+//   RedisAddress     - host and port, parsed from --redis=HOST:PORT.
+//   ReplyPtr         - an owned hiredis reply.
+//   RedisConnection  - connect with a timeout, commands as argv (never formatted), pipelining.
+//   Backoff          - capped exponential delays between reconnect attempts.
+//
+// Blocking hiredis fits thread-per-connection: each thread that talks to Redis owns its
+// own RedisConnection (a hiredis context is not thread-safe).
+
+#ifndef CHAT_CLUSTER_REDIS_CLIENT_H_
+#define CHAT_CLUSTER_REDIS_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace chat::cluster {
+
+struct RedisAddress {
+  std::string host;
+  int port = 6379;
+};
+
+// ParseRedisAddress() reads "HOST:PORT" or "HOST" (port 6379); "[::1]:6379" for IPv6.
+absl::StatusOr<RedisAddress> ParseRedisAddress(std::string_view text);
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const;
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+// RedisConnection is one hiredis context. Any I/O or protocol error breaks it (connected()
+// turns false; a broken context cannot be reused); Connect() again to go on. A Redis
+// error reply ("-ERR ...") is an error status but leaves the connection usable.
+// Not thread-safe.
+class RedisConnection {
+ public:
+  // `timeout` bounds connecting and each command's wait for its reply; a blocking
+  // command's block time must be shorter.
+  RedisConnection(RedisAddress address, absl::Duration timeout);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  absl::Status Connect();
+  void Disconnect();
+  bool connected() const { return context_ != nullptr; }
+
+  // RedisConnection::Command() sends one command, every argument binary-safe.
+  absl::StatusOr<ReplyPtr> Command(const std::vector<std::string>& argv);
+  // Pipelining: Append() buffers commands, GetReply() sends what is buffered and returns
+  // the replies in order.
+  absl::Status Append(const std::vector<std::string>& argv);
+  absl::StatusOr<ReplyPtr> GetReply();
+
+ private:
+  absl::Status Broken(std::string_view what);
+
+  const RedisAddress address_;
+  const absl::Duration timeout_;
+  redisContext* context_ = nullptr;
+};
+
+// Backoff: the delays between attempts double from `initial` up to `max`; Reset() after
+// a success. Pure arithmetic: the caller sleeps (tests inject the sleep).
+class Backoff {
+ public:
+  Backoff(absl::Duration initial, absl::Duration max) : initial_(initial), max_(max) {}
+  absl::Duration Next();
+  void Reset() { next_ = absl::ZeroDuration(); }
+
+ private:
+  const absl::Duration initial_;
+  const absl::Duration max_;
+  absl::Duration next_ = absl::ZeroDuration();
+};
+
+// Reply helpers: the text of a string, status or error reply ("" otherwise).
+std::string_view ReplyText(const redisReply& reply);
+bool IsArray(const redisReply& reply);
+bool IsNil(const redisReply& reply);
+bool IsError(const redisReply& reply);
+
+}  // namespace chat::cluster
+
+#endif  // CHAT_CLUSTER_REDIS_CLIENT_H_
