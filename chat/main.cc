@@ -137,6 +137,15 @@ DEFINE_int32(max_concurrent_password_hashes, 2,
              "Password hashes (Argon2id, 19 MiB each) computed at once; further logins and "
              "/register wait their turn, so a crowd typing passwords cannot take the "
              "server's memory. 0: no limit.");
+DEFINE_string(password_hash_wait, "10s",
+              "How long a login or /register waits for a free password hashing slot (see "
+              "--max_concurrent_password_hashes) before the client is told the server is "
+              "busy and to try again. Slots go first come, first served. 0: wait as long "
+              "as it takes.");
+DEFINE_double(password_ops_per_minute, 6,
+              "Password checks and hashes one connection may cause per minute (login "
+              "passwords, /register, /password, /unregister), as many at once; over it the "
+              "client is told to try again later. 0: no limit.");
 DEFINE_string(history_fsync, "batch",
               "When the history file is fsynced: always (every line), batch (at most every "
               "100 ms, one fsync per batch), or never (leave it to the OS).");
@@ -214,6 +223,7 @@ DEFINE_validator(login_timeout, &ValidateDuration);
 DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_validator(room_expiry, &ValidateDuration);
 DEFINE_validator(login_lockout, &ValidateDuration);
+DEFINE_validator(password_hash_wait, &ValidateDuration);
 
 bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
   if (chat::history::ParseFsyncPolicy(value).ok()) return true;
@@ -361,6 +371,10 @@ int main(int argc, char** argv) {
                                       : absl::Minutes(15);
   options.login_throttle.max_tracked = FLAGS_max_tracked_ips;
   chat::identity::LimitConcurrentHashing(std::max(0, FLAGS_max_concurrent_password_hashes));
+  absl::Duration hash_wait = absl::ZeroDuration();
+  ParseDurationFlag(FLAGS_password_hash_wait, &hash_wait);
+  chat::identity::LimitHashingWait(hash_wait);
+  options.session.password_ops_per_minute = std::max(0.0, FLAGS_password_ops_per_minute);
   if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
     std::cerr << "--metrics_port: expected 0 (off) or a port in 1..65535\n";
     return 1;

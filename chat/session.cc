@@ -68,7 +68,10 @@ Session::Session(std::unique_ptr<Transport> transport, const SessionContext& con
       protocol_(protocol != nullptr
                     ? std::move(protocol)
                     : std::make_unique<NetcatProtocol>(context.options.max_line_bytes)),
-      limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
+      limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()),
+      password_ops_(context.options.password_ops_per_minute / 60,
+                    std::max(1.0, context.options.password_ops_per_minute),
+                    context.clock->Now()) {}
 
 Session::~Session() {
   // Normally both threads have finished (on_finished ran); joining here also covers a

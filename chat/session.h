@@ -69,6 +69,10 @@ struct SessionOptions {
   bool log_message_text = false;
   // People one connection may /ignore at once.
   size_t max_ignored = 100;
+  // Password hashes one connection may cause (/register, /password, /unregister, login
+  // passwords), per minute; as many at once. Each costs the server a slot and ~19 MiB for
+  // ~0.1 s. Zero: no limit.
+  double password_ops_per_minute = 6;
 };
 
 // SessionContext: services shared by all sessions. Everything pointed to must outlive
@@ -246,6 +250,9 @@ class Session final : public RoomMember, public Recipient {
   // On success, `stored_hash` (if given) is set to the account's hash as stored now.
   bool CheckPassword(std::string_view account_key, std::string_view password,
                      std::vector<Frame>& reply, std::string* stored_hash = nullptr);
+  // Takes one of this connection's password operations (see
+  // SessionOptions::password_ops_per_minute); if none is left, appends the refusal.
+  bool TakePasswordOp(std::vector<Frame>& reply);
   // Why `name` may not be taken by this client, if it is someone else's registered name.
   std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
 
@@ -342,6 +349,7 @@ class Session final : public RoomMember, public Recipient {
   // Used only by the reader thread (and once by the writer, for its renderer).
   const std::unique_ptr<Protocol> protocol_;
   RateLimiter limiter_;
+  RateLimiter password_ops_;  // hashes this connection may cause
   size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;
   // The room the client is in, once logged in, and its place there. Shared with the

@@ -31,6 +31,8 @@ Frame ErrorLine(std::string text) { return NoticeFrame(NoticeKind::kError, std::
 Frame NamePrompt() { return NoticeFrame(NoticeKind::kNamePrompt, SharedText()); }
 
 constexpr char kStoreTrouble[] = "Registered names cannot be checked right now; try again later.";
+// Every password hashing slot stayed taken for --password_hash_wait: nothing was done.
+constexpr char kBusy[] = "The server is busy checking passwords; try again in a few seconds.";
 
 // Overwrites a password before its memory is freed, so it does not linger in the heap.
 void Wipe(std::string& secret) {
@@ -42,6 +44,11 @@ void Wipe(std::string& secret) {
 // "4s", "15m": whole seconds, rounded up, so "wait 0s" is never said.
 std::string WaitText(absl::Duration wait) {
   return absl::FormatDuration(absl::Ceil(std::max(wait, absl::Seconds(1)), absl::Seconds(1)));
+}
+
+std::string TooManyPasswordOps(absl::Duration wait) {
+  return absl::StrCat("Too many password checks on this connection; try again in ",
+                      WaitText(wait), ".");
 }
 
 std::string TooManyWrongPasswords(absl::Duration wait) {
@@ -82,6 +89,13 @@ std::vector<Frame> Session::EndSecret() {
   return frames;
 }
 
+bool Session::TakePasswordOp(std::vector<Frame>& reply) {
+  const absl::Time now = context_.clock->Now();
+  if (password_ops_.Allow(now)) return true;
+  reply.push_back(ErrorLine(TooManyPasswordOps(password_ops_.TimeUntilAvailable(1, now))));
+  return false;
+}
+
 void Session::AskLoginPassword(std::string name) {
   const identity::LoginThrottle::Verdict verdict =
       context_.login_throttle->Check(address_key_, context_.clock->Now());
@@ -94,6 +108,15 @@ void Session::AskLoginPassword(std::string name) {
   }
   if (!verdict.allowed()) {
     Enqueue({ErrorLine(TooManyWrongPasswords(verdict.wait)), NamePrompt()});
+    return;
+  }
+  // Refused before the prompt rather than after the password is typed. A password typed
+  // ahead must not become a name: the next other name must be typed twice, as after a
+  // wrong password.
+  if (const absl::Duration wait = password_ops_.TimeUntilAvailable(1, context_.clock->Now());
+      wait > absl::ZeroDuration()) {
+    wrong_password_for_ = NameKey(name);
+    Enqueue({ErrorLine(TooManyPasswordOps(wait)), NamePrompt()});
     return;
   }
   login_candidate_ = std::move(name);
@@ -112,8 +135,17 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
       reply.push_back(ErrorLine(kStoreTrouble));
       return false;
     }
+    if (!TakePasswordOp(reply)) return false;
     // An account deleted meanwhile has no password that could match.
-    if (account->has_value() && identity::VerifyPassword(password, (*account)->password_hash)) {
+    absl::StatusOr<bool> right =
+        account->has_value() ? identity::TryVerifyPassword(password, (*account)->password_hash)
+                             : false;
+    if (!right.ok()) {
+      LOG(WARNING) << "password check for " << peer_ << " not run: " << right.status();
+      reply.push_back(ErrorLine(kBusy));
+      return false;
+    }
+    if (*right) {
       throttle.RecordSuccess(address_key_);
       if (stored_hash != nullptr) *stored_hash = (*account)->password_hash;
       // Costs raised since this hash was made: upgrade it now that the password is known.
@@ -322,8 +354,14 @@ void Session::HandleSecretLine(const InputLine& line) {
         reply.push_back(ErrorLine("The passwords do not match; nothing was changed."));
         break;
       }
+      if (!TakePasswordOp(reply)) break;
       absl::StatusOr<std::string> hash =
           identity::HashPassword(password, context_.password_options);
+      if (absl::IsDeadlineExceeded(hash.status())) {
+        LOG(WARNING) << "password hash for " << peer_ << " not made: " << hash.status();
+        reply.push_back(ErrorLine(kBusy));
+        break;
+      }
       if (!hash.ok()) {
         LOG(ERROR) << "hashing a password: " << hash.status();
         reply.push_back(ErrorLine(kStoreTrouble));

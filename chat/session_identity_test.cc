@@ -458,6 +458,87 @@ TEST_F(SessionIdentityTest, JsonClientsLogInWithAPasswordMessage) {
   finished.WaitForNotification();
 }
 
+// Hashing is costly: one connection gets a few password operations a minute, however it
+// spends them (here: one, taken by /register), and hears when to try again.
+TEST_F(SessionIdentityTest, PasswordOperationsPerConnectionAreRateLimited) {
+  options_.password_ops_per_minute = 1;
+  context_.options = options_;
+  LineClient alice = Registered("alice");
+  alice.Send("/unregister\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  ExpectReply(alice, "alice", kPassword,
+              "Too many password checks on this connection; try again in 1m.\n");
+  EXPECT_TRUE(store_->FindAccount("alice")->has_value());
+  clock_.Advance(absl::Minutes(1));
+  alice.Send("/unregister\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  ExpectReply(alice, "alice", kPassword, "alice is no longer registered.\n");
+  Quit(alice, 0);
+  // At the name prompt the refusal comes before the password is asked for.
+  ASSERT_TRUE(store_->CreateAccount(identity::Account{
+      "alice", "alice", *identity::HashPassword(kPassword, context_.password_options), false,
+      clock_.Now()}).ok());
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send("alice\n");
+  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  again.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), Prompt("alice"));
+  options_.password_ops_per_minute = 0;  // off: no limit at all
+  context_.options = options_;
+  LineClient bob = Registered("bob");
+  for (int i = 0; i < 2; ++i) {  // (a third wrong one would meet the login throttle)
+    bob.Send("/password\n");
+    EXPECT_EQ(bob.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+    ExpectReply(bob, "bob", "not-the-password", "Wrong password.\n");
+  }
+}
+
+TEST_F(SessionIdentityTest, TheLoginRateLimitRefusesBeforeThePasswordIsTyped) {
+  options_.password_ops_per_minute = 1;
+  context_.options = options_;
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send("alice\n");
+  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  again.Send("wrong-password\n");
+  again.ReadUntil(kNamePrompt);
+  // The connection's one operation is spent: not even asked, and a password typed ahead
+  // is not taken as a name.
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  const std::string refused = absl::StrCat(
+      "Too many password checks on this connection; try again in 1m.\n", kNamePrompt,
+      kTypeItAgain, "\n", kNamePrompt);
+  EXPECT_EQ(again.Read(refused.size()), refused);
+  EXPECT_EQ(names_.size(), 0u);
+}
+
+// Every hashing slot taken for longer than the wait: the client hears "busy", nothing is
+// counted against it, and the next try works.
+TEST_F(SessionIdentityTest, BusyHashingSlotsSayTryAgain) {
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  identity::LimitConcurrentHashing(1);
+  identity::LimitHashingWait(absl::Milliseconds(1));
+  ASSERT_TRUE(identity::HashingSlots::Global().Acquire());
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send("alice\n");
+  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  again.Send(absl::StrCat(kPassword, "\n"));
+  const std::string busy = absl::StrCat(
+      "The server is busy checking passwords; try again in a few seconds.\n", kNamePrompt);
+  EXPECT_EQ(again.Read(busy.size()), busy);
+  identity::HashingSlots::Global().Release();
+  identity::LimitHashingWait(absl::Seconds(10));
+  identity::LimitConcurrentHashing(2);
+  EXPECT_EQ(metrics_.failed_logins.value(), 0u);
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), absl::StrCat(kPasswordPrompt, Prompt("alice")));
+}
+
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
   context_.identity = nullptr;
   LineClient alice = LoggedIn("alice");
