@@ -126,21 +126,27 @@ void Session::AskLoginPassword(std::string name) {
 bool Session::CheckPassword(std::string_view account_key, std::string_view password,
                             std::vector<Frame>& reply, std::string* stored_hash) {
   identity::LoginThrottle& throttle = *context_.login_throttle;
-  identity::LoginThrottle::Verdict verdict = throttle.Check(address_key_, context_.clock->Now());
+  // The connection's own limit first: a refusal there must not count for the address.
+  if (!TakePasswordOp(reply)) return false;
+  // Counted before the hash, so that concurrent guesses from one address (several
+  // connections) cannot all pass the check together; refunded if it is never checked.
+  identity::LoginThrottle::Verdict verdict =
+      throttle.Reserve(address_key_, context_.clock->Now());
   if (verdict.allowed()) {
     absl::StatusOr<std::optional<identity::Account>> account =
         context_.identity->FindAccount(account_key);
     if (!account.ok()) {
+      throttle.Refund(address_key_);
       LOG(ERROR) << "identity store: reading an account for " << peer_ << ": " << account.status();
       reply.push_back(ErrorLine(kStoreTrouble));
       return false;
     }
-    if (!TakePasswordOp(reply)) return false;
     // An account deleted meanwhile has no password that could match.
     absl::StatusOr<bool> right =
         account->has_value() ? identity::TryVerifyPassword(password, (*account)->password_hash)
                              : false;
     if (!right.ok()) {
+      throttle.Refund(address_key_);
       LOG(WARNING) << "password check for " << peer_ << " not run: " << right.status();
       reply.push_back(ErrorLine(kBusy));
       return false;
@@ -160,7 +166,7 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
       }
       return true;
     }
-    verdict = throttle.RecordFailure(address_key_, context_.clock->Now());
+    verdict = throttle.ConfirmFailure(address_key_, context_.clock->Now());
     context_.metrics->failed_logins.Increment();
     LOG(INFO) << "wrong password from " << peer_;
     reply.push_back(ErrorLine("Wrong password."));

@@ -518,6 +518,10 @@ TEST_F(SessionIdentityTest, TheLoginRateLimitRefusesBeforeThePasswordIsTyped) {
 // Every hashing slot taken for longer than the wait: the client hears "busy", nothing is
 // counted against it, and the next try works.
 TEST_F(SessionIdentityTest, BusyHashingSlotsSayTryAgain) {
+  identity::LoginThrottleOptions strict;
+  strict.slow_after = 1;  // a busy answer counted as a failure would delay the next try
+  throttle_ = std::make_unique<identity::LoginThrottle>(strict);
+  context_.login_throttle = throttle_.get();
   LineClient alice = Registered("alice");
   Quit(alice, 0);
   identity::LimitConcurrentHashing(1);
