@@ -159,8 +159,14 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
         absl::StatusOr<std::string> hash =
             identity::HashPassword(password, context_.password_options);
         if (hash.ok()) {
-          absl::Status s = context_.identity->SetPasswordHash(account_key, *hash);
-          LOG_IF(WARNING, !s.ok()) << "identity store: rehashing a password: " << s;
+          // Only over the hash just verified: a password changed since stays changed (and
+          // the proof kept below is then stale, which the caller's re-check notices).
+          absl::Status s = context_.identity->ReplacePasswordHash(
+              account_key, (*account)->password_hash, *hash);
+          LOG_IF(WARNING, !s.ok() && !absl::IsFailedPrecondition(s))
+              << "identity store: rehashing a password: " << s;
+          LOG_IF(INFO, absl::IsFailedPrecondition(s))
+              << "not rehashing a password for " << peer_ << ": it changed meanwhile";
           if (s.ok() && stored_hash != nullptr) *stored_hash = *std::move(hash);
         }
       }

@@ -15,6 +15,7 @@
 #include "chat/identity/password.h"
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
+#include "chat/testing/hooked_store.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
@@ -72,6 +73,7 @@ class SessionIdentityTest : public testing::SessionFixture {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     throttle_ = std::make_unique<identity::LoginThrottle>();
+    hooked_ = std::make_unique<testing::HookedStore>(store_.get());
     context_.identity = store_.get();
     context_.login_throttle = throttle_.get();
     context_.password_options = identity::PasswordOptions::FastForTests();
@@ -117,6 +119,8 @@ class SessionIdentityTest : public testing::SessionFixture {
   std::string db_path_;
   std::unique_ptr<identity::SqliteStore> store_;
   std::unique_ptr<identity::LoginThrottle> throttle_;
+  // The store with a hook between reads; tests that stage a race use it as the context's.
+  std::unique_ptr<testing::HookedStore> hooked_;
   CapturingSink sink_;
 };
 
@@ -541,6 +545,49 @@ TEST_F(SessionIdentityTest, BusyHashingSlotsSayTryAgain) {
   EXPECT_EQ(metrics_.failed_logins.value(), 0u);
   again.Send(absl::StrCat("alice\n", kPassword, "\n"));
   EXPECT_EQ(again.ReadUntil(Prompt("alice")), absl::StrCat(kPasswordPrompt, Prompt("alice")));
+}
+
+// A hash made with other costs is redone at login, but only over the hash the password
+// was checked against: a password changed in between is not overwritten.
+TEST_F(SessionIdentityTest, ARehashAtLoginNeverOverwritesAPasswordChangedMeanwhile) {
+  identity::PasswordOptions older = context_.password_options;
+  older.ops_limit += 1;
+  ASSERT_TRUE(store_->CreateAccount(identity::Account{
+      "alice", "alice", *identity::HashPassword(kPassword, older), false, clock_.Now()}).ok());
+  const std::string changed = *identity::HashPassword("changed-password-9", older);
+  context_.identity = hooked_.get();
+  // Reads: 1 at the name prompt, 2 when the password is checked; then the change.
+  hooked_->set_after_find_account([&](int n, std::string_view key) {
+    if (n == 2) {
+      ASSERT_TRUE(store_->SetPasswordHash(key, changed).ok());
+    }
+  });
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  alice.ReadUntil(kPasswordPrompt);
+  ASSERT_TRUE(AwaitLinesReceived(0, 2));
+  alice.Close();
+  finished(0).WaitForNotification();
+  EXPECT_EQ((*store_->FindAccount("alice"))->password_hash, changed);
+}
+
+// Without a race the upgrade happens: the stored hash has the server's costs now.
+TEST_F(SessionIdentityTest, ARehashAtLoginUpgradesTheCosts) {
+  identity::PasswordOptions older = context_.password_options;
+  older.ops_limit += 1;
+  ASSERT_TRUE(store_->CreateAccount(identity::Account{
+      "alice", "alice", *identity::HashPassword(kPassword, older), false, clock_.Now()}).ok());
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), absl::StrCat(kWillEcho, kPasswordPrompt, Prompt("alice")));
+  const std::string stored = (*store_->FindAccount("alice"))->password_hash;
+  EXPECT_FALSE(identity::NeedsRehash(stored, context_.password_options));
+  EXPECT_TRUE(identity::VerifyPassword(kPassword, stored));
+  // And the proof kept is the new hash: the name can be taken back without a password.
+  ExpectReply(alice, "zed", "/name zed", "You are now known as zed.\n");
+  ExpectReply(alice, "alice", "/name alice", "You are now known as alice.\n");
 }
 
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {

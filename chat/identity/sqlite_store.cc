@@ -350,6 +350,26 @@ absl::Status SqliteStore::SetPasswordHash(std::string_view key, std::string_view
   });
 }
 
+absl::Status SqliteStore::ReplacePasswordHash(std::string_view key, std::string_view expected,
+                                              std::string_view new_hash) {
+  absl::MutexLock lock(&mu_);
+  return InTransaction([&]() -> absl::Status {
+    // One statement: the comparison and the write are one step for SQLite, whichever
+    // process or connection writes the file.
+    Statement update(db_,
+                     "UPDATE accounts SET password_hash = ?3 WHERE key = ?1 AND password_hash = ?2");
+    update.Bind(1, key).Bind(2, expected).Bind(3, new_hash);
+    if (absl::Status s = update.Run(); !s.ok()) return s;
+    if (sqlite3_changes(db_) > 0) return absl::OkStatus();
+    Statement find(db_, "SELECT 1 FROM accounts WHERE key = ?1");
+    find.Bind(1, key);
+    const bool found = find.Step();
+    if (!find.Ok()) return find.status();
+    return found ? absl::FailedPreconditionError("the password hash changed meanwhile")
+                : absl::NotFoundError("no such account");
+  });
+}
+
 absl::Status SqliteStore::SetOperator(std::string_view key, bool is_operator) {
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {

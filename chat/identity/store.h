@@ -82,6 +82,12 @@ class IdentityStore {
   virtual absl::StatusOr<std::optional<Account>> FindAccount(std::string_view key) = 0;
   // NotFound if the key is not registered.
   virtual absl::Status SetPasswordHash(std::string_view key, std::string_view password_hash) = 0;
+  // Compare-and-set: stores `new_hash` only if the account's hash is still `expected`
+  // (the one a password was just verified against), so a re-hash at login never
+  // overwrites a password changed meanwhile. FailedPrecondition if the hash changed,
+  // NotFound if the key is not registered.
+  virtual absl::Status ReplacePasswordHash(std::string_view key, std::string_view expected,
+                                           std::string_view new_hash) = 0;
   virtual absl::Status SetOperator(std::string_view key, bool is_operator) = 0;
   // Also removes the account's ignore list. NotFound if the key is not registered.
   virtual absl::Status DeleteAccount(std::string_view key) = 0;
