@@ -433,6 +433,23 @@ bool Session::HandleNameLine(const InputLine& line) {
     if (!refusal && !context_.names->Claim(candidate, this, id_)) {
       refusal = absl::StrCat("Name '", candidate, "' is already taken.");
     }
+    if (!refusal && context_.identity != nullptr) {
+      // Free when looked up, but registered by the time it was claimed (another server
+      // on the same file, an administrator): it needs its password after all.
+      absl::StatusOr<std::optional<identity::Account>> account =
+          context_.identity->FindAccount(NameKey(candidate));
+      if (!account.ok() || account->has_value()) {
+        context_.names->Release(candidate);
+        if (!account.ok()) {
+          LOG(ERROR) << "identity store: re-reading a name for " << peer_ << ": "
+                     << account.status();
+          refusal = "Registered names cannot be checked right now; try again later.";
+        } else {
+          AskLoginPassword(std::string(candidate));
+          return false;
+        }
+      }
+    }
   }
   if (refusal) {
     LOG(INFO) << "name refused for " << peer_ << ": " << *refusal;

@@ -253,6 +253,10 @@ class Session final : public RoomMember, public Recipient {
   // Takes one of this connection's password operations (see
   // SessionOptions::password_ops_per_minute); if none is left, appends the refusal.
   bool TakePasswordOp(std::vector<Frame>& reply);
+  // After a password login has claimed its name: why the login must not stand, if the
+  // account `key` no longer has the hash the password was verified against.
+  std::optional<std::string> AccountChangedSince(std::string_view key,
+                                                 std::string_view verified_hash);
   // Why `name` may not be taken by this client, if it is someone else's registered name.
   std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
 

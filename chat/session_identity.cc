@@ -189,6 +189,19 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
   return false;
 }
 
+std::optional<std::string> Session::AccountChangedSince(std::string_view key,
+                                                        std::string_view verified_hash) {
+  absl::StatusOr<std::optional<identity::Account>> account = context_.identity->FindAccount(key);
+  if (!account.ok()) {
+    LOG(ERROR) << "identity store: re-reading an account for " << peer_ << ": "
+               << account.status();
+    return std::string(kStoreTrouble);
+  }
+  if (account->has_value() && (*account)->password_hash == verified_hash) return std::nullopt;
+  LOG(INFO) << "login of " << peer_ << " refused: the account changed during the login";
+  return "The account changed while you were logging in; nothing was done. Try again.";
+}
+
 std::optional<std::string> Session::RegisteredToSomeoneElse(std::string_view name) {
   if (context_.identity == nullptr) return std::nullopt;
   const std::string key = NameKey(name);
@@ -339,6 +352,15 @@ void Session::HandleSecretLine(const InputLine& line) {
       // With the session's id, like any login: /reply and /ignore find the client by it.
       if (!context_.names->Claim(candidate, this, id_)) {
         reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));
+        break;
+      }
+      // The check and the claim are two steps: read the account again now that the name
+      // is held. Changed meanwhile (a new password, unregistered, a new owner), the proof
+      // is void; unchanged, it held at the moment of the claim.
+      if (std::optional<std::string> why = AccountChangedSince(key, hash)) {
+        context_.names->Release(candidate);
+        wrong_password_for_ = key;
+        reply.push_back(ErrorLine(*std::move(why)));
         break;
       }
       authenticated_key_ = key;

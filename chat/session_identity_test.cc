@@ -590,6 +590,55 @@ TEST_F(SessionIdentityTest, ARehashAtLoginUpgradesTheCosts) {
   ExpectReply(alice, "alice", "/name alice", "You are now known as alice.\n");
 }
 
+// The password is checked, then the name claimed: an account changed in between (here a
+// new password, set by the owner elsewhere) voids the login instead of letting the old
+// password in after the change.
+TEST_F(SessionIdentityTest, AnAccountChangedBetweenCheckAndClaimVoidsTheLogin) {
+  LineClient first = Registered("alice");
+  Quit(first, 0);
+  const std::string changed =
+      *identity::HashPassword("changed-password-9", context_.password_options);
+  context_.identity = hooked_.get();
+  // Reads: 1 at the name prompt, 2 when the password is checked; then the change.
+  hooked_->set_after_find_account([&](int n, std::string_view key) {
+    if (n == 2) {
+      ASSERT_TRUE(store_->SetPasswordHash(key, changed).ok());
+    }
+  });
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  const std::string refused = absl::StrCat(
+      kWillEcho, kPasswordPrompt,
+      "The account changed while you were logging in; nothing was done. Try again.\n",
+      kNamePrompt);
+  EXPECT_EQ(alice.Read(refused.size()), refused);
+  EXPECT_EQ(names_.size(), 0u);
+  // The new password works, and the name is free for it.
+  alice.Send("alice\nchanged-password-9\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), absl::StrCat(kPasswordPrompt, Prompt("alice")));
+}
+
+// A name free when looked up but registered by the time it was claimed needs its
+// password after all.
+TEST_F(SessionIdentityTest, ANameRegisteredBetweenLookupAndClaimAsksForThePassword) {
+  context_.identity = hooked_.get();
+  hooked_->set_after_find_account([&](int n, std::string_view key) {
+    if (n == 1) {
+      ASSERT_TRUE(store_->CreateAccount(identity::Account{
+          std::string(key), "alice", *identity::HashPassword(kPassword, context_.password_options),
+          false, clock_.Now()}).ok());
+    }
+  });
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send("alice\n");
+  EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  EXPECT_EQ(names_.size(), 0u);
+  alice.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Prompt("alice"));
+}
+
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
   context_.identity = nullptr;
   LineClient alice = LoggedIn("alice");
