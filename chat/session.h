@@ -31,6 +31,7 @@
 #include "chat/core/renderer.h"
 #include "chat/identity/login_throttle.h"
 #include "chat/identity/password.h"
+#include "chat/identity/registration_limit.h"
 #include "chat/identity/store.h"
 #include "chat/ignore_list.h"
 #include "chat/message.h"
@@ -93,6 +94,8 @@ struct SessionContext {
   identity::IdentityStore* identity = nullptr;
   identity::LoginThrottle* login_throttle = nullptr;
   identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
+  // Registrations per address (--max_registrations_per_address). Null: no limit.
+  identity::RegistrationLimit* registrations = nullptr;
   // The message of the day shown after login; null or empty: none (the base protocol).
   const Motd* motd = nullptr;
   // Operators and mutes (issue #12); needs `identity` too. Null: moderation is off.

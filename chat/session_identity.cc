@@ -51,6 +51,11 @@ std::string TooManyPasswordOps(absl::Duration wait) {
                       WaitText(wait), ".");
 }
 
+std::string TooManyRegistrations(double per_day, absl::Duration wait) {
+  return absl::StrCat("Too many registrations from your address (at most ", per_day,
+                      " a day); try again in ", WaitText(wait), ".");
+}
+
 std::string TooManyWrongPasswords(absl::Duration wait) {
   return absl::StrCat("Too many wrong passwords from your address; try again in ",
                       WaitText(wait), ".");
@@ -245,6 +250,16 @@ bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& rep
         reply.push_back(ErrorLine(absl::StrCat("Name '", name, "' is already registered.")));
         return true;
       }
+      // Said before the passwords are typed; taken only when the registration is made.
+      if (context_.registrations != nullptr) {
+        if (const absl::Duration wait =
+                context_.registrations->Wait(address_key_, context_.clock->Now());
+            wait > absl::ZeroDuration()) {
+          reply.push_back(
+              ErrorLine(TooManyRegistrations(context_.registrations->per_day(), wait)));
+          return true;
+        }
+      }
       Enqueue(std::move(reply));
       reply.clear();
       AskSecret(SecretStep::kRegisterPassword);
@@ -387,6 +402,15 @@ void Session::HandleSecretLine(const InputLine& line) {
       if (password != secret_held_) {
         reply.push_back(ErrorLine("The passwords do not match; nothing was changed."));
         break;
+      }
+      if (step == SecretStep::kRegisterRepeat && context_.registrations != nullptr) {
+        // Another connection of the address may have registered since the check.
+        absl::Duration wait;
+        if (!context_.registrations->TryTake(address_key_, now, &wait)) {
+          reply.push_back(
+              ErrorLine(TooManyRegistrations(context_.registrations->per_day(), wait)));
+          break;
+        }
       }
       if (!TakePasswordOp(reply)) break;
       absl::StatusOr<std::string> hash =

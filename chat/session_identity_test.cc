@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "chat/abuse/address_key.h"
 #include "chat/identity/login_throttle.h"
+#include "chat/identity/registration_limit.h"
 #include "chat/identity/password.h"
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
@@ -488,6 +490,7 @@ TEST_F(SessionIdentityTest, PasswordOperationsPerConnectionAreRateLimited) {
   EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
   again.Send(absl::StrCat(kPassword, "\n"));
   EXPECT_EQ(again.ReadUntil(Prompt("alice")), Prompt("alice"));
+  Quit(again, 1);  // before the options change under it
   options_.password_ops_per_minute = 0;  // off: no limit at all
   context_.options = options_;
   LineClient bob = Registered("bob");
@@ -637,6 +640,33 @@ TEST_F(SessionIdentityTest, ANameRegisteredBetweenLookupAndClaimAsksForThePasswo
   EXPECT_EQ(names_.size(), 0u);
   alice.Send(absl::StrCat(kPassword, "\n"));
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Prompt("alice"));
+}
+
+// One address registers a few names a day, not every attractive one (squatting). The
+// refusal comes before any password is asked for.
+TEST_F(SessionIdentityTest, RegistrationsPerAddressAreLimited) {
+  identity::RegistrationLimit limit({/*per_day=*/2, /*max_tracked=*/100});
+  context_.registrations = &limit;
+  LineClient alice = Registered("alice");
+  LineClient bob = Registered("bob");
+  LineClient carol = LoggedIn("carol");
+  ExpectReply(carol, "carol", "/register",
+              "Too many registrations from your address (at most 2 a day); try again in 12h.\n");
+  EXPECT_FALSE(store_->FindAccount("carol")->has_value());
+  clock_.Advance(absl::Hours(12));
+  carol.Send("/register\n");
+  EXPECT_EQ(carol.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  // Meanwhile another connection of the address takes the one registration left.
+  ASSERT_TRUE(limit.TryTake(kLocalAddressKey, clock_.Now()));
+  carol.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(carol.Read(strlen(kRepeatPrompt)), kRepeatPrompt);
+  ExpectReply(carol, "carol", kPassword,
+              "Too many registrations from your address (at most 2 a day); try again in 12h.\n");
+  EXPECT_FALSE(store_->FindAccount("carol")->has_value());
+  // The sessions use `limit` until they end.
+  Quit(alice, 0);
+  Quit(bob, 1);
+  Quit(carol, 2);
 }
 
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
