@@ -237,7 +237,8 @@ class Session final : public RoomMember, public Recipient {
   std::optional<std::string> ConfirmNameAfterWrongPassword(std::string_view candidate);
   // A /register, /password or /unregister dropped by flood control: the lines its
   // passwords would have been are discarded unread (DiscardTypedAhead), so passwords typed
-  // ahead never reach the room as chat.
+  // ahead never reach the room as chat. Likewise the line after a name dropped at the
+  // name prompt (with registered names): it may be that name's password.
   void NoteDroppedDialogue(std::string_view text);
   bool DiscardTypedAhead(const InputLine& line);
   // Handles a line typed at a secret prompt (or a line marked secret by the client).

@@ -282,7 +282,21 @@ bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& rep
 }
 
 void Session::NoteDroppedDialogue(std::string_view text) {
-  if (!in_room_ || secret_step_ != SecretStep::kNone) return;
+  if (secret_step_ != SecretStep::kNone) return;
+  if (!in_room_) {
+    // A name dropped at the name prompt asked for no password: had it been a registered
+    // name, the password typed after it would otherwise be read as the next name, and
+    // shown to the room. The line after it is discarded unread. (Without registered
+    // names there are no passwords to protect.)
+    if (context_.identity == nullptr) return;
+    typed_ahead_to_discard_ = 1;
+    if (flood_drops_ == 1) {  // one notice per flood, like the flood notice itself
+      Enqueue({ErrorLine("That name was not read (you were sending too fast); your next line "
+                         "is discarded in case it was a password."),
+               NamePrompt()});
+    }
+    return;
+  }
   // How many passwords the dropped command would have asked for.
   size_t passwords = 0;
   std::string_view word;

@@ -669,6 +669,43 @@ TEST_F(SessionIdentityTest, RegistrationsPerAddressAreLimited) {
   Quit(carol, 2);
 }
 
+// A registered name dropped by flood control at the name prompt asks for no password, so
+// the password typed after it would be read as a name (and shown to the room) once the
+// flood has passed: the line after a dropped name is discarded unread instead.
+TEST_F(SessionIdentityTest, APasswordTypedAfterADroppedNameIsNeverTakenAsAName) {
+  options_.max_msgs_per_sec = 1;
+  options_.burst = 1;
+  context_.options = options_;
+  ASSERT_TRUE(store_->CreateAccount(identity::Account{
+      "alice", "alice", *identity::HashPassword(kPassword, context_.password_options), false,
+      clock_.Now()}).ok());
+  LineClient bob = LoggedIn("bob");
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send("[x]\n");  // takes the only token
+  const std::string bad = absl::StrCat("Name cannot contain '[' or ']'.\n", kNamePrompt);
+  EXPECT_EQ(alice.Read(bad.size()), bad);
+  alice.Send("alice\n");  // dropped
+  const std::string dropped = absl::StrCat(
+      "You are sending too fast (over 1 lines a second); lines are dropped until you slow "
+      "down.\n"
+      "That name was not read (you were sending too fast); your next line is discarded in "
+      "case it was a password.\n",
+      kNamePrompt);
+  EXPECT_EQ(alice.Read(dropped.size()), dropped);
+  ASSERT_TRUE(AwaitLinesReceived(1, 2));
+  clock_.Advance(absl::Seconds(10));  // the flood is over
+  alice.Send(absl::StrCat(kPassword, "\n"));
+  ASSERT_TRUE(AwaitLinesReceived(1, 3));
+  EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(20)));
+  EXPECT_FALSE(names_.Find(kPassword).has_value());
+  EXPECT_EQ(names_.size(), 1u);  // bob
+  clock_.Advance(absl::Seconds(10));
+  alice.Send("alice\n");
+  EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  bob.Close();
+}
+
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
   context_.identity = nullptr;
   LineClient alice = LoggedIn("alice");
