@@ -150,6 +150,9 @@ DEFINE_double(max_registrations_per_address, 3,
               "Names one address (IPv4, IPv6 /64) may /register per day, as many at once; "
               "over it /register says when to try again. Against name squatting. 0: no "
               "limit.");
+DEFINE_uint64(max_mutes, 10000,
+              "Names that may be muted at once (/mute; kept in memory, each entry at most "
+              "~400 bytes); over it /mute says to /unmute someone first. 0: no bound.");
 DEFINE_string(history_fsync, "batch",
               "When the history file is fsynced: always (every line), batch (at most every "
               "100 ms, one fsync per batch), or never (leave it to the OS).");
@@ -380,6 +383,7 @@ int main(int argc, char** argv) {
   chat::identity::LimitHashingWait(hash_wait);
   options.session.password_ops_per_minute = std::max(0.0, FLAGS_password_ops_per_minute);
   options.registrations.per_day = std::max(0.0, FLAGS_max_registrations_per_address);
+  options.max_mutes = FLAGS_max_mutes;
   options.registrations.max_tracked = FLAGS_max_tracked_ips;
   if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
     std::cerr << "--metrics_port: expected 0 (off) or a port in 1..65535\n";

@@ -170,6 +170,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
     case Command::Kind::kBans:
     case Command::Kind::kMute:
     case Command::Kind::kUnmute:
+    case Command::Kind::kMutes:
     case Command::Kind::kTopic:
       return RunModerationCommand(command, reply);
     case Command::Kind::kUnknown:

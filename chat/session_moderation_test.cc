@@ -253,6 +253,42 @@ TEST_F(SessionModerationTest, UnmuteAndTheMuteListBound) {
   EXPECT_EQ(Actions(metrics::ModerationAction::kUnmute), 1);
 }
 
+// Operators see who is muted, until when, by whom and why; others may not look.
+TEST_F(SessionModerationTest, MutesListsTheMutesInForce) {
+  LineClient alice = Alice();
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  alice.ReadUntil(Event("carol has joined our chat...", "alice"));
+  ExpectReply(alice, "alice", "/mutes", "No mutes in force.");
+  const std::string until = identity::FormatUntil(clock_.Now() + absl::Minutes(10));
+  ExpectReply(alice, "alice", "/mute bob 10m calm down",
+              absl::StrCat("You muted bob ", until, ": calm down"));
+  ExpectReply(alice, "alice", "/mute carol", "You muted carol permanently.");
+  ExpectReply(alice, "alice", "/mutes",
+              absl::StrCat("Mutes in force (2):\nbob ", until,
+                           " by alice: calm down\ncarol permanently by alice."));
+  bob.ReadUntil("calm down\n");
+  ExpectReplyAfterEvents(bob, "bob", "/mutes", "Only operators can list mutes.");
+  clock_.Advance(absl::Minutes(10));  // bob's has ended
+  ExpectReply(alice, "alice", "/mutes", "Mutes in force (1):\ncarol permanently by alice.");
+}
+
+// `/topic -` clears the topic: joiners see none, the room is told.
+TEST_F(SessionModerationTest, TopicDashClearsTheTopic) {
+  LineClient alice = Alice();
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/topic -", "general has no topic.");
+  ExpectReply(alice, "alice", "/topic Be nice", "Topic of general: Be nice");
+  EXPECT_THAT(bob.ReadUntil(Prompt("bob")), HasSubstr("\nalice set the topic: Be nice\n"));
+  ExpectReply(bob, "bob", "/topic -", "Only operators can set the topic.");
+  ExpectReply(alice, "alice", "/topic -", "You cleared the topic of general.");
+  EXPECT_THAT(bob.ReadUntil(Prompt("bob")), HasSubstr("\nalice cleared the topic\n"));
+  ExpectReply(bob, "bob", "/topic", "general has no topic.");
+  EXPECT_FALSE(store_->GetTopic("general")->has_value());
+  EXPECT_EQ(Actions(metrics::ModerationAction::kTopic), 2);
+}
+
 TEST_F(SessionModerationTest, OpAndDeopTakeEffectAtOnce) {
   CreateAccount("carol");
   LineClient alice = Alice();
