@@ -205,6 +205,12 @@ class Session final : public RoomMember, public Recipient {
   void Ignore(std::string_view who, std::vector<Frame>& reply);
   void Unignore(std::string_view who, std::vector<Frame>& reply);
   void ListIgnored(std::vector<Frame>& reply);
+  // A client logged in to its registered account keeps its /ignore list there: restored
+  // at its next password login, bounded by max_ignored. SaveIgnore is false if the
+  // account's list is full.
+  bool SavesIgnores();
+  bool SaveIgnore(std::string_view name);
+  void RestoreIgnores(std::string_view account_key);
   void SetAway(std::string_view text, std::vector<Frame>& reply) ABSL_LOCKS_EXCLUDED(social_mu_);
   void ReplyToLast(std::string_view text, std::vector<Frame>& reply)
       ABSL_LOCKS_EXCLUDED(social_mu_);

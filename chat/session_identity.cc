@@ -394,6 +394,8 @@ void Session::HandleSecretLine(const InputLine& line) {
       }
       authenticated_key_ = key;
       authenticated_hash_ = std::move(hash);
+      // Before entering the room: the history replayed there is filtered by it too.
+      RestoreIgnores(key);
       Enqueue(std::move(reply));
       CompleteLogin(candidate);  // notes the name as registered
       in_room_ = true;
@@ -455,6 +457,8 @@ void Session::HandleSecretLine(const InputLine& line) {
         }
         authenticated_key_ = key;
         authenticated_hash_ = *std::move(hash);
+        // Whom this connection ignores already is kept with the new account too.
+        for (const IgnoreList::Entry& entry : *ignored_.snapshot()) SaveIgnore(entry.name);
         NoteRegistered();
         LOG(INFO) << "register " << peer_ << " " << name;
         reply.push_back(ReplyLine(absl::StrCat(

@@ -25,6 +25,7 @@
 #include "chat/transport/tcp_transport.h"
 #include "chat/web/json_protocol.h"
 #include "glog/logging.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -704,6 +705,62 @@ TEST_F(SessionIdentityTest, APasswordTypedAfterADroppedNameIsNeverTakenAsAName) 
   alice.Send("alice\n");
   EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
   bob.Close();
+}
+
+// A registered user's /ignore list is kept with the account and restored at the next
+// password login; a client without an account keeps it for the connection only.
+TEST_F(SessionIdentityTest, IgnoreListsAreKeptWithTheAccount) {
+  LineClient alice = Registered("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  alice.ReadUntil(Event("carol has joined our chat...", "alice"));
+  bob.ReadUntil(Event("carol has joined our chat...", "bob"));
+  alice.Send("/ignore bob\n");
+  alice.ReadUntil(Prompt("alice"));
+  alice.Send("/ignore carol\n");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(bob, "bob", "/ignore carol",
+              "You are now ignoring carol: you will not see their lines, emotes or private "
+              "messages, whatever they are called (/unignore carol to undo).\n");
+  EXPECT_TRUE(store_->ListIgnores("bob")->empty());
+  ExpectReply(alice, "alice", "/unignore carol", "You are no longer ignoring carol.\n");
+  EXPECT_THAT(*store_->ListIgnores("alice"),
+              ::testing::ElementsAre(identity::IgnoredName{"bob", "bob"}));
+  Quit(alice, 0);
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), absl::StrCat(kWillEcho, kPasswordPrompt, Prompt("alice")));
+  ExpectReply(again, "alice", "/ignore", "Ignoring (1): bob\n");
+  // In force: bob's line is not shown, carol's is.
+  bob.Send("hello from bob\n");
+  carol.Send("hello from carol\n");
+  EXPECT_EQ(again.ReadUntil("hello from carol\n").find("hello from bob"), std::string::npos);
+}
+
+TEST_F(SessionIdentityTest, ASavedIgnoreListIsBounded) {
+  options_.max_ignored = 2;
+  context_.options = options_;
+  LineClient first = Registered("alice");
+  Quit(first, 0);
+  for (const char* name : {"dave", "erin", "frank"}) {  // written by an older server
+    ASSERT_TRUE(store_->AddIgnore("alice", identity::IgnoredName{name, name}).ok());
+  }
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/ignore", "Ignoring (2): dave, erin\n");
+  ASSERT_TRUE(store_->RemoveIgnore("alice", "frank").ok());
+  ExpectReply(alice, "alice", "/unignore erin", "You are no longer ignoring erin.\n");
+  // The account's list is full (another connection of the account filled it): refused,
+  // and the connection's list stays as the account's.
+  ASSERT_TRUE(store_->AddIgnore("alice", identity::IgnoredName{"gina", "gina"}).ok());
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/ignore bob",
+              "You are already ignoring 2 people, the most; /unignore someone first.\n");
+  ExpectReply(alice, "alice", "/ignore", "Ignoring (1): dave\n");
 }
 
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {

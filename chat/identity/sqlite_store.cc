@@ -530,9 +530,20 @@ absl::Status SqliteStore::ClearTopic(std::string_view room_key) {
 
 // --- Ignore lists
 
-absl::Status SqliteStore::AddIgnore(std::string_view account_key, const IgnoredName& ignored) {
+absl::Status SqliteStore::AddIgnore(std::string_view account_key, const IgnoredName& ignored,
+                                    size_t max_entries) {
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
+    if (max_entries > 0) {
+      // A respelling of a name already there is no new entry.
+      Statement count(db_,
+                      "SELECT COUNT(*), SUM(ignored_key = ?2) FROM ignores WHERE account_key = ?1");
+      count.Bind(1, account_key).Bind(2, ignored.key);
+      if (!count.Step()) return count.Ok() ? absl::InternalError("no count") : count.status();
+      if (count.Int(1) == 0 && static_cast<size_t>(count.Int(0)) >= max_entries) {
+        return absl::ResourceExhaustedError("the ignore list is full");
+      }
+    }
     Statement upsert(db_,
                      "INSERT INTO ignores (account_key, ignored_key, ignored_name) "
                      "VALUES (?1, ?2, ?3) ON CONFLICT (account_key, ignored_key) DO UPDATE "

@@ -91,7 +91,9 @@ class SqliteStore final : public IdentityStore {
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status ClearTopic(std::string_view room_key) override ABSL_LOCKS_EXCLUDED(mu_);
 
-  absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored) override
+  using IdentityStore::AddIgnore;
+  absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored,
+                         size_t max_entries) override
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status RemoveIgnore(std::string_view account_key, std::string_view ignored_key) override
       ABSL_LOCKS_EXCLUDED(mu_);

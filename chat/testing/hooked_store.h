@@ -83,9 +83,10 @@ class HookedStore final : public identity::IdentityStore {
   absl::Status ClearTopic(std::string_view room_key) override {
     return inner_->ClearTopic(room_key);
   }
-  absl::Status AddIgnore(std::string_view account_key,
-                         const identity::IgnoredName& ignored) override {
-    return inner_->AddIgnore(account_key, ignored);
+  using identity::IdentityStore::AddIgnore;
+  absl::Status AddIgnore(std::string_view account_key, const identity::IgnoredName& ignored,
+                         size_t max_entries) override {
+    return inner_->AddIgnore(account_key, ignored, max_entries);
   }
   absl::Status RemoveIgnore(std::string_view account_key, std::string_view ignored_key) override {
     return inner_->RemoveIgnore(account_key, ignored_key);
