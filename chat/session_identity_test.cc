@@ -18,6 +18,7 @@
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
 #include "chat/testing/hooked_store.h"
+#include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
@@ -63,28 +64,15 @@ class CapturingSink final : public google::LogSink {
   std::string text_ ABSL_GUARDED_BY(mu_);
 };
 
-class SessionIdentityTest : public testing::SessionFixture {
+class SessionIdentityTest : public testing::IdentitySessionFixture {
  protected:
   void SetUp() override {
-    SessionFixture::SetUp();
-    db_path_ = testing::TempPath(absl::StrCat(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".db"));
-    std::remove(db_path_.c_str());
-    std::remove(absl::StrCat(db_path_, "-wal").c_str());
-    absl::StatusOr<std::unique_ptr<identity::SqliteStore>> store =
-        identity::SqliteStore::Open(db_path_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    throttle_ = std::make_unique<identity::LoginThrottle>();
+    IdentitySessionFixture::SetUp();
     hooked_ = std::make_unique<testing::HookedStore>(store_.get());
-    context_.identity = store_.get();
-    context_.login_throttle = throttle_.get();
-    context_.password_options = identity::PasswordOptions::FastForTests();
     google::AddLogSink(&sink_);
   }
-  // The sessions use the store and the throttle: wait for them before those go.
   void TearDown() override {
-    AwaitSessionsFinished();
+    IdentitySessionFixture::TearDown();
     google::RemoveLogSink(&sink_);
   }
 
@@ -119,9 +107,6 @@ class SessionIdentityTest : public testing::SessionFixture {
     finished(index).WaitForNotification();
   }
 
-  std::string db_path_;
-  std::unique_ptr<identity::SqliteStore> store_;
-  std::unique_ptr<identity::LoginThrottle> throttle_;
   // The store with a hook between reads; tests that stage a race use it as the context's.
   std::unique_ptr<testing::HookedStore> hooked_;
   CapturingSink sink_;

@@ -17,6 +17,7 @@
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
 #include "chat/moderation.h"
+#include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
@@ -36,27 +37,14 @@ using testing::Welcome;
 constexpr char kPasswordPrompt[] = "\xff\xfb\x01[ENTER PASSWORD]: ";
 constexpr char kPassword[] = "Zebra-plaintext-4417";
 
-class SessionModerationTest : public testing::SessionFixture {
+class SessionModerationTest : public testing::IdentitySessionFixture {
  protected:
   void SetUp() override {
-    SessionFixture::SetUp();
-    db_path_ = testing::TempPath(absl::StrCat(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".db"));
-    std::remove(db_path_.c_str());
-    std::remove(absl::StrCat(db_path_, "-wal").c_str());
-    absl::StatusOr<std::unique_ptr<identity::SqliteStore>> store =
-        identity::SqliteStore::Open(db_path_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    throttle_ = std::make_unique<identity::LoginThrottle>();
+    IdentitySessionFixture::SetUp();
     moderation_ = std::make_unique<Moderation>(std::vector<std::string>{"alice"}, 2);
-    context_.identity = store_.get();
-    context_.login_throttle = throttle_.get();
-    context_.password_options = identity::PasswordOptions::FastForTests();
     context_.moderation = moderation_.get();
   }
-  // The sessions use the store and the mute list: wait for them before those go.
-  void TearDown() override { AwaitSessionsFinished(); }
+  // The sessions use the mute list too: the base waits for them.
 
   void CreateAccount(std::string_view name, bool is_operator = false) {
     absl::StatusOr<std::string> hash =
@@ -104,9 +92,6 @@ class SessionModerationTest : public testing::SessionFixture {
     return metrics_.moderation_actions(action).value();
   }
 
-  std::string db_path_;
-  std::unique_ptr<identity::SqliteStore> store_;
-  std::unique_ptr<identity::LoginThrottle> throttle_;
   std::unique_ptr<Moderation> moderation_;
 };
 
