@@ -206,7 +206,23 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
       return;
     }
   }
+  // With registered names the check above and the claim are two steps: hold the new name
+  // first (a reservation), check again, and only then rename onto it, so no account can
+  // change unseen between the last check and the claim.
+  const bool reserve = context_.identity != nullptr && NameKey(new_name) != NameKey(old_name);
+  if (reserve) {
+    if (!context_.names->Claim(new_name, this, /*id=*/0)) {
+      reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
+      return;
+    }
+    if (std::optional<std::string> refusal = RegisteredToSomeoneElse(new_name)) {
+      context_.names->Release(new_name);
+      reply.push_back(ErrorLine(*refusal));
+      return;
+    }
+  }
   if (!context_.names->Rename(old_name, new_name)) {
+    if (reserve) context_.names->Release(new_name);
     reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
     return;
   }

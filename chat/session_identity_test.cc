@@ -748,6 +748,24 @@ TEST_F(SessionIdentityTest, ASavedIgnoreListIsBounded) {
   ExpectReply(alice, "alice", "/ignore", "Ignoring (1): dave\n");
 }
 
+// The same for /name: a name registered between the check and the rename is not taken.
+TEST_F(SessionIdentityTest, ANameRegisteredBetweenCheckAndRenameIsNotTaken) {
+  context_.identity = hooked_.get();
+  LineClient bob = LoggedIn("bob");  // reads 1 and 2: the lookup and the re-read
+  hooked_->set_after_find_account([&](int n, std::string_view key) {
+    if (n == 3) {  // /name's check
+      ASSERT_TRUE(store_->CreateAccount(identity::Account{
+          std::string(key), "alice", *identity::HashPassword(kPassword, context_.password_options),
+          false, clock_.Now()}).ok());
+    }
+  });
+  ExpectReply(bob, "bob", "/name alice",
+              "Name 'alice' is registered; to use it, log in with it and its password.\n");
+  EXPECT_FALSE(names_.Find("alice").has_value());
+  ExpectReply(bob, "robert", "/name robert", "You are now known as robert.\n");
+  EXPECT_EQ(names_.size(), 1u);
+}
+
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {
   context_.identity = nullptr;
   LineClient alice = LoggedIn("alice");
