@@ -100,6 +100,40 @@ class SessionIdentityTest : public testing::IdentitySessionFixture {
     return client;
   }
 
+  // Stores the account `key` with `password`'s hash, made with `costs` (default: the
+  // test's own), as an earlier registration would have.
+  void CreateAccount(std::string_view key, std::string_view password = kPassword,
+                     std::optional<identity::PasswordOptions> costs = std::nullopt) {
+    absl::StatusOr<std::string> hash =
+        identity::HashPassword(password, costs.value_or(context_.password_options));
+    ASSERT_TRUE(hash.ok());
+    ASSERT_TRUE(store_
+                    ->CreateAccount(identity::Account{std::string(key), std::string(key),
+                                                      *hash, false, clock_.Now()})
+                    .ok());
+  }
+
+  // Connects and gives the registered `name`: returns at its password prompt.
+  LineClient AtPasswordPrompt(std::string_view name) {
+    LineClient client = Connect();
+    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
+    client.Send(absl::StrCat(name, "\n"));
+    EXPECT_EQ(client.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+    return client;
+  }
+
+  // Makes the sessions use the hooked store: right after its `n`-th account read, the
+  // account read gets the password hash `hash`, as if changed elsewhere at that moment.
+  void ChangePasswordAfterRead(int n, std::string hash) {
+    context_.identity = hooked_.get();
+    hooked_->set_after_find_account(
+        [this, n, hash = std::move(hash)](int call, std::string_view key) {
+          if (call == n) {
+            ASSERT_TRUE(store_->SetPasswordHash(key, hash).ok());
+          }
+        });
+  }
+
   // Quits `client`, connection number `index`, and waits until its session has ended.
   void Quit(LineClient& client, size_t index) {
     client.Send("/quit\n");
@@ -467,13 +501,8 @@ TEST_F(SessionIdentityTest, PasswordOperationsPerConnectionAreRateLimited) {
   ExpectReply(alice, "alice", kPassword, "alice is no longer registered.\n");
   Quit(alice, 0);
   // At the name prompt the refusal comes before the password is asked for.
-  ASSERT_TRUE(store_->CreateAccount(identity::Account{
-      "alice", "alice", *identity::HashPassword(kPassword, context_.password_options), false,
-      clock_.Now()}).ok());
-  LineClient again = Connect();
-  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
-  again.Send("alice\n");
-  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  CreateAccount("alice");
+  LineClient again = AtPasswordPrompt("alice");
   again.Send(absl::StrCat(kPassword, "\n"));
   EXPECT_EQ(again.ReadUntil(Prompt("alice")), Prompt("alice"));
   Quit(again, 1);  // before the options change under it
@@ -492,10 +521,7 @@ TEST_F(SessionIdentityTest, TheLoginRateLimitRefusesBeforeThePasswordIsTyped) {
   context_.options = options_;
   LineClient alice = Registered("alice");
   Quit(alice, 0);
-  LineClient again = Connect();
-  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
-  again.Send("alice\n");
-  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  LineClient again = AtPasswordPrompt("alice");
   again.Send("wrong-password\n");
   again.ReadUntil(kNamePrompt);
   // The connection's one operation is spent: not even asked, and a password typed ahead
@@ -520,10 +546,7 @@ TEST_F(SessionIdentityTest, BusyHashingSlotsSayTryAgain) {
   identity::LimitConcurrentHashing(1);
   identity::LimitHashingWait(absl::Milliseconds(1));
   ASSERT_TRUE(identity::HashingSlots::Global().Acquire());
-  LineClient again = Connect();
-  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
-  again.Send("alice\n");
-  EXPECT_EQ(again.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  LineClient again = AtPasswordPrompt("alice");
   again.Send(absl::StrCat(kPassword, "\n"));
   const std::string busy = absl::StrCat(
       "The server is busy checking passwords; try again in a few seconds.\n", kNamePrompt);
@@ -541,16 +564,10 @@ TEST_F(SessionIdentityTest, BusyHashingSlotsSayTryAgain) {
 TEST_F(SessionIdentityTest, ARehashAtLoginNeverOverwritesAPasswordChangedMeanwhile) {
   identity::PasswordOptions older = context_.password_options;
   older.ops_limit += 1;
-  ASSERT_TRUE(store_->CreateAccount(identity::Account{
-      "alice", "alice", *identity::HashPassword(kPassword, older), false, clock_.Now()}).ok());
+  CreateAccount("alice", kPassword, older);
   const std::string changed = *identity::HashPassword("changed-password-9", older);
-  context_.identity = hooked_.get();
   // Reads: 1 at the name prompt, 2 when the password is checked; then the change.
-  hooked_->set_after_find_account([&](int n, std::string_view key) {
-    if (n == 2) {
-      ASSERT_TRUE(store_->SetPasswordHash(key, changed).ok());
-    }
-  });
+  ChangePasswordAfterRead(2, changed);
   LineClient alice = Connect();
   EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
   alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
@@ -565,8 +582,7 @@ TEST_F(SessionIdentityTest, ARehashAtLoginNeverOverwritesAPasswordChangedMeanwhi
 TEST_F(SessionIdentityTest, ARehashAtLoginUpgradesTheCosts) {
   identity::PasswordOptions older = context_.password_options;
   older.ops_limit += 1;
-  ASSERT_TRUE(store_->CreateAccount(identity::Account{
-      "alice", "alice", *identity::HashPassword(kPassword, older), false, clock_.Now()}).ok());
+  CreateAccount("alice", kPassword, older);
   LineClient alice = Connect();
   EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
   alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
@@ -587,13 +603,8 @@ TEST_F(SessionIdentityTest, AnAccountChangedBetweenCheckAndClaimVoidsTheLogin) {
   Quit(first, 0);
   const std::string changed =
       *identity::HashPassword("changed-password-9", context_.password_options);
-  context_.identity = hooked_.get();
   // Reads: 1 at the name prompt, 2 when the password is checked; then the change.
-  hooked_->set_after_find_account([&](int n, std::string_view key) {
-    if (n == 2) {
-      ASSERT_TRUE(store_->SetPasswordHash(key, changed).ok());
-    }
-  });
+  ChangePasswordAfterRead(2, changed);
   LineClient alice = Connect();
   EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
   alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
@@ -614,15 +625,10 @@ TEST_F(SessionIdentityTest, ANameRegisteredBetweenLookupAndClaimAsksForThePasswo
   context_.identity = hooked_.get();
   hooked_->set_after_find_account([&](int n, std::string_view key) {
     if (n == 1) {
-      ASSERT_TRUE(store_->CreateAccount(identity::Account{
-          std::string(key), "alice", *identity::HashPassword(kPassword, context_.password_options),
-          false, clock_.Now()}).ok());
+      CreateAccount(key);
     }
   });
-  LineClient alice = Connect();
-  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
-  alice.Send("alice\n");
-  EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  LineClient alice = AtPasswordPrompt("alice");
   EXPECT_EQ(names_.size(), 0u);
   alice.Send(absl::StrCat(kPassword, "\n"));
   EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Prompt("alice"));
@@ -662,9 +668,7 @@ TEST_F(SessionIdentityTest, APasswordTypedAfterADroppedNameIsNeverTakenAsAName) 
   options_.max_msgs_per_sec = 1;
   options_.burst = 1;
   context_.options = options_;
-  ASSERT_TRUE(store_->CreateAccount(identity::Account{
-      "alice", "alice", *identity::HashPassword(kPassword, context_.password_options), false,
-      clock_.Now()}).ok());
+  CreateAccount("alice");
   LineClient bob = LoggedIn("bob");
   LineClient alice = Connect();
   EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
@@ -754,9 +758,7 @@ TEST_F(SessionIdentityTest, ANameRegisteredBetweenCheckAndRenameIsNotTaken) {
   LineClient bob = LoggedIn("bob");  // reads 1 and 2: the lookup and the re-read
   hooked_->set_after_find_account([&](int n, std::string_view key) {
     if (n == 3) {  // /name's check
-      ASSERT_TRUE(store_->CreateAccount(identity::Account{
-          std::string(key), "alice", *identity::HashPassword(kPassword, context_.password_options),
-          false, clock_.Now()}).ok());
+      CreateAccount(key);
     }
   });
   ExpectReply(bob, "bob", "/name alice",
