@@ -25,12 +25,13 @@ const std::string_view kHelpText =
     "  /register         protect your name with a password\n"
     "  /password         change your password\n"
     "  /unregister       remove your name's registration\n"
-    "  /topic [TEXT]     show the room's topic; operators: set it\n"
+    "  /topic [TEXT]     the room's topic; operators: set it (/topic - clears it)\n"
     "Operators:\n"
     "  /kick NAME [WHY]  disconnect NAME\n"
     "  /ban WHO [TIME] [WHY]  refuse a name or address (TIME: 10m, 2h, 7d)\n"
     "  /unban WHO        lift a ban; /bans lists them\n"
     "  /mute NAME [TIME] [WHY]  NAME can read but not speak; /unmute NAME\n"
+    "  /mutes            the mutes in force\n"
     "  /op NAME          make a registered name an operator; /deop NAME\n"
     "  //text            send a line that starts with '/'\n";
 
@@ -121,6 +122,7 @@ Command ParseCommand(std::string_view line) {
     }
   }
   if (EqualsIgnoreCase(word, "/bans")) return Command{Kind::kBans, {}, {}};
+  if (EqualsIgnoreCase(word, "/mutes")) return Command{Kind::kMutes, {}, {}};
   if (EqualsIgnoreCase(word, "/topic")) return Command{Kind::kTopic, {}, args};
   if (EqualsIgnoreCase(word, "/name")) {
     if (args.empty()) return Usage("Usage: /name NEW");

@@ -47,7 +47,8 @@ struct Command {
     kBans,     // list active bans
     kMute,     // `target`, `text` = [DURATION] [reason]
     kUnmute,   // `target`
-    kTopic,    // `text` = new topic; empty: show it
+    kMutes,    // list mutes in force
+    kTopic,    // `text` = new topic; empty: show it; kClearTopic (`-`): clear it
     kUnknown,  // `target` = the word typed, e.g. "/frob"
     kUsage,    // a known command with bad arguments: `text` = its usage line
   };
@@ -55,6 +56,9 @@ struct Command {
   std::string_view target;
   std::string_view text;
 };
+
+// `/topic -` clears the room's topic (a topic of just "-" says nothing anyway).
+inline constexpr std::string_view kClearTopic = "-";
 
 // ParseCommand() parses one line (already stripped of its newline).
 Command ParseCommand(std::string_view line);

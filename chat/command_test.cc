@@ -124,7 +124,7 @@ TEST(ParseCommandTest, HelpTextFitsEightyColumns) {
     start = end + 1;
   }
   for (const char* command : {"/kick", "/ban", "/unban", "/bans", "/mute", "/unmute", "/op",
-                              "/deop", "/topic"}) {
+                              "/deop", "/topic", "/mutes", "/topic -"}) {
     EXPECT_NE(kHelpText.find(command), std::string_view::npos) << command;
   }
 }

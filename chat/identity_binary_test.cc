@@ -46,32 +46,50 @@ std::string StopAndDrainLog(Subprocess& server) {
   return server.DrainStderr();
 }
 
+// The port a started server listens on (0 if it never said).
+int PortOf(Subprocess& server) {
+  return testing::ReadPortLine(server, "Listening on the port :", kPatience);
+}
+
+// Connects to `port`, reads the welcome and logs in as the unregistered `name`.
+absl::StatusOr<LineClient> LoggedIn(int port, std::string_view name) {
+  absl::StatusOr<LineClient> client = LineClient::Connect(port);
+  if (!client.ok()) return client;
+  EXPECT_EQ(client->Read(Welcome().size()), Welcome());
+  client->Send(absl::StrCat(name, "\n"));
+  client->ReadUntil(absl::StrCat("[", name, "]:"));
+  return client;
+}
+
+// Registers the logged-in `client`'s `name` with kPassword, checking each step.
+void Register(LineClient& client, std::string_view name) {
+  client.Send("/register\n");
+  EXPECT_EQ(client.ReadUntil("]: "), absl::StrCat("\xff\xfb\x01", kPasswordPrompt));
+  client.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(client.ReadUntil("]: "), "[REPEAT PASSWORD]: ");
+  client.Send(absl::StrCat(kPassword, "\n"));
+  const std::string done = client.ReadUntil(absl::StrCat("[", name, "]:"));
+  EXPECT_TRUE(absl::StartsWith(done, absl::StrCat("You registered ", name,
+                                                  ". From now on this name needs your "
+                                                  "password to log in.\n")))
+      << done;
+}
+
 TEST(IdentityBinaryTest, RegisteredNameNeedsItsPasswordAfterARestart) {
   const std::string db = TempPath("data/identity.db");  // the directory is created too
   std::filesystem::remove_all(TempPath("data"));
   std::string log;
   {
     Subprocess server({kServer, "--port=0", absl::StrCat("--identity_db=", db)});
-    const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+    const int port = PortOf(server);
     ASSERT_GT(port, 0);
-    absl::StatusOr<LineClient> alice = LineClient::Connect(port);
+    absl::StatusOr<LineClient> alice = LoggedIn(port, "alice");
     ASSERT_TRUE(alice.ok());
-    EXPECT_EQ(alice->Read(Welcome().size()), Welcome());
-    alice->Send("alice\n");
-    alice->ReadUntil("[alice]:");
-    alice->Send("/register\n");
-    EXPECT_EQ(alice->ReadUntil("]: "), absl::StrCat("\xff\xfb\x01", kPasswordPrompt));
-    alice->Send(absl::StrCat(kPassword, "\n"));
-    EXPECT_EQ(alice->ReadUntil("]: "), "[REPEAT PASSWORD]: ");
-    alice->Send(absl::StrCat(kPassword, "\n"));
-    const std::string done = alice->ReadUntil("[alice]:");
-    EXPECT_TRUE(absl::StartsWith(
-        done, "You registered alice. From now on this name needs your password to log in.\n"))
-        << done;
+    Register(*alice, "alice");
     log += StopAndDrainLog(server);
   }
   Subprocess server({kServer, "--port=0", absl::StrCat("--identity_db=", db)});
-  const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+  const int port = PortOf(server);
   ASSERT_GT(port, 0);
   absl::StatusOr<LineClient> mallory = LineClient::Connect(port);
   ASSERT_TRUE(mallory.ok());
@@ -106,34 +124,24 @@ TEST(IdentityBinaryTest, AnOperatorsBanSurvivesARestart) {
   std::string log;
   {
     Subprocess server(argv);
-    const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+    const int port = PortOf(server);
     ASSERT_GT(port, 0);
-    absl::StatusOr<LineClient> alice = LineClient::Connect(port);
+    absl::StatusOr<LineClient> alice = LoggedIn(port, "alice");
     ASSERT_TRUE(alice.ok());
-    EXPECT_EQ(alice->Read(Welcome().size()), Welcome());
-    alice->Send("alice\n");
-    alice->ReadUntil("[alice]:");
-    absl::StatusOr<LineClient> bob = LineClient::Connect(port);
+    absl::StatusOr<LineClient> bob = LoggedIn(port, "bob");
     ASSERT_TRUE(bob.ok());
-    EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
-    bob->Send("bob\n");
-    bob->ReadUntil("[bob]:");
     alice->ReadUntil("[alice]:");  // bob's join
     // Not registered yet: the flag alone makes nobody an operator.
     alice->Send("/kick bob\n");
     EXPECT_EQ(alice->ReadUntil("[alice]:").substr(0, 25), "Only operators can kick.\n");
-    alice->Send("/register\n");
-    alice->ReadUntil("]: ");
-    alice->Send(absl::StrCat(kPassword, "\n", kPassword, "\n"));
-    alice->ReadUntil("needs your password to log in.\n");
-    alice->ReadUntil("[alice]:");
+    Register(*alice, "alice");
     alice->Send("/ban bob 7d spam\n");
     EXPECT_TRUE(absl::StrContains(alice->ReadUntil("spam\n"), "Ban #1: bob banned until "));
     EXPECT_TRUE(absl::StrContains(bob->ReadToEnd(), "You were banned by alice until "));
     log += StopAndDrainLog(server);
   }
   Subprocess server(argv);
-  const int port = testing::ReadPortLine(server, "Listening on the port :", kPatience);
+  const int port = PortOf(server);
   ASSERT_GT(port, 0);
   absl::StatusOr<LineClient> bob = LineClient::Connect(port);
   ASSERT_TRUE(bob.ok());
@@ -169,7 +177,8 @@ TEST(IdentityBinaryTest, HelpListsTheFlags) {
   const std::string help = server.DrainStdout() + server.DrainStderr();
   for (const char* flag :
        {"identity_db", "login_slow_after", "login_lockout_after", "login_lockout",
-        "max_concurrent_password_hashes", "operators"}) {
+        "max_concurrent_password_hashes", "operators", "password_hash_wait",
+        "password_ops_per_minute", "max_registrations_per_address", "max_mutes"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;
   }
 }

@@ -19,7 +19,9 @@ IgnoreList::AddResult IgnoreList::Add(std::string_view name, uint64_t id) {
   }
   if (entries_->size() >= max_entries_) return AddResult::kFull;
   Entries entries = *entries_;
-  entries.push_back(Entry{std::string(name), std::move(key), {id}});
+  std::vector<uint64_t> ids;
+  if (id != 0) ids.push_back(id);  // 0: restored from an account, nobody's session yet
+  entries.push_back(Entry{std::string(name), std::move(key), std::move(ids)});
   PublishLocked(std::move(entries));
   return AddResult::kAdded;
 }

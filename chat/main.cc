@@ -159,6 +159,22 @@ DEFINE_int32(max_concurrent_password_hashes, 2,
              "Password hashes (Argon2id, 19 MiB each) computed at once; further logins and "
              "/register wait their turn, so a crowd typing passwords cannot take the "
              "server's memory. 0: no limit.");
+DEFINE_string(password_hash_wait, "10s",
+              "How long a login or /register waits for a free password hashing slot (see "
+              "--max_concurrent_password_hashes) before the client is told the server is "
+              "busy and to try again. Slots go first come, first served. 0: wait as long "
+              "as it takes.");
+DEFINE_double(password_ops_per_minute, 6,
+              "Password checks and hashes one connection may cause per minute (login "
+              "passwords, /register, /password, /unregister), as many at once; over it the "
+              "client is told to try again later. 0: no limit.");
+DEFINE_double(max_registrations_per_address, 3,
+              "Names one address (IPv4, IPv6 /64) may /register per day, as many at once; "
+              "over it /register says when to try again. Against name squatting. 0: no "
+              "limit.");
+DEFINE_uint64(max_mutes, 10000,
+              "Names that may be muted at once (/mute; kept in memory, each entry at most "
+              "~400 bytes); over it /mute says to /unmute someone first. 0: no bound.");
 DEFINE_string(history_fsync, "batch",
               "When the history file is fsynced: always (every line), batch (at most every "
               "100 ms, one fsync per batch), or never (leave it to the OS).");
@@ -237,6 +253,7 @@ DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_validator(room_expiry, &ValidateDuration);
 DEFINE_validator(login_lockout, &ValidateDuration);
 DEFINE_validator(redis_timeout, &ValidateDuration);
+DEFINE_validator(password_hash_wait, &ValidateDuration);
 
 bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
   if (chat::history::ParseFsyncPolicy(value).ok()) return true;
@@ -411,6 +428,13 @@ int main(int argc, char** argv) {
                                       : absl::Minutes(15);
   options.login_throttle.max_tracked = FLAGS_max_tracked_ips;
   chat::identity::LimitConcurrentHashing(std::max(0, FLAGS_max_concurrent_password_hashes));
+  absl::Duration hash_wait = absl::ZeroDuration();
+  ParseDurationFlag(FLAGS_password_hash_wait, &hash_wait);
+  chat::identity::LimitHashingWait(hash_wait);
+  options.session.password_ops_per_minute = std::max(0.0, FLAGS_password_ops_per_minute);
+  options.registrations.per_day = std::max(0.0, FLAGS_max_registrations_per_address);
+  options.max_mutes = FLAGS_max_mutes;
+  options.registrations.max_tracked = FLAGS_max_tracked_ips;
   if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
     std::cerr << "--metrics_port: expected 0 (off) or a port in 1..65535\n";
     return 1;

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "chat/abuse/address_key.h"
@@ -12,7 +14,7 @@ namespace chat {
 
 MuteList::AddResult MuteList::Add(std::string key, Mute mute, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  if (!mutes_.contains(key) && mutes_.size() >= max_entries_) {
+  if (max_entries_ > 0 && !mutes_.contains(key) && mutes_.size() >= max_entries_) {
     absl::erase_if(mutes_, [now](const auto& entry) { return entry.second.until <= now; });
     if (mutes_.size() >= max_entries_) return AddResult::kFull;
   }
@@ -34,6 +36,20 @@ std::optional<Mute> MuteList::Find(std::string_view key, absl::Time now) const {
   const auto it = mutes_.find(key);
   if (it == mutes_.end() || it->second.until <= now) return std::nullopt;
   return it->second;
+}
+
+std::vector<Mute> MuteList::List(absl::Time now) const {
+  std::vector<Mute> in_force;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, mute] : mutes_) {
+      if (mute.until > now) in_force.push_back(mute);
+    }
+  }
+  std::sort(in_force.begin(), in_force.end(), [](const Mute& a, const Mute& b) {
+    return std::tie(a.until, a.name) < std::tie(b.until, b.name);
+  });
+  return in_force;
 }
 
 Moderation::Moderation(std::vector<std::string> operator_keys, size_t max_mutes)

@@ -35,12 +35,15 @@ struct Mute {
   std::string name;  // as the operator typed it, for listing
   absl::Time until = absl::InfiniteFuture();
   std::string by;
+  std::string reason;  // at most kMaxModerationReasonBytes
 };
 
 // MuteList remembers muted names by NameKey() so that a muted client cannot shake the mute
 // off by reconnecting. In memory only: a restart forgets mutes (bans are the lasting
-// tool). Bounded: at most `max_entries` at once; expired entries are dropped first when
-// room is needed. Thread-safe; never blocks on I/O.
+// tool). Bounded: at most `max_entries` at once (0: no bound); expired entries are
+// dropped first when room is needed. An entry holds a name key, the name, who muted and
+// a reason: at most ~(32 x 3 + 200 + 100) bytes, so 10,000 entries are a few MiB.
+// Thread-safe; never blocks on I/O.
 class MuteList {
  public:
   explicit MuteList(size_t max_entries) : max_entries_(max_entries) {}
@@ -53,6 +56,8 @@ class MuteList {
   bool Remove(std::string_view key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
   // The mute of `key` in force at `now`, if any.
   std::optional<Mute> Find(std::string_view key, absl::Time now) const ABSL_LOCKS_EXCLUDED(mu_);
+  // The mutes in force at `now`, soonest to end first (permanent ones last), then by name.
+  std::vector<Mute> List(absl::Time now) const ABSL_LOCKS_EXCLUDED(mu_);
   size_t max_entries() const { return max_entries_; }
 
  private:

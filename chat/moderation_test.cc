@@ -1,5 +1,8 @@
 #include "chat/moderation.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -9,7 +12,7 @@ const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
 TEST(MuteListTest, AMuteLastsUntilItsEndOrItsRemoval) {
   MuteList mutes(10);
-  ASSERT_EQ(mutes.Add("bob", Mute{"Bob", kNow + absl::Minutes(10), "alice"}, kNow),
+  ASSERT_EQ(mutes.Add("bob", Mute{"Bob", kNow + absl::Minutes(10), "alice", ""}, kNow),
             MuteList::AddResult::kAdded);
   ASSERT_TRUE(mutes.Find("bob", kNow + absl::Minutes(9)).has_value());
   EXPECT_EQ(mutes.Find("bob", kNow)->by, "alice");
@@ -22,19 +25,45 @@ TEST(MuteListTest, AMuteLastsUntilItsEndOrItsRemoval) {
 
 TEST(MuteListTest, FullOnlyOfMutesInForce) {
   MuteList mutes(2);
-  ASSERT_EQ(mutes.Add("a", Mute{"a", kNow + absl::Minutes(1), "op"}, kNow),
+  ASSERT_EQ(mutes.Add("a", Mute{"a", kNow + absl::Minutes(1), "op", ""}, kNow),
             MuteList::AddResult::kAdded);
-  ASSERT_EQ(mutes.Add("b", Mute{"b", absl::InfiniteFuture(), "op"}, kNow),
+  ASSERT_EQ(mutes.Add("b", Mute{"b", absl::InfiniteFuture(), "op", ""}, kNow),
             MuteList::AddResult::kAdded);
-  EXPECT_EQ(mutes.Add("c", Mute{"c", absl::InfiniteFuture(), "op"}, kNow),
+  EXPECT_EQ(mutes.Add("c", Mute{"c", absl::InfiniteFuture(), "op", ""}, kNow),
             MuteList::AddResult::kFull);
   // Re-muting one already there needs no room.
-  EXPECT_EQ(mutes.Add("b", Mute{"b", kNow + absl::Hours(1), "op"}, kNow),
+  EXPECT_EQ(mutes.Add("b", Mute{"b", kNow + absl::Hours(1), "op", ""}, kNow),
             MuteList::AddResult::kAdded);
   // Once a's mute has ended, its place is free.
-  EXPECT_EQ(mutes.Add("c", Mute{"c", absl::InfiniteFuture(), "op"}, kNow + absl::Minutes(2)),
+  EXPECT_EQ(mutes.Add("c", Mute{"c", absl::InfiniteFuture(), "op", ""}, kNow + absl::Minutes(2)),
             MuteList::AddResult::kAdded);
   EXPECT_TRUE(mutes.Find("c", kNow + absl::Minutes(2)).has_value());
+}
+
+TEST(MuteListTest, ListsMutesInForceSoonestToEndFirst) {
+  MuteList mutes(10);
+  ASSERT_EQ(mutes.Add("c", Mute{"c", absl::InfiniteFuture(), "op", "spam"}, kNow),
+            MuteList::AddResult::kAdded);
+  ASSERT_EQ(mutes.Add("b", Mute{"b", kNow + absl::Hours(1), "op", ""}, kNow),
+            MuteList::AddResult::kAdded);
+  ASSERT_EQ(mutes.Add("a", Mute{"a", kNow + absl::Minutes(1), "op", ""}, kNow),
+            MuteList::AddResult::kAdded);
+  std::vector<Mute> listed = mutes.List(kNow);
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0].name, "a");
+  EXPECT_EQ(listed[1].name, "b");
+  EXPECT_EQ(listed[2].name, "c");
+  EXPECT_EQ(listed[2].reason, "spam");
+  EXPECT_EQ(mutes.List(kNow + absl::Minutes(1)).size(), 2u);  // a's has ended
+}
+
+TEST(MuteListTest, ZeroMeansNoBound) {
+  MuteList mutes(0);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(mutes.Add(std::to_string(i), Mute{"x", absl::InfiniteFuture(), "op", ""}, kNow),
+              MuteList::AddResult::kAdded);
+  }
+  EXPECT_EQ(mutes.List(kNow).size(), 100u);
 }
 
 TEST(ModerationTest, FlagOperatorsByKey) {

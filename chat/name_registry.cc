@@ -24,8 +24,15 @@ bool NameRegistry::Rename(std::string_view from, std::string_view to) {
     from_it->second.display_name = std::string(to);
     return true;
   }
-  if (owners_.contains(to_key)) return false;
-  auto node = owners_.extract(from_it);
+  if (const auto to_it = owners_.find(to_key); to_it != owners_.end()) {
+    const Owner& held = to_it->second;
+    const bool reserved_by_from = held.recipient == from_it->second.recipient &&
+                                  held.id == 0 && held.display_name == to;
+    if (!reserved_by_from) return false;
+    owners_.erase(to_it);
+  }
+  // Found again: an erase above may move entries of a flat map.
+  auto node = owners_.extract(owners_.find(from_key));
   if (node.mapped().id != 0) keys_by_id_[node.mapped().id] = to_key;
   node.key() = std::move(to_key);
   node.mapped().display_name = std::string(to);

@@ -67,6 +67,9 @@ class NameRegistry {
   // NameRegistry::Rename() moves `from`'s owner to `to` atomically; false (and nothing
   // changes) if `from` is not claimed (as spelled) or `to` is taken by someone else.
   // `to` may share `from`'s key (alice -> Alice): only the displayed spelling changes.
+  // `to` may also be a reservation of the same owner: claimed by it as spelled, with id
+  // 0, to hold the name while the owner checks it may have it; the rename then takes
+  // the reservation's place, so the name is never free in between.
   bool Rename(std::string_view from, std::string_view to) ABSL_LOCKS_EXCLUDED(mu_);
 
   // NameRegistry::Release() frees a claimed name, given as spelled by its owner.

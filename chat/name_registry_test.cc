@@ -68,6 +68,25 @@ TEST(NameRegistryTest, RenameIsAtomicAndRefusesTakenNames) {
   EXPECT_FALSE(names.Rename("nobody", "dave"));
 }
 
+// A session may hold a new name (id 0) while it checks it may have it, then rename onto
+// it: the name is never free in between. Someone else's claim is no reservation.
+TEST(NameRegistryTest, RenameOntoTheOwnersReservation) {
+  NameRegistry names;
+  RecordingParticipant a, b;
+  ASSERT_TRUE(names.Claim("alice", &a, 7));
+  ASSERT_TRUE(names.Claim("zed", &a));  // a's reservation
+  EXPECT_FALSE(names.Claim("zed", &b));
+  EXPECT_TRUE(names.Rename("alice", "zed"));
+  EXPECT_EQ(names.size(), 1u);
+  ASSERT_TRUE(names.FindById(7).has_value());
+  EXPECT_EQ(names.FindById(7)->name, "zed");
+  ASSERT_TRUE(names.Claim("bob", &b));
+  EXPECT_FALSE(names.Rename("zed", "bob"));
+  ASSERT_TRUE(names.Claim("carol", &b, 9));  // an id: a login, not a reservation
+  ASSERT_TRUE(names.Claim("dave", &a, 0));
+  EXPECT_FALSE(names.Rename("carol", "dave"));  // dave is a's, not b's
+}
+
 TEST(NameRegistryTest, LookAlikesOfAClaimedNameAreTaken) {
   NameRegistry names;
   RecordingParticipant a, b;

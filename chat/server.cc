@@ -64,7 +64,8 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
       gate_(options_.max_clients,
             [this](bool blocked) { metrics_.admission_blocked.Set(blocked ? 1 : 0); }),
       address_limits_(options_.address_limits, clock),
-      login_throttle_(options_.login_throttle) {
+      login_throttle_(options_.login_throttle),
+      registrations_(options_.registrations) {
   context_.lobby = &lobby_;
   context_.metrics = &metrics_;
   context_.names = &names_;
@@ -75,6 +76,7 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.address_limits = options_.address_limits;
   context_.identity = options_.identity;
   context_.login_throttle = &login_throttle_;
+  context_.registrations = &registrations_;
   context_.password_options = options_.password_options;
   if (options_.identity != nullptr) {
     std::vector<std::string> operator_keys;

@@ -31,6 +31,7 @@
 #include "chat/name_registry.h"
 #include "chat/core/lobby.h"
 #include "chat/identity/login_throttle.h"
+#include "chat/identity/registration_limit.h"
 #include "chat/identity/password.h"
 #include "chat/identity/store.h"
 #include "chat/metrics/http_server.h"
@@ -117,6 +118,8 @@ struct ServerOptions {
   // each password hash.
   identity::IdentityStore* identity = nullptr;
   identity::LoginThrottleOptions login_throttle;
+  // Names one address may register per day.
+  identity::RegistrationLimitOptions registrations;
   identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
   // Moderation (needs `identity`): the registered names that are operators once logged
   // in with their password (--operators), besides those /op made; and how many names
@@ -248,6 +251,7 @@ class Server {
   // Declared before the sessions: every Ticket must be gone before it is.
   AddressLimits address_limits_;
   identity::LoginThrottle login_throttle_;
+  identity::RegistrationLimit registrations_;
   // The plain port first. Fixed once Listen() starts: the acceptor and Stop() read it
   // without a lock.
   std::vector<Listener> listeners_;

@@ -70,7 +70,10 @@ Session::Session(std::unique_ptr<Transport> transport, const SessionContext& con
       protocol_(protocol != nullptr
                     ? std::move(protocol)
                     : std::make_unique<NetcatProtocol>(context.options.max_line_bytes)),
-      limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()) {}
+      limiter_(context.options.max_msgs_per_sec, context.options.burst, context.clock->Now()),
+      password_ops_(context.options.password_ops_per_minute / 60,
+                    std::max(1.0, context.options.password_ops_per_minute),
+                    context.clock->Now()) {}
 
 Session::~Session() {
   // Normally both threads have finished (on_finished ran); joining here also covers a
@@ -473,6 +476,23 @@ bool Session::HandleNameLine(const InputLine& line) {
     }
     if (!refusal && !context_.names->Claim(candidate, this, id_)) {
       refusal = absl::StrCat("Name '", candidate, "' is already taken.");
+    }
+    if (!refusal && context_.identity != nullptr) {
+      // Free when looked up, but registered by the time it was claimed (another server
+      // on the same file, an administrator): it needs its password after all.
+      absl::StatusOr<std::optional<identity::Account>> account =
+          context_.identity->FindAccount(NameKey(candidate));
+      if (!account.ok() || account->has_value()) {
+        context_.names->Release(candidate);
+        if (!account.ok()) {
+          LOG(ERROR) << "identity store: re-reading a name for " << peer_ << ": "
+                     << account.status();
+          refusal = "Registered names cannot be checked right now; try again later.";
+        } else {
+          AskLoginPassword(std::string(candidate));
+          return false;
+        }
+      }
     }
   }
   if (refusal) {

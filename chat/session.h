@@ -32,6 +32,7 @@
 #include "chat/core/renderer.h"
 #include "chat/identity/login_throttle.h"
 #include "chat/identity/password.h"
+#include "chat/identity/registration_limit.h"
 #include "chat/identity/store.h"
 #include "chat/ignore_list.h"
 #include "chat/message.h"
@@ -70,6 +71,10 @@ struct SessionOptions {
   bool log_message_text = false;
   // People one connection may /ignore at once.
   size_t max_ignored = 100;
+  // Password hashes one connection may cause (/register, /password, /unregister, login
+  // passwords), per minute; as many at once. Each costs the server a slot and ~19 MiB for
+  // ~0.1 s. Zero: no limit.
+  double password_ops_per_minute = 6;
 };
 
 // SessionContext: services shared by all sessions. Everything pointed to must outlive
@@ -90,6 +95,8 @@ struct SessionContext {
   identity::IdentityStore* identity = nullptr;
   identity::LoginThrottle* login_throttle = nullptr;
   identity::PasswordOptions password_options = identity::PasswordOptions::Interactive();
+  // Registrations per address (--max_registrations_per_address). Null: no limit.
+  identity::RegistrationLimit* registrations = nullptr;
   // The message of the day shown after login; null or empty: none (the base protocol).
   const Motd* motd = nullptr;
   // Operators and mutes (issue #12); needs `identity` too. Null: moderation is off.
@@ -213,6 +220,12 @@ class Session final : public RoomMember, public Recipient {
   void Ignore(std::string_view who, std::vector<Frame>& reply);
   void Unignore(std::string_view who, std::vector<Frame>& reply);
   void ListIgnored(std::vector<Frame>& reply);
+  // A client logged in to its registered account keeps its /ignore list there: restored
+  // at its next password login, bounded by max_ignored. SaveIgnore is false if the
+  // account's list is full.
+  bool SavesIgnores();
+  bool SaveIgnore(std::string_view name);
+  void RestoreIgnores(std::string_view account_key);
   void SetAway(std::string_view text, std::vector<Frame>& reply) ABSL_LOCKS_EXCLUDED(social_mu_);
   void ReplyToLast(std::string_view text, std::vector<Frame>& reply)
       ABSL_LOCKS_EXCLUDED(social_mu_);
@@ -245,7 +258,8 @@ class Session final : public RoomMember, public Recipient {
   std::optional<std::string> ConfirmNameAfterWrongPassword(std::string_view candidate);
   // A /register, /password or /unregister dropped by flood control: the lines its
   // passwords would have been are discarded unread (DiscardTypedAhead), so passwords typed
-  // ahead never reach the room as chat.
+  // ahead never reach the room as chat. Likewise the line after a name dropped at the
+  // name prompt (with registered names): it may be that name's password.
   void NoteDroppedDialogue(std::string_view text);
   bool DiscardTypedAhead(const InputLine& line);
   // Handles a line typed at a secret prompt (or a line marked secret by the client).
@@ -261,6 +275,13 @@ class Session final : public RoomMember, public Recipient {
   // On success, `stored_hash` (if given) is set to the account's hash as stored now.
   bool CheckPassword(std::string_view account_key, std::string_view password,
                      std::vector<Frame>& reply, std::string* stored_hash = nullptr);
+  // Takes one of this connection's password operations (see
+  // SessionOptions::password_ops_per_minute); if none is left, appends the refusal.
+  bool TakePasswordOp(std::vector<Frame>& reply);
+  // After a password login has claimed its name: why the login must not stand, if the
+  // account `key` no longer has the hash the password was verified against.
+  std::optional<std::string> AccountChangedSince(std::string_view key,
+                                                 std::string_view verified_hash);
   // Why `name` may not be taken by this client, if it is someone else's registered name.
   std::optional<std::string> RegisteredToSomeoneElse(std::string_view name);
 
@@ -367,6 +388,7 @@ class Session final : public RoomMember, public Recipient {
   // Used only by the reader thread (and once by the writer, for its renderer).
   const std::unique_ptr<Protocol> protocol_;
   RateLimiter limiter_;
+  RateLimiter password_ops_;  // hashes this connection may cause
   size_t flood_drops_ = 0;  // lines dropped since the last one admitted
   bool in_room_ = false;
   // The room the client is in, once logged in, and its place there. Shared with the

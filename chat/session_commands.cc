@@ -176,6 +176,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
     case Command::Kind::kBans:
     case Command::Kind::kMute:
     case Command::Kind::kUnmute:
+    case Command::Kind::kMutes:
     case Command::Kind::kTopic:
       return RunModerationCommand(command, reply);
     case Command::Kind::kUnknown:
@@ -211,7 +212,23 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
       return;
     }
   }
+  // With registered names the check above and the claim are two steps: hold the new name
+  // first (a reservation), check again, and only then rename onto it, so no account can
+  // change unseen between the last check and the claim.
+  const bool reserve = context_.identity != nullptr && NameKey(new_name) != NameKey(old_name);
+  if (reserve) {
+    if (!context_.names->Claim(new_name, this, /*id=*/0)) {
+      reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
+      return;
+    }
+    if (std::optional<std::string> refusal = RegisteredToSomeoneElse(new_name)) {
+      context_.names->Release(new_name);
+      reply.push_back(ErrorLine(*refusal));
+      return;
+    }
+  }
   if (!context_.names->Rename(old_name, new_name)) {
+    if (reserve) context_.names->Release(new_name);
     reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
     return;
   }
@@ -328,6 +345,13 @@ void Session::Ignore(std::string_view who, std::vector<Frame>& reply) {
   }
   switch (ignored_.Add(info->name, info->id)) {
     case IgnoreList::AddResult::kAdded:
+      if (!SaveIgnore(info->name)) {
+        ignored_.Remove(NameKey(info->name), 0);
+        reply.push_back(ErrorLine(absl::StrCat("You are already ignoring ",
+                                               ignored_.max_entries(),
+                                               " people, the most; /unignore someone first.")));
+        return;
+      }
       reply.push_back(ReplyLine(absl::StrCat(
           "You are now ignoring ", info->name,
           ": you will not see their lines, emotes or private messages, whatever they are "
@@ -353,7 +377,47 @@ void Session::Unignore(std::string_view who, std::vector<Frame>& reply) {
     reply.push_back(ErrorLine(absl::StrCat("You are not ignoring ", who, ".")));
     return;
   }
+  if (SavesIgnores()) {
+    const absl::Status s = context_.identity->RemoveIgnore(authenticated_key_, NameKey(*removed));
+    LOG_IF(ERROR, !s.ok() && !absl::IsNotFound(s))
+        << "identity store: removing an ignored name for " << peer_ << ": " << s;
+  }
   reply.push_back(ReplyLine(absl::StrCat("You are no longer ignoring ", *removed, ".")));
+}
+
+bool Session::SavesIgnores() {
+  if (context_.identity == nullptr || authenticated_key_.empty()) return false;
+  // Only into the account this client proved it owns: unregistered and registered again
+  // by someone else since, it is not this person's list any more.
+  absl::StatusOr<std::optional<identity::Account>> account =
+      context_.identity->FindAccount(authenticated_key_);
+  return account.ok() && account->has_value() &&
+         (*account)->password_hash == authenticated_hash_;
+}
+
+bool Session::SaveIgnore(std::string_view name) {
+  if (!SavesIgnores()) return true;
+  const absl::Status s = context_.identity->AddIgnore(
+      authenticated_key_, identity::IgnoredName{NameKey(name), std::string(name)},
+      context_.options.max_ignored);
+  if (absl::IsResourceExhausted(s)) return false;  // the account's list is full
+  // The store failing costs only the next login's copy: this connection still ignores.
+  LOG_IF(ERROR, !s.ok()) << "identity store: saving an ignored name for " << peer_ << ": " << s;
+  return true;
+}
+
+void Session::RestoreIgnores(std::string_view account_key) {
+  absl::StatusOr<std::vector<identity::IgnoredName>> saved =
+      context_.identity->ListIgnores(account_key);
+  if (!saved.ok()) {
+    LOG(ERROR) << "identity store: reading the ignore list for " << peer_ << ": "
+               << saved.status();
+    return;
+  }
+  // Bounded by the connection's own limit, whatever the file holds.
+  for (const identity::IgnoredName& ignored : *saved) {
+    if (ignored_.Add(ignored.name, 0) == IgnoreList::AddResult::kFull) break;
+  }
 }
 
 void Session::ListIgnored(std::vector<Frame>& reply) {

@@ -31,6 +31,8 @@ Frame ErrorLine(std::string text) { return NoticeFrame(NoticeKind::kError, std::
 Frame NamePrompt() { return NoticeFrame(NoticeKind::kNamePrompt, SharedText()); }
 
 constexpr char kStoreTrouble[] = "Registered names cannot be checked right now; try again later.";
+// Every password hashing slot stayed taken for --password_hash_wait: nothing was done.
+constexpr char kBusy[] = "The server is busy checking passwords; try again in a few seconds.";
 
 // Overwrites a password before its memory is freed, so it does not linger in the heap.
 void Wipe(std::string& secret) {
@@ -42,6 +44,16 @@ void Wipe(std::string& secret) {
 // "4s", "15m": whole seconds, rounded up, so "wait 0s" is never said.
 std::string WaitText(absl::Duration wait) {
   return absl::FormatDuration(absl::Ceil(std::max(wait, absl::Seconds(1)), absl::Seconds(1)));
+}
+
+std::string TooManyPasswordOps(absl::Duration wait) {
+  return absl::StrCat("Too many password checks on this connection; try again in ",
+                      WaitText(wait), ".");
+}
+
+std::string TooManyRegistrations(double per_day, absl::Duration wait) {
+  return absl::StrCat("Too many registrations from your address (at most ", per_day,
+                      " a day); try again in ", WaitText(wait), ".");
 }
 
 std::string TooManyWrongPasswords(absl::Duration wait) {
@@ -82,6 +94,13 @@ std::vector<Frame> Session::EndSecret() {
   return frames;
 }
 
+bool Session::TakePasswordOp(std::vector<Frame>& reply) {
+  const absl::Time now = context_.clock->Now();
+  if (password_ops_.Allow(now)) return true;
+  reply.push_back(ErrorLine(TooManyPasswordOps(password_ops_.TimeUntilAvailable(1, now))));
+  return false;
+}
+
 void Session::AskLoginPassword(std::string name) {
   const identity::LoginThrottle::Verdict verdict =
       context_.login_throttle->Check(address_key_, context_.clock->Now());
@@ -96,6 +115,15 @@ void Session::AskLoginPassword(std::string name) {
     Enqueue({ErrorLine(TooManyWrongPasswords(verdict.wait)), NamePrompt()});
     return;
   }
+  // Refused before the prompt rather than after the password is typed. A password typed
+  // ahead must not become a name: the next other name must be typed twice, as after a
+  // wrong password.
+  if (const absl::Duration wait = password_ops_.TimeUntilAvailable(1, context_.clock->Now());
+      wait > absl::ZeroDuration()) {
+    wrong_password_for_ = NameKey(name);
+    Enqueue({ErrorLine(TooManyPasswordOps(wait)), NamePrompt()});
+    return;
+  }
   login_candidate_ = std::move(name);
   AskSecret(SecretStep::kLoginPassword);
 }
@@ -103,17 +131,32 @@ void Session::AskLoginPassword(std::string name) {
 bool Session::CheckPassword(std::string_view account_key, std::string_view password,
                             std::vector<Frame>& reply, std::string* stored_hash) {
   identity::LoginThrottle& throttle = *context_.login_throttle;
-  identity::LoginThrottle::Verdict verdict = throttle.Check(address_key_, context_.clock->Now());
+  // The connection's own limit first: a refusal there must not count for the address.
+  if (!TakePasswordOp(reply)) return false;
+  // Counted before the hash, so that concurrent guesses from one address (several
+  // connections) cannot all pass the check together; refunded if it is never checked.
+  identity::LoginThrottle::Verdict verdict =
+      throttle.Reserve(address_key_, context_.clock->Now());
   if (verdict.allowed()) {
     absl::StatusOr<std::optional<identity::Account>> account =
         context_.identity->FindAccount(account_key);
     if (!account.ok()) {
+      throttle.Refund(address_key_);
       LOG(ERROR) << "identity store: reading an account for " << peer_ << ": " << account.status();
       reply.push_back(ErrorLine(kStoreTrouble));
       return false;
     }
     // An account deleted meanwhile has no password that could match.
-    if (account->has_value() && identity::VerifyPassword(password, (*account)->password_hash)) {
+    absl::StatusOr<bool> right =
+        account->has_value() ? identity::TryVerifyPassword(password, (*account)->password_hash)
+                             : false;
+    if (!right.ok()) {
+      throttle.Refund(address_key_);
+      LOG(WARNING) << "password check for " << peer_ << " not run: " << right.status();
+      reply.push_back(ErrorLine(kBusy));
+      return false;
+    }
+    if (*right) {
       throttle.RecordSuccess(address_key_);
       if (stored_hash != nullptr) *stored_hash = (*account)->password_hash;
       // Costs raised since this hash was made: upgrade it now that the password is known.
@@ -121,14 +164,20 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
         absl::StatusOr<std::string> hash =
             identity::HashPassword(password, context_.password_options);
         if (hash.ok()) {
-          absl::Status s = context_.identity->SetPasswordHash(account_key, *hash);
-          LOG_IF(WARNING, !s.ok()) << "identity store: rehashing a password: " << s;
+          // Only over the hash just verified: a password changed since stays changed (and
+          // the proof kept below is then stale, which the caller's re-check notices).
+          absl::Status s = context_.identity->ReplacePasswordHash(
+              account_key, (*account)->password_hash, *hash);
+          LOG_IF(WARNING, !s.ok() && !absl::IsFailedPrecondition(s))
+              << "identity store: rehashing a password: " << s;
+          LOG_IF(INFO, absl::IsFailedPrecondition(s))
+              << "not rehashing a password for " << peer_ << ": it changed meanwhile";
           if (s.ok() && stored_hash != nullptr) *stored_hash = *std::move(hash);
         }
       }
       return true;
     }
-    verdict = throttle.RecordFailure(address_key_, context_.clock->Now());
+    verdict = throttle.ConfirmFailure(address_key_, context_.clock->Now());
     context_.metrics->failed_logins.Increment();
     LOG(INFO) << "wrong password from " << peer_;
     reply.push_back(ErrorLine("Wrong password."));
@@ -143,6 +192,19 @@ bool Session::CheckPassword(std::string_view account_key, std::string_view passw
     reply.push_back(ErrorLine(TooManyWrongPasswords(verdict.wait)));
   }
   return false;
+}
+
+std::optional<std::string> Session::AccountChangedSince(std::string_view key,
+                                                        std::string_view verified_hash) {
+  absl::StatusOr<std::optional<identity::Account>> account = context_.identity->FindAccount(key);
+  if (!account.ok()) {
+    LOG(ERROR) << "identity store: re-reading an account for " << peer_ << ": "
+               << account.status();
+    return std::string(kStoreTrouble);
+  }
+  if (account->has_value() && (*account)->password_hash == verified_hash) return std::nullopt;
+  LOG(INFO) << "login of " << peer_ << " refused: the account changed during the login";
+  return "The account changed while you were logging in; nothing was done. Try again.";
 }
 
 std::optional<std::string> Session::RegisteredToSomeoneElse(std::string_view name) {
@@ -188,6 +250,16 @@ bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& rep
         reply.push_back(ErrorLine(absl::StrCat("Name '", name, "' is already registered.")));
         return true;
       }
+      // Said before the passwords are typed; taken only when the registration is made.
+      if (context_.registrations != nullptr) {
+        if (const absl::Duration wait =
+                context_.registrations->Wait(address_key_, context_.clock->Now());
+            wait > absl::ZeroDuration()) {
+          reply.push_back(
+              ErrorLine(TooManyRegistrations(context_.registrations->per_day(), wait)));
+          return true;
+        }
+      }
       Enqueue(std::move(reply));
       reply.clear();
       AskSecret(SecretStep::kRegisterPassword);
@@ -210,7 +282,21 @@ bool Session::RunIdentityCommand(const Command& command, std::vector<Frame>& rep
 }
 
 void Session::NoteDroppedDialogue(std::string_view text) {
-  if (!in_room_ || secret_step_ != SecretStep::kNone) return;
+  if (secret_step_ != SecretStep::kNone) return;
+  if (!in_room_) {
+    // A name dropped at the name prompt asked for no password: had it been a registered
+    // name, the password typed after it would otherwise be read as the next name, and
+    // shown to the room. The line after it is discarded unread. (Without registered
+    // names there are no passwords to protect.)
+    if (context_.identity == nullptr) return;
+    typed_ahead_to_discard_ = 1;
+    if (flood_drops_ == 1) {  // one notice per flood, like the flood notice itself
+      Enqueue({ErrorLine("That name was not read (you were sending too fast); your next line "
+                         "is discarded in case it was a password."),
+               NamePrompt()});
+    }
+    return;
+  }
   // How many passwords the dropped command would have asked for.
   size_t passwords = 0;
   std::string_view word;
@@ -297,8 +383,19 @@ void Session::HandleSecretLine(const InputLine& line) {
         reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));
         break;
       }
+      // The check and the claim are two steps: read the account again now that the name
+      // is held. Changed meanwhile (a new password, unregistered, a new owner), the proof
+      // is void; unchanged, it held at the moment of the claim.
+      if (std::optional<std::string> why = AccountChangedSince(key, hash)) {
+        context_.names->Release(candidate);
+        wrong_password_for_ = key;
+        reply.push_back(ErrorLine(*std::move(why)));
+        break;
+      }
       authenticated_key_ = key;
       authenticated_hash_ = std::move(hash);
+      // Before entering the room: the history replayed there is filtered by it too.
+      RestoreIgnores(key);
       Enqueue(std::move(reply));
       CompleteLogin(candidate);  // notes the name as registered
       in_room_ = true;
@@ -322,8 +419,23 @@ void Session::HandleSecretLine(const InputLine& line) {
         reply.push_back(ErrorLine("The passwords do not match; nothing was changed."));
         break;
       }
+      if (step == SecretStep::kRegisterRepeat && context_.registrations != nullptr) {
+        // Another connection of the address may have registered since the check.
+        absl::Duration wait;
+        if (!context_.registrations->TryTake(address_key_, now, &wait)) {
+          reply.push_back(
+              ErrorLine(TooManyRegistrations(context_.registrations->per_day(), wait)));
+          break;
+        }
+      }
+      if (!TakePasswordOp(reply)) break;
       absl::StatusOr<std::string> hash =
           identity::HashPassword(password, context_.password_options);
+      if (absl::IsDeadlineExceeded(hash.status())) {
+        LOG(WARNING) << "password hash for " << peer_ << " not made: " << hash.status();
+        reply.push_back(ErrorLine(kBusy));
+        break;
+      }
       if (!hash.ok()) {
         LOG(ERROR) << "hashing a password: " << hash.status();
         reply.push_back(ErrorLine(kStoreTrouble));
@@ -345,6 +457,8 @@ void Session::HandleSecretLine(const InputLine& line) {
         }
         authenticated_key_ = key;
         authenticated_hash_ = *std::move(hash);
+        // Whom this connection ignores already is kept with the new account too.
+        for (const IgnoreList::Entry& entry : *ignored_.snapshot()) SaveIgnore(entry.name);
         NoteRegistered();
         LOG(INFO) << "register " << peer_ << " " << name;
         reply.push_back(ReplyLine(absl::StrCat(

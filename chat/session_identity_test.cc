@@ -11,10 +11,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "chat/abuse/address_key.h"
 #include "chat/identity/login_throttle.h"
+#include "chat/identity/registration_limit.h"
 #include "chat/identity/password.h"
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
+#include "chat/testing/hooked_store.h"
+#include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
@@ -22,6 +26,7 @@
 #include "chat/transport/tcp_transport.h"
 #include "chat/web/json_protocol.h"
 #include "glog/logging.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace chat {
@@ -59,27 +64,15 @@ class CapturingSink final : public google::LogSink {
   std::string text_ ABSL_GUARDED_BY(mu_);
 };
 
-class SessionIdentityTest : public testing::SessionFixture {
+class SessionIdentityTest : public testing::IdentitySessionFixture {
  protected:
   void SetUp() override {
-    SessionFixture::SetUp();
-    db_path_ = testing::TempPath(absl::StrCat(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".db"));
-    std::remove(db_path_.c_str());
-    std::remove(absl::StrCat(db_path_, "-wal").c_str());
-    absl::StatusOr<std::unique_ptr<identity::SqliteStore>> store =
-        identity::SqliteStore::Open(db_path_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    throttle_ = std::make_unique<identity::LoginThrottle>();
-    context_.identity = store_.get();
-    context_.login_throttle = throttle_.get();
-    context_.password_options = identity::PasswordOptions::FastForTests();
+    IdentitySessionFixture::SetUp();
+    hooked_ = std::make_unique<testing::HookedStore>(store_.get());
     google::AddLogSink(&sink_);
   }
-  // The sessions use the store and the throttle: wait for them before those go.
   void TearDown() override {
-    AwaitSessionsFinished();
+    IdentitySessionFixture::TearDown();
     google::RemoveLogSink(&sink_);
   }
 
@@ -107,6 +100,40 @@ class SessionIdentityTest : public testing::SessionFixture {
     return client;
   }
 
+  // Stores the account `key` with `password`'s hash, made with `costs` (default: the
+  // test's own), as an earlier registration would have.
+  void CreateAccount(std::string_view key, std::string_view password = kPassword,
+                     std::optional<identity::PasswordOptions> costs = std::nullopt) {
+    absl::StatusOr<std::string> hash =
+        identity::HashPassword(password, costs.value_or(context_.password_options));
+    ASSERT_TRUE(hash.ok());
+    ASSERT_TRUE(store_
+                    ->CreateAccount(identity::Account{std::string(key), std::string(key),
+                                                      *hash, false, clock_.Now()})
+                    .ok());
+  }
+
+  // Connects and gives the registered `name`: returns at its password prompt.
+  LineClient AtPasswordPrompt(std::string_view name) {
+    LineClient client = Connect();
+    EXPECT_EQ(client.Read(Welcome().size()), Welcome());
+    client.Send(absl::StrCat(name, "\n"));
+    EXPECT_EQ(client.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+    return client;
+  }
+
+  // Makes the sessions use the hooked store: right after its `n`-th account read, the
+  // account read gets the password hash `hash`, as if changed elsewhere at that moment.
+  void ChangePasswordAfterRead(int n, std::string hash) {
+    context_.identity = hooked_.get();
+    hooked_->set_after_find_account(
+        [this, n, hash = std::move(hash)](int call, std::string_view key) {
+          if (call == n) {
+            ASSERT_TRUE(store_->SetPasswordHash(key, hash).ok());
+          }
+        });
+  }
+
   // Quits `client`, connection number `index`, and waits until its session has ended.
   void Quit(LineClient& client, size_t index) {
     client.Send("/quit\n");
@@ -114,9 +141,8 @@ class SessionIdentityTest : public testing::SessionFixture {
     finished(index).WaitForNotification();
   }
 
-  std::string db_path_;
-  std::unique_ptr<identity::SqliteStore> store_;
-  std::unique_ptr<identity::LoginThrottle> throttle_;
+  // The store with a hook between reads; tests that stage a race use it as the context's.
+  std::unique_ptr<testing::HookedStore> hooked_;
   CapturingSink sink_;
 };
 
@@ -456,6 +482,290 @@ TEST_F(SessionIdentityTest, JsonClientsLogInWithAPasswordMessage) {
   EXPECT_TRUE(room_.History().empty());
   web.Close();
   finished.WaitForNotification();
+}
+
+// Hashing is costly: one connection gets a few password operations a minute, however it
+// spends them (here: one, taken by /register), and hears when to try again.
+TEST_F(SessionIdentityTest, PasswordOperationsPerConnectionAreRateLimited) {
+  options_.password_ops_per_minute = 1;
+  context_.options = options_;
+  LineClient alice = Registered("alice");
+  alice.Send("/unregister\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  ExpectReply(alice, "alice", kPassword,
+              "Too many password checks on this connection; try again in 1m.\n");
+  EXPECT_TRUE(store_->FindAccount("alice")->has_value());
+  clock_.Advance(absl::Minutes(1));
+  alice.Send("/unregister\n");
+  EXPECT_EQ(alice.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+  ExpectReply(alice, "alice", kPassword, "alice is no longer registered.\n");
+  Quit(alice, 0);
+  // At the name prompt the refusal comes before the password is asked for.
+  CreateAccount("alice");
+  LineClient again = AtPasswordPrompt("alice");
+  again.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), Prompt("alice"));
+  Quit(again, 1);  // before the options change under it
+  options_.password_ops_per_minute = 0;  // off: no limit at all
+  context_.options = options_;
+  LineClient bob = Registered("bob");
+  for (int i = 0; i < 2; ++i) {  // (a third wrong one would meet the login throttle)
+    bob.Send("/password\n");
+    EXPECT_EQ(bob.Read(strlen(kPasswordPrompt)), kPasswordPrompt);
+    ExpectReply(bob, "bob", "not-the-password", "Wrong password.\n");
+  }
+}
+
+TEST_F(SessionIdentityTest, TheLoginRateLimitRefusesBeforeThePasswordIsTyped) {
+  options_.password_ops_per_minute = 1;
+  context_.options = options_;
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  LineClient again = AtPasswordPrompt("alice");
+  again.Send("wrong-password\n");
+  again.ReadUntil(kNamePrompt);
+  // The connection's one operation is spent: not even asked, and a password typed ahead
+  // is not taken as a name.
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  const std::string refused = absl::StrCat(
+      "Too many password checks on this connection; try again in 1m.\n", kNamePrompt,
+      kTypeItAgain, "\n", kNamePrompt);
+  EXPECT_EQ(again.Read(refused.size()), refused);
+  EXPECT_EQ(names_.size(), 0u);
+}
+
+// Every hashing slot taken for longer than the wait: the client hears "busy", nothing is
+// counted against it, and the next try works.
+TEST_F(SessionIdentityTest, BusyHashingSlotsSayTryAgain) {
+  identity::LoginThrottleOptions strict;
+  strict.slow_after = 1;  // a busy answer counted as a failure would delay the next try
+  throttle_ = std::make_unique<identity::LoginThrottle>(strict);
+  context_.login_throttle = throttle_.get();
+  LineClient alice = Registered("alice");
+  Quit(alice, 0);
+  identity::LimitConcurrentHashing(1);
+  identity::LimitHashingWait(absl::Milliseconds(1));
+  ASSERT_TRUE(identity::HashingSlots::Global().Acquire());
+  LineClient again = AtPasswordPrompt("alice");
+  again.Send(absl::StrCat(kPassword, "\n"));
+  const std::string busy = absl::StrCat(
+      "The server is busy checking passwords; try again in a few seconds.\n", kNamePrompt);
+  EXPECT_EQ(again.Read(busy.size()), busy);
+  identity::HashingSlots::Global().Release();
+  identity::LimitHashingWait(absl::Seconds(10));
+  identity::LimitConcurrentHashing(2);
+  EXPECT_EQ(metrics_.failed_logins.value(), 0u);
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), absl::StrCat(kPasswordPrompt, Prompt("alice")));
+}
+
+// A hash made with other costs is redone at login, but only over the hash the password
+// was checked against: a password changed in between is not overwritten.
+TEST_F(SessionIdentityTest, ARehashAtLoginNeverOverwritesAPasswordChangedMeanwhile) {
+  identity::PasswordOptions older = context_.password_options;
+  older.ops_limit += 1;
+  CreateAccount("alice", kPassword, older);
+  const std::string changed = *identity::HashPassword("changed-password-9", older);
+  // Reads: 1 at the name prompt, 2 when the password is checked; then the change.
+  ChangePasswordAfterRead(2, changed);
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  alice.ReadUntil(kPasswordPrompt);
+  ASSERT_TRUE(AwaitLinesReceived(0, 2));
+  alice.Close();
+  finished(0).WaitForNotification();
+  EXPECT_EQ((*store_->FindAccount("alice"))->password_hash, changed);
+}
+
+// Without a race the upgrade happens: the stored hash has the server's costs now.
+TEST_F(SessionIdentityTest, ARehashAtLoginUpgradesTheCosts) {
+  identity::PasswordOptions older = context_.password_options;
+  older.ops_limit += 1;
+  CreateAccount("alice", kPassword, older);
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), absl::StrCat(kWillEcho, kPasswordPrompt, Prompt("alice")));
+  const std::string stored = (*store_->FindAccount("alice"))->password_hash;
+  EXPECT_FALSE(identity::NeedsRehash(stored, context_.password_options));
+  EXPECT_TRUE(identity::VerifyPassword(kPassword, stored));
+  // And the proof kept is the new hash: the name can be taken back without a password.
+  ExpectReply(alice, "zed", "/name zed", "You are now known as zed.\n");
+  ExpectReply(alice, "alice", "/name alice", "You are now known as alice.\n");
+}
+
+// The password is checked, then the name claimed: an account changed in between (here a
+// new password, set by the owner elsewhere) voids the login instead of letting the old
+// password in after the change.
+TEST_F(SessionIdentityTest, AnAccountChangedBetweenCheckAndClaimVoidsTheLogin) {
+  LineClient first = Registered("alice");
+  Quit(first, 0);
+  const std::string changed =
+      *identity::HashPassword("changed-password-9", context_.password_options);
+  // Reads: 1 at the name prompt, 2 when the password is checked; then the change.
+  ChangePasswordAfterRead(2, changed);
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  const std::string refused = absl::StrCat(
+      kWillEcho, kPasswordPrompt,
+      "The account changed while you were logging in; nothing was done. Try again.\n",
+      kNamePrompt);
+  EXPECT_EQ(alice.Read(refused.size()), refused);
+  EXPECT_EQ(names_.size(), 0u);
+  // The new password works, and the name is free for it.
+  alice.Send("alice\nchanged-password-9\n");
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), absl::StrCat(kPasswordPrompt, Prompt("alice")));
+}
+
+// A name free when looked up but registered by the time it was claimed needs its
+// password after all.
+TEST_F(SessionIdentityTest, ANameRegisteredBetweenLookupAndClaimAsksForThePassword) {
+  context_.identity = hooked_.get();
+  hooked_->set_after_find_account([&](int n, std::string_view key) {
+    if (n == 1) {
+      CreateAccount(key);
+    }
+  });
+  LineClient alice = AtPasswordPrompt("alice");
+  EXPECT_EQ(names_.size(), 0u);
+  alice.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")), Prompt("alice"));
+}
+
+// One address registers a few names a day, not every attractive one (squatting). The
+// refusal comes before any password is asked for.
+TEST_F(SessionIdentityTest, RegistrationsPerAddressAreLimited) {
+  identity::RegistrationLimit limit({/*per_day=*/2, /*max_tracked=*/100});
+  context_.registrations = &limit;
+  LineClient alice = Registered("alice");
+  LineClient bob = Registered("bob");
+  LineClient carol = LoggedIn("carol");
+  ExpectReply(carol, "carol", "/register",
+              "Too many registrations from your address (at most 2 a day); try again in 12h.\n");
+  EXPECT_FALSE(store_->FindAccount("carol")->has_value());
+  clock_.Advance(absl::Hours(12));
+  carol.Send("/register\n");
+  EXPECT_EQ(carol.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  // Meanwhile another connection of the address takes the one registration left.
+  ASSERT_TRUE(limit.TryTake(kLocalAddressKey, clock_.Now()));
+  carol.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(carol.Read(strlen(kRepeatPrompt)), kRepeatPrompt);
+  ExpectReply(carol, "carol", kPassword,
+              "Too many registrations from your address (at most 2 a day); try again in 12h.\n");
+  EXPECT_FALSE(store_->FindAccount("carol")->has_value());
+  // The sessions use `limit` until they end.
+  Quit(alice, 0);
+  Quit(bob, 1);
+  Quit(carol, 2);
+}
+
+// A registered name dropped by flood control at the name prompt asks for no password, so
+// the password typed after it would be read as a name (and shown to the room) once the
+// flood has passed: the line after a dropped name is discarded unread instead.
+TEST_F(SessionIdentityTest, APasswordTypedAfterADroppedNameIsNeverTakenAsAName) {
+  options_.max_msgs_per_sec = 1;
+  options_.burst = 1;
+  context_.options = options_;
+  CreateAccount("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send("[x]\n");  // takes the only token
+  const std::string bad = absl::StrCat("Name cannot contain '[' or ']'.\n", kNamePrompt);
+  EXPECT_EQ(alice.Read(bad.size()), bad);
+  alice.Send("alice\n");  // dropped
+  const std::string dropped = absl::StrCat(
+      "You are sending too fast (over 1 lines a second); lines are dropped until you slow "
+      "down.\n"
+      "That name was not read (you were sending too fast); your next line is discarded in "
+      "case it was a password.\n",
+      kNamePrompt);
+  EXPECT_EQ(alice.Read(dropped.size()), dropped);
+  ASSERT_TRUE(AwaitLinesReceived(1, 2));
+  clock_.Advance(absl::Seconds(10));  // the flood is over
+  alice.Send(absl::StrCat(kPassword, "\n"));
+  ASSERT_TRUE(AwaitLinesReceived(1, 3));
+  EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(20)));
+  EXPECT_FALSE(names_.Find(kPassword).has_value());
+  EXPECT_EQ(names_.size(), 1u);  // bob
+  clock_.Advance(absl::Seconds(10));
+  alice.Send("alice\n");
+  EXPECT_EQ(alice.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  bob.Close();
+}
+
+// A registered user's /ignore list is kept with the account and restored at the next
+// password login; a client without an account keeps it for the connection only.
+TEST_F(SessionIdentityTest, IgnoreListsAreKeptWithTheAccount) {
+  LineClient alice = Registered("alice");
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  alice.ReadUntil(Event("carol has joined our chat...", "alice"));
+  bob.ReadUntil(Event("carol has joined our chat...", "bob"));
+  alice.Send("/ignore bob\n");
+  alice.ReadUntil(Prompt("alice"));
+  alice.Send("/ignore carol\n");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(bob, "bob", "/ignore carol",
+              "You are now ignoring carol: you will not see their lines, emotes or private "
+              "messages, whatever they are called (/unignore carol to undo).\n");
+  EXPECT_TRUE(store_->ListIgnores("bob")->empty());
+  ExpectReply(alice, "alice", "/unignore carol", "You are no longer ignoring carol.\n");
+  EXPECT_THAT(*store_->ListIgnores("alice"),
+              ::testing::ElementsAre(identity::IgnoredName{"bob", "bob"}));
+  Quit(alice, 0);
+  LineClient again = Connect();
+  EXPECT_EQ(again.Read(Welcome().size()), Welcome());
+  again.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  EXPECT_EQ(again.ReadUntil(Prompt("alice")), absl::StrCat(kWillEcho, kPasswordPrompt, Prompt("alice")));
+  ExpectReply(again, "alice", "/ignore", "Ignoring (1): bob\n");
+  // In force: bob's line is not shown, carol's is.
+  bob.Send("hello from bob\n");
+  carol.Send("hello from carol\n");
+  EXPECT_EQ(again.ReadUntil("hello from carol\n").find("hello from bob"), std::string::npos);
+}
+
+TEST_F(SessionIdentityTest, ASavedIgnoreListIsBounded) {
+  options_.max_ignored = 2;
+  context_.options = options_;
+  LineClient first = Registered("alice");
+  Quit(first, 0);
+  for (const char* name : {"dave", "erin", "frank"}) {  // written by an older server
+    ASSERT_TRUE(store_->AddIgnore("alice", identity::IgnoredName{name, name}).ok());
+  }
+  LineClient alice = Connect();
+  EXPECT_EQ(alice.Read(Welcome().size()), Welcome());
+  alice.Send(absl::StrCat("alice\n", kPassword, "\n"));
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/ignore", "Ignoring (2): dave, erin\n");
+  ASSERT_TRUE(store_->RemoveIgnore("alice", "frank").ok());
+  ExpectReply(alice, "alice", "/unignore erin", "You are no longer ignoring erin.\n");
+  // The account's list is full (another connection of the account filled it): refused,
+  // and the connection's list stays as the account's.
+  ASSERT_TRUE(store_->AddIgnore("alice", identity::IgnoredName{"gina", "gina"}).ok());
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/ignore bob",
+              "You are already ignoring 2 people, the most; /unignore someone first.\n");
+  ExpectReply(alice, "alice", "/ignore", "Ignoring (1): dave\n");
+}
+
+// The same for /name: a name registered between the check and the rename is not taken.
+TEST_F(SessionIdentityTest, ANameRegisteredBetweenCheckAndRenameIsNotTaken) {
+  context_.identity = hooked_.get();
+  LineClient bob = LoggedIn("bob");  // reads 1 and 2: the lookup and the re-read
+  hooked_->set_after_find_account([&](int n, std::string_view key) {
+    if (n == 3) {  // /name's check
+      CreateAccount(key);
+    }
+  });
+  ExpectReply(bob, "bob", "/name alice",
+              "Name 'alice' is registered; to use it, log in with it and its password.\n");
+  EXPECT_FALSE(names_.Find("alice").has_value());
+  ExpectReply(bob, "robert", "/name robert", "You are now known as robert.\n");
+  EXPECT_EQ(names_.size(), 1u);
 }
 
 TEST_F(SessionIdentityTest, RegistrationOffWithoutAStore) {

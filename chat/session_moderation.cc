@@ -79,6 +79,7 @@ const char* Verb(Command::Kind kind) {
     case Command::Kind::kBans: return "list bans";
     case Command::Kind::kMute: return "mute";
     case Command::Kind::kUnmute: return "unmute";
+    case Command::Kind::kMutes: return "list mutes";
     default: return "set the topic";
   }
 }
@@ -202,6 +203,27 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
 
   switch (command.kind) {
     case Kind::kTopic: {
+      if (command.text == kClearTopic) {
+        const std::string room = room_->name();
+        absl::StatusOr<std::optional<identity::Topic>> topic =
+            context_.identity->GetTopic(NameKey(room));
+        absl::Status s = topic.status();
+        if (s.ok() && topic->has_value()) s = context_.identity->ClearTopic(NameKey(room));
+        if (!s.ok()) {
+          LOG(ERROR) << "identity store: clearing a topic: " << s;
+          reply.push_back(ErrorLine(kStoreTrouble));
+          return true;
+        }
+        if (!topic->has_value()) {
+          reply.push_back(ErrorLine(absl::StrCat(room, " has no topic.")));
+          return true;
+        }
+        LOG(INFO) << "moderation: " << me << " cleared the topic of " << room;
+        count(Action::kTopic);
+        tell_room(room, "cleared the topic");
+        reply.push_back(ReplyLine(absl::StrCat("You cleared the topic of ", room, ".")));
+        return true;
+      }
       if (command.text.size() > kMaxTopicBytes) {
         reply.push_back(ErrorLine(
             absl::StrCat("The topic is too long (at most ", kMaxTopicBytes, " bytes).")));
@@ -383,7 +405,7 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
       }
       if (protected_target(*target)) return true;
       MuteList& mutes = context_.moderation->mutes();
-      if (mutes.Add(NameKey(target->name), Mute{target->name, until, me}, now) ==
+      if (mutes.Add(NameKey(target->name), Mute{target->name, until, me, reason}, now) ==
           MuteList::AddResult::kFull) {
         reply.push_back(ErrorLine(absl::StrCat("Already ", mutes.max_entries(),
                                                " people are muted, the most; /unmute someone "
@@ -402,6 +424,21 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
                     absl::StrCat("You are muted ", until_text, Because(reason)), id_));
       reply.push_back(
           ReplyLine(absl::StrCat("You muted ", target->name, " ", until_text, Because(reason))));
+      return true;
+    }
+    case Kind::kMutes: {
+      const std::vector<Mute> mutes = context_.moderation->mutes().List(now);
+      if (mutes.empty()) {
+        reply.push_back(ReplyLine("No mutes in force."));
+        return true;
+      }
+      std::vector<std::string> lines;
+      for (const Mute& mute : mutes) {
+        lines.push_back(absl::StrCat(mute.name, " ", identity::FormatUntil(mute.until), " by ",
+                                     mute.by, Because(mute.reason)));
+      }
+      reply.push_back(ReplyLine(absl::StrCat("Mutes in force (", lines.size(), "):\n",
+                                             absl::StrJoin(lines, "\n"))));
       return true;
     }
     case Kind::kUnmute: {

@@ -17,6 +17,7 @@
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
 #include "chat/moderation.h"
+#include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "chat/testing/socket_pair.h"
@@ -36,27 +37,14 @@ using testing::Welcome;
 constexpr char kPasswordPrompt[] = "\xff\xfb\x01[ENTER PASSWORD]: ";
 constexpr char kPassword[] = "Zebra-plaintext-4417";
 
-class SessionModerationTest : public testing::SessionFixture {
+class SessionModerationTest : public testing::IdentitySessionFixture {
  protected:
   void SetUp() override {
-    SessionFixture::SetUp();
-    db_path_ = testing::TempPath(absl::StrCat(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".db"));
-    std::remove(db_path_.c_str());
-    std::remove(absl::StrCat(db_path_, "-wal").c_str());
-    absl::StatusOr<std::unique_ptr<identity::SqliteStore>> store =
-        identity::SqliteStore::Open(db_path_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    throttle_ = std::make_unique<identity::LoginThrottle>();
+    IdentitySessionFixture::SetUp();
     moderation_ = std::make_unique<Moderation>(std::vector<std::string>{"alice"}, 2);
-    context_.identity = store_.get();
-    context_.login_throttle = throttle_.get();
-    context_.password_options = identity::PasswordOptions::FastForTests();
     context_.moderation = moderation_.get();
   }
-  // The sessions use the store and the mute list: wait for them before those go.
-  void TearDown() override { AwaitSessionsFinished(); }
+  // The sessions use the mute list too: the base waits for them.
 
   void CreateAccount(std::string_view name, bool is_operator = false) {
     absl::StatusOr<std::string> hash =
@@ -104,9 +92,6 @@ class SessionModerationTest : public testing::SessionFixture {
     return metrics_.moderation_actions(action).value();
   }
 
-  std::string db_path_;
-  std::unique_ptr<identity::SqliteStore> store_;
-  std::unique_ptr<identity::LoginThrottle> throttle_;
   std::unique_ptr<Moderation> moderation_;
 };
 
@@ -251,6 +236,42 @@ TEST_F(SessionModerationTest, UnmuteAndTheMuteListBound) {
   bob.ReadUntil("You can speak again.");
   EXPECT_EQ(Actions(metrics::ModerationAction::kMute), 2);
   EXPECT_EQ(Actions(metrics::ModerationAction::kUnmute), 1);
+}
+
+// Operators see who is muted, until when, by whom and why; others may not look.
+TEST_F(SessionModerationTest, MutesListsTheMutesInForce) {
+  LineClient alice = Alice();
+  LineClient bob = LoggedIn("bob");
+  LineClient carol = LoggedIn("carol");
+  alice.ReadUntil(Event("carol has joined our chat...", "alice"));
+  ExpectReply(alice, "alice", "/mutes", "No mutes in force.");
+  const std::string until = identity::FormatUntil(clock_.Now() + absl::Minutes(10));
+  ExpectReply(alice, "alice", "/mute bob 10m calm down",
+              absl::StrCat("You muted bob ", until, ": calm down"));
+  ExpectReply(alice, "alice", "/mute carol", "You muted carol permanently.");
+  ExpectReply(alice, "alice", "/mutes",
+              absl::StrCat("Mutes in force (2):\nbob ", until,
+                           " by alice: calm down\ncarol permanently by alice."));
+  bob.ReadUntil("calm down\n");
+  ExpectReplyAfterEvents(bob, "bob", "/mutes", "Only operators can list mutes.");
+  clock_.Advance(absl::Minutes(10));  // bob's has ended
+  ExpectReply(alice, "alice", "/mutes", "Mutes in force (1):\ncarol permanently by alice.");
+}
+
+// `/topic -` clears the topic: joiners see none, the room is told.
+TEST_F(SessionModerationTest, TopicDashClearsTheTopic) {
+  LineClient alice = Alice();
+  LineClient bob = LoggedIn("bob");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/topic -", "general has no topic.");
+  ExpectReply(alice, "alice", "/topic Be nice", "Topic of general: Be nice");
+  EXPECT_THAT(bob.ReadUntil(Prompt("bob")), HasSubstr("\nalice set the topic: Be nice\n"));
+  ExpectReply(bob, "bob", "/topic -", "Only operators can set the topic.");
+  ExpectReply(alice, "alice", "/topic -", "You cleared the topic of general.");
+  EXPECT_THAT(bob.ReadUntil(Prompt("bob")), HasSubstr("\nalice cleared the topic\n"));
+  ExpectReply(bob, "bob", "/topic", "general has no topic.");
+  EXPECT_FALSE(store_->GetTopic("general")->has_value());
+  EXPECT_EQ(Actions(metrics::ModerationAction::kTopic), 2);
 }
 
 TEST_F(SessionModerationTest, OpAndDeopTakeEffectAtOnce) {

@@ -51,9 +51,8 @@ LoginThrottle::Verdict LoginThrottle::Check(std::string_view address_key, absl::
   return VerdictFor(it->second, now);
 }
 
-LoginThrottle::Verdict LoginThrottle::RecordFailure(std::string_view address_key,
-                                                    absl::Time now) {
-  absl::MutexLock lock(&mu_);
+LoginThrottle::Entry& LoginThrottle::CountFailure(std::string_view address_key,
+                                                  absl::Time now) {
   auto it = entries_.find(address_key);
   if (it != entries_.end() && Forgettable(it->second, now)) {
     Erase(it);
@@ -79,8 +78,12 @@ LoginThrottle::Verdict LoginThrottle::RecordFailure(std::string_view address_key
   }
   ++entry.failures;
   entry.last_failure = now;
+  return entry;
+}
+
+LoginThrottle::Verdict LoginThrottle::LockIfDue(Entry& entry, absl::Time now) {
   if (options_.lockout_after > 0 && entry.failures >= options_.lockout_after &&
-      options_.lockout > absl::ZeroDuration()) {
+      options_.lockout > absl::ZeroDuration() && now >= entry.locked_until) {
     entry.locked_until = now + options_.lockout;
     // After the lockout the address starts over, rather than being locked again by its
     // first new failure.
@@ -88,6 +91,43 @@ LoginThrottle::Verdict LoginThrottle::RecordFailure(std::string_view address_key
     entry.first_failure = entry.locked_until;
   }
   return VerdictFor(entry, now);
+}
+
+LoginThrottle::Verdict LoginThrottle::RecordFailure(std::string_view address_key,
+                                                    absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  return LockIfDue(CountFailure(address_key, now), now);
+}
+
+LoginThrottle::Verdict LoginThrottle::Reserve(std::string_view address_key, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(address_key);
+  if (it != entries_.end() && !Forgettable(it->second, now)) {
+    const Verdict verdict = VerdictFor(it->second, now);
+    if (!verdict.allowed()) return verdict;
+    // Attempts still being checked count: the (lockout_after)th may go on, but not more
+    // beside it until its outcome is known.
+    if (options_.lockout_after > 0 && it->second.failures >= options_.lockout_after) {
+      return Verdict{Verdict::Kind::kWait, options_.first_delay};
+    }
+  }
+  CountFailure(address_key, now);
+  return Verdict{};
+}
+
+LoginThrottle::Verdict LoginThrottle::ConfirmFailure(std::string_view address_key,
+                                                     absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(address_key);
+  // Forgotten meanwhile (evicted by other addresses): count it afresh.
+  if (it == entries_.end()) return LockIfDue(CountFailure(address_key, now), now);
+  return LockIfDue(it->second, now);
+}
+
+void LoginThrottle::Refund(std::string_view address_key) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(address_key);
+  if (it != entries_.end() && it->second.failures > 0) --it->second.failures;
 }
 
 void LoginThrottle::RecordSuccess(std::string_view address_key) {

@@ -72,14 +72,29 @@ class LoginThrottle {
   LoginThrottle& operator=(const LoginThrottle&) = delete;
 
   // Check() says whether a password attempt from `address_key` may be checked at `now`.
-  // It records nothing: call RecordFailure or RecordSuccess with the outcome.
+  // It records nothing: use it to decide whether to ask for a password at all.
   Verdict Check(std::string_view address_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // RecordFailure() counts a wrong password; the returned verdict is for the *next*
-  // attempt (so the caller can say "Wrong password; wait 2s." at once).
+  // Reserve() is Check() that, when it allows the attempt, counts it as a failure at once,
+  // before the (slow) hash: concurrent guesses from one address then see each other, so
+  // they cannot all pass the check together. Follow an allowed Reserve() with exactly one
+  // of ConfirmFailure (wrong password), RecordSuccess (right one), or Refund (the password
+  // was not checked: busy, store trouble). A lockout is decided at ConfirmFailure, so a
+  // refund never has to undo one.
+  Verdict Reserve(std::string_view address_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  // ConfirmFailure() ends a reservation whose password was wrong; the returned verdict is
+  // for the next attempt, as RecordFailure's.
+  Verdict ConfirmFailure(std::string_view address_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  // Refund() takes back a reservation whose password was never checked. (The time of the
+  // last failure keeps the reservation's: a refund makes the next delay no shorter.)
+  void Refund(std::string_view address_key) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // RecordFailure() counts a wrong password (Reserve + ConfirmFailure in one); the returned
+  // verdict is for the *next* attempt (so the caller can say "Wrong password; wait 2s." at
+  // once).
   Verdict RecordFailure(std::string_view address_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // RecordSuccess() forgets the address's failures.
+  // RecordSuccess() forgets the address's failures (reservations included).
   void RecordSuccess(std::string_view address_key) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Addresses currently remembered (for tests and metrics).
@@ -99,6 +114,11 @@ class LoginThrottle {
   bool Forgettable(const Entry& entry, absl::Time now) const;
   void Erase(absl::flat_hash_map<std::string, Entry>::iterator it)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts one more failure at `now` (no lockout yet); the entry, created if need be.
+  Entry& CountFailure(std::string_view address_key, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Locks the entry out if it has reached lockout_after; the verdict for the next attempt.
+  Verdict LockIfDue(Entry& entry, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LoginThrottleOptions options_;
   mutable absl::Mutex mu_;

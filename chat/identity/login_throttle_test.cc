@@ -138,5 +138,56 @@ TEST(LoginThrottleTest, IdleEntriesAreDropped) {
   EXPECT_EQ(throttle.tracked(), 0u);
 }
 
+// Guesses checked at the same time (several connections of one address) each count
+// before their hash: with one free failure, the second concurrent guess must wait.
+TEST(LoginThrottleTest, ReservationsCountBeforeTheOutcome) {
+  LoginThrottleOptions options;
+  options.slow_after = 1;
+  LoginThrottle throttle(options);
+  EXPECT_TRUE(throttle.Reserve(kAddress, kT0).allowed());
+  const LoginThrottle::Verdict second = throttle.Reserve(kAddress, kT0);
+  EXPECT_EQ(second.kind, Kind::kWait);
+  EXPECT_EQ(second.wait, absl::Seconds(1));
+  // The first was wrong: the verdict for the next is the usual one.
+  EXPECT_EQ(throttle.ConfirmFailure(kAddress, kT0).kind, Kind::kWait);
+  EXPECT_EQ(throttle.Check(kAddress, kT0 + absl::Seconds(1)).kind, Kind::kAllow);
+}
+
+TEST(LoginThrottleTest, ARefundedReservationCostsNothingAndSuccessClearsAll) {
+  LoginThrottleOptions options;
+  options.slow_after = 1;
+  LoginThrottle throttle(options);
+  EXPECT_TRUE(throttle.Reserve(kAddress, kT0).allowed());
+  throttle.Refund(kAddress);  // never checked (the server was busy)
+  EXPECT_TRUE(throttle.Reserve(kAddress, kT0).allowed());
+  throttle.RecordSuccess(kAddress);
+  EXPECT_EQ(throttle.tracked(), 0u);
+  EXPECT_TRUE(throttle.Reserve(kAddress, kT0).allowed());
+}
+
+// The lockout is decided when a failure is confirmed; meanwhile no further guess goes
+// beside the one that may reach it, and the right password still wins.
+TEST(LoginThrottleTest, LockoutIsDecidedByConfirmedFailures) {
+  LoginThrottleOptions options;
+  options.slow_after = 0;
+  options.lockout_after = 2;
+  LoginThrottle throttle(options);
+  EXPECT_TRUE(throttle.Reserve(kAddress, kT0).allowed());
+  EXPECT_TRUE(throttle.ConfirmFailure(kAddress, kT0).allowed());
+  EXPECT_TRUE(throttle.Reserve(kAddress, kT0).allowed());
+  EXPECT_EQ(throttle.Reserve(kAddress, kT0).kind, Kind::kWait);
+  const LoginThrottle::Verdict locked = throttle.ConfirmFailure(kAddress, kT0);
+  EXPECT_EQ(locked.kind, Kind::kLockedOut);
+  EXPECT_EQ(locked.wait, absl::Minutes(15));
+  EXPECT_EQ(throttle.Reserve(kAddress, kT0 + absl::Minutes(1)).kind, Kind::kLockedOut);
+
+  LoginThrottle second(options);
+  EXPECT_TRUE(second.Reserve(kAddress, kT0).allowed());
+  EXPECT_TRUE(second.ConfirmFailure(kAddress, kT0).allowed());
+  EXPECT_TRUE(second.Reserve(kAddress, kT0).allowed());
+  second.RecordSuccess(kAddress);  // the second guess was right
+  EXPECT_TRUE(second.Check(kAddress, kT0).allowed());
+}
+
 }  // namespace
 }  // namespace chat::identity

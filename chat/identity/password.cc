@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -29,57 +30,24 @@ bool ToHashBuffer(std::string_view hash, char (&buffer)[crypto_pwhash_STRBYTES])
   return true;
 }
 
-// The process-wide slots for hashes in progress (see password.h).
-class HashingSlots {
+// Holds a slot of the process-wide HashingSlots for its lifetime, if it got one.
+class Slot {
  public:
-  static HashingSlots& Get() {
-    static HashingSlots* const slots = new HashingSlots();
-    return *slots;
+  explicit Slot(bool bounded) : held_(HashingSlots::Global().Acquire(bounded)) {}
+  ~Slot() {
+    if (held_) HashingSlots::Global().Release();
   }
-
-  void SetLimit(int limit) ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    limit_ = limit;
-    peak_ = in_progress_;
-  }
-
-  int peak() const ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    return peak_;
-  }
-
-  // Holds a slot for its lifetime.
-  class Slot {
-   public:
-    explicit Slot(HashingSlots& slots) : slots_(slots) { slots_.Acquire(); }
-    ~Slot() { slots_.Release(); }
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-
-   private:
-    HashingSlots& slots_;
-  };
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  bool held() const { return held_; }
 
  private:
-  void Acquire() ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(this, &HashingSlots::HasRoom));
-    ++in_progress_;
-    peak_ = std::max(peak_, in_progress_);
-  }
-  void Release() ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    --in_progress_;
-  }
-  bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return limit_ <= 0 || in_progress_ < limit_;
-  }
-
-  mutable absl::Mutex mu_;
-  int limit_ ABSL_GUARDED_BY(mu_) = 2;
-  int in_progress_ ABSL_GUARDED_BY(mu_) = 0;
-  int peak_ ABSL_GUARDED_BY(mu_) = 0;
+  const bool held_;
 };
+
+absl::Status Busy() {
+  return absl::DeadlineExceededError("no password hashing slot became free in time");
+}
 
 }  // namespace
 
@@ -88,9 +56,64 @@ PasswordOptions PasswordOptions::Interactive() {
   return {2, size_t{19} << 20};
 }
 
-void LimitConcurrentHashing(int max_hashes) { HashingSlots::Get().SetLimit(max_hashes); }
+HashingSlots& HashingSlots::Global() {
+  // Two slots: the cores this project targets. 10 s: a person would rather hear "busy".
+  static HashingSlots* const slots = new HashingSlots(2, absl::Seconds(10));
+  return *slots;
+}
 
-int PeakConcurrentHashes() { return HashingSlots::Get().peak(); }
+void HashingSlots::SetLimit(int limit) {
+  absl::MutexLock lock(&mu_);
+  limit_ = limit;
+  peak_ = in_progress_;
+}
+
+void HashingSlots::SetMaxWait(absl::Duration max_wait) {
+  absl::MutexLock lock(&mu_);
+  max_wait_ = max_wait;
+}
+
+bool HashingSlots::Acquire(bool bounded) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t ticket = next_ticket_++;
+  queue_.push_back(ticket);
+  const auto mine = std::prev(queue_.end());
+  // Re-evaluated by the mutex whenever the state changes: a release, a caller leaving the
+  // queue, a new limit.
+  const auto my_turn = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return queue_.front() == ticket && HasRoom();
+  };
+  const absl::Condition condition(&my_turn);
+  const bool got = bounded && max_wait_ > absl::ZeroDuration()
+                       ? mu_.AwaitWithTimeout(condition, max_wait_)
+                       : (mu_.Await(condition), true);
+  queue_.erase(mine);
+  if (!got) return false;
+  ++in_progress_;
+  peak_ = std::max(peak_, in_progress_);
+  return true;
+}
+
+void HashingSlots::Release() {
+  absl::MutexLock lock(&mu_);
+  --in_progress_;
+}
+
+int HashingSlots::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(queue_.size());
+}
+
+int HashingSlots::peak() const {
+  absl::MutexLock lock(&mu_);
+  return peak_;
+}
+
+void LimitConcurrentHashing(int max_hashes) { HashingSlots::Global().SetLimit(max_hashes); }
+
+void LimitHashingWait(absl::Duration max_wait) { HashingSlots::Global().SetMaxWait(max_wait); }
+
+int PeakConcurrentHashes() { return HashingSlots::Global().peak(); }
 
 PasswordOptions PasswordOptions::FastForTests() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
@@ -110,7 +133,8 @@ absl::StatusOr<std::string> HashPassword(std::string_view password,
                                          const PasswordOptions& options) {
   if (!SodiumReady()) return absl::InternalError("libsodium failed to initialise");
   char out[crypto_pwhash_STRBYTES];
-  const HashingSlots::Slot slot(HashingSlots::Get());
+  const Slot slot(/*bounded=*/true);
+  if (!slot.held()) return Busy();
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), options.ops_limit,
                             options.mem_limit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     // The only failures are costs out of range and memory that cannot be had; the
@@ -122,12 +146,25 @@ absl::StatusOr<std::string> HashPassword(std::string_view password,
   return std::string(out);
 }
 
-bool VerifyPassword(std::string_view password, std::string_view hash) {
+namespace {
+
+absl::StatusOr<bool> Verify(std::string_view password, std::string_view hash, bool bounded) {
   if (!SodiumReady()) return false;
   char buffer[crypto_pwhash_STRBYTES];
   if (!ToHashBuffer(hash, buffer)) return false;
-  const HashingSlots::Slot slot(HashingSlots::Get());
+  const Slot slot(bounded);
+  if (!slot.held()) return Busy();
   return crypto_pwhash_str_verify(buffer, password.data(), password.size()) == 0;
+}
+
+}  // namespace
+
+bool VerifyPassword(std::string_view password, std::string_view hash) {
+  return *Verify(password, hash, /*bounded=*/false);
+}
+
+absl::StatusOr<bool> TryVerifyPassword(std::string_view password, std::string_view hash) {
+  return Verify(password, hash, /*bounded=*/true);
 }
 
 bool NeedsRehash(std::string_view hash, const PasswordOptions& options) {

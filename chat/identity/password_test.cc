@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace chat::identity {
@@ -46,6 +49,75 @@ TEST(PasswordTest, NoMoreHashesRunAtOnceThanTheLimit) {
     }
   }
   EXPECT_EQ(PeakConcurrentHashes(), 1);
+  LimitConcurrentHashing(2);
+}
+
+// Waits (politely) until `slots` has `n` callers queued.
+void AwaitWaiting(const HashingSlots& slots, int n) {
+  while (slots.waiting() != n) absl::SleepFor(absl::Milliseconds(1));
+}
+
+// A client that gives its slot back and asks again at once (a /register or login loop)
+// queues behind whoever was already waiting: it cannot keep the slot to itself.
+TEST(HashingSlotsTest, FirstComeFirstServed) {
+  HashingSlots slots(1, absl::ZeroDuration());
+  ASSERT_TRUE(slots.Acquire());
+  absl::Mutex mu;
+  std::vector<std::string> order;
+  std::jthread waiter([&] {
+    ASSERT_TRUE(slots.Acquire());
+    {
+      absl::MutexLock lock(&mu);
+      order.push_back("waiter");
+    }
+    slots.Release();
+  });
+  AwaitWaiting(slots, 1);
+  for (int round = 0; round < 20; ++round) {  // the hog, again and again
+    slots.Release();
+    ASSERT_TRUE(slots.Acquire());
+    absl::MutexLock lock(&mu);
+    order.push_back("hog");
+  }
+  slots.Release();
+  waiter.join();
+  ASSERT_FALSE(order.empty());
+  EXPECT_EQ(order.front(), "waiter");
+}
+
+// A caller gives up after the wait limit; its place in the queue holds up nobody after.
+TEST(HashingSlotsTest, BoundedWaitGivesUpAndLeavesTheQueue) {
+  HashingSlots slots(1, absl::Milliseconds(1));
+  ASSERT_TRUE(slots.Acquire());
+  EXPECT_FALSE(slots.Acquire());  // the only slot is held throughout
+  EXPECT_EQ(slots.waiting(), 0);
+  // Unbounded callers (tools) still wait their turn.
+  std::jthread patient([&] {
+    ASSERT_TRUE(slots.Acquire(/*bounded=*/false));
+    slots.Release();
+  });
+  AwaitWaiting(slots, 1);
+  slots.Release();
+  patient.join();
+  ASSERT_TRUE(slots.Acquire());
+  slots.Release();
+  EXPECT_EQ(slots.peak(), 1);
+}
+
+// When the process-wide slots are all taken for longer than the wait limit, hashing and
+// checking say "busy" (DeadlineExceeded) and do nothing.
+TEST(PasswordTest, BusySlotsAreReportedNotWaitedForForever) {
+  absl::StatusOr<std::string> hash = HashPassword("correct horse", kFast);
+  ASSERT_TRUE(hash.ok());
+  LimitConcurrentHashing(1);
+  LimitHashingWait(absl::Milliseconds(1));
+  ASSERT_TRUE(HashingSlots::Global().Acquire());
+  EXPECT_TRUE(absl::IsDeadlineExceeded(HashPassword("correct horse", kFast).status()));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(TryVerifyPassword("correct horse", *hash).status()));
+  HashingSlots::Global().Release();
+  EXPECT_EQ(TryVerifyPassword("correct horse", *hash).value_or(false), true);
+  EXPECT_EQ(TryVerifyPassword("correct horsE", *hash).value_or(true), false);
+  LimitHashingWait(absl::Seconds(10));
   LimitConcurrentHashing(2);
 }
 

@@ -350,6 +350,26 @@ absl::Status SqliteStore::SetPasswordHash(std::string_view key, std::string_view
   });
 }
 
+absl::Status SqliteStore::ReplacePasswordHash(std::string_view key, std::string_view expected,
+                                              std::string_view new_hash) {
+  absl::MutexLock lock(&mu_);
+  return InTransaction([&]() -> absl::Status {
+    // One statement: the comparison and the write are one step for SQLite, whichever
+    // process or connection writes the file.
+    Statement update(db_,
+                     "UPDATE accounts SET password_hash = ?3 WHERE key = ?1 AND password_hash = ?2");
+    update.Bind(1, key).Bind(2, expected).Bind(3, new_hash);
+    if (absl::Status s = update.Run(); !s.ok()) return s;
+    if (sqlite3_changes(db_) > 0) return absl::OkStatus();
+    Statement find(db_, "SELECT 1 FROM accounts WHERE key = ?1");
+    find.Bind(1, key);
+    const bool found = find.Step();
+    if (!find.Ok()) return find.status();
+    return found ? absl::FailedPreconditionError("the password hash changed meanwhile")
+                : absl::NotFoundError("no such account");
+  });
+}
+
 absl::Status SqliteStore::SetOperator(std::string_view key, bool is_operator) {
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
@@ -510,9 +530,20 @@ absl::Status SqliteStore::ClearTopic(std::string_view room_key) {
 
 // --- Ignore lists
 
-absl::Status SqliteStore::AddIgnore(std::string_view account_key, const IgnoredName& ignored) {
+absl::Status SqliteStore::AddIgnore(std::string_view account_key, const IgnoredName& ignored,
+                                    size_t max_entries) {
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
+    if (max_entries > 0) {
+      // A respelling of a name already there is no new entry.
+      Statement count(db_,
+                      "SELECT COUNT(*), SUM(ignored_key = ?2) FROM ignores WHERE account_key = ?1");
+      count.Bind(1, account_key).Bind(2, ignored.key);
+      if (!count.Step()) return count.Ok() ? absl::InternalError("no count") : count.status();
+      if (count.Int(1) == 0 && static_cast<size_t>(count.Int(0)) >= max_entries) {
+        return absl::ResourceExhaustedError("the ignore list is full");
+      }
+    }
     Statement upsert(db_,
                      "INSERT INTO ignores (account_key, ignored_key, ignored_name) "
                      "VALUES (?1, ?2, ?3) ON CONFLICT (account_key, ignored_key) DO UPDATE "

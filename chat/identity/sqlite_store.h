@@ -66,6 +66,8 @@ class SqliteStore final : public IdentityStore {
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status SetPasswordHash(std::string_view key, std::string_view password_hash) override
       ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status ReplacePasswordHash(std::string_view key, std::string_view expected,
+                                   std::string_view new_hash) override ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status SetOperator(std::string_view key, bool is_operator) override
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status DeleteAccount(std::string_view key) override ABSL_LOCKS_EXCLUDED(mu_);
@@ -89,7 +91,9 @@ class SqliteStore final : public IdentityStore {
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status ClearTopic(std::string_view room_key) override ABSL_LOCKS_EXCLUDED(mu_);
 
-  absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored) override
+  using IdentityStore::AddIgnore;
+  absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored,
+                         size_t max_entries) override
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status RemoveIgnore(std::string_view account_key, std::string_view ignored_key) override
       ABSL_LOCKS_EXCLUDED(mu_);

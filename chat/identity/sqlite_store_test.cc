@@ -105,6 +105,26 @@ TEST(SqliteStoreTest, AccountsRoundTrip) {
   EXPECT_TRUE(store->CreateAccount(MakeAccount("alice", "alice")).ok());
 }
 
+// A login's re-hash stores the new hash only over the one it verified: a password
+// changed in between (by the owner's other connection, or another server on the file)
+// is never overwritten with the old password's new hash.
+TEST(SqliteStoreTest, ReplacePasswordHashIsCompareAndSet) {
+  const std::string path = FreshPath("identity.db");
+  std::unique_ptr<SqliteStore> store = OpenOrDie(path);
+  Account alice = MakeAccount("alice", "alice");
+  alice.password_hash = "$argon2id$old";
+  ASSERT_TRUE(store->CreateAccount(alice).ok());
+  ASSERT_TRUE(store->ReplacePasswordHash("alice", "$argon2id$old", "$argon2id$rehashed").ok());
+  EXPECT_EQ((*store->FindAccount("alice"))->password_hash, "$argon2id$rehashed");
+  // Changed meanwhile through a second connection to the same file.
+  std::unique_ptr<SqliteStore> other = OpenOrDie(path);
+  ASSERT_TRUE(other->SetPasswordHash("alice", "$argon2id$changed").ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      store->ReplacePasswordHash("alice", "$argon2id$rehashed", "$argon2id$stale")));
+  EXPECT_EQ((*store->FindAccount("alice"))->password_hash, "$argon2id$changed");
+  EXPECT_TRUE(absl::IsNotFound(store->ReplacePasswordHash("bob", "x", "y")));
+}
+
 TEST(SqliteStoreTest, KeysAreExactBytes) {
   // The store compares keys as given; NameKey() folding happens before.
   std::unique_ptr<SqliteStore> store = OpenOrDie(FreshPath("identity.db"));

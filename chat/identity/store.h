@@ -21,6 +21,7 @@
 #ifndef CHAT_IDENTITY_STORE_H_
 #define CHAT_IDENTITY_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,12 @@ class IdentityStore {
   virtual absl::StatusOr<std::optional<Account>> FindAccount(std::string_view key) = 0;
   // NotFound if the key is not registered.
   virtual absl::Status SetPasswordHash(std::string_view key, std::string_view password_hash) = 0;
+  // Compare-and-set: stores `new_hash` only if the account's hash is still `expected`
+  // (the one a password was just verified against), so a re-hash at login never
+  // overwrites a password changed meanwhile. FailedPrecondition if the hash changed,
+  // NotFound if the key is not registered.
+  virtual absl::Status ReplacePasswordHash(std::string_view key, std::string_view expected,
+                                           std::string_view new_hash) = 0;
   virtual absl::Status SetOperator(std::string_view key, bool is_operator) = 0;
   // Also removes the account's ignore list. NotFound if the key is not registered.
   virtual absl::Status DeleteAccount(std::string_view key) = 0;
@@ -112,7 +119,14 @@ class IdentityStore {
   virtual absl::Status ClearTopic(std::string_view room_key) = 0;
 
   // --- Ignore lists, per account key. Adding a name already there updates its spelling.
-  virtual absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored) = 0;
+  // With `max_entries` > 0, a new name is refused (ResourceExhausted) once the list holds
+  // that many: in the same transaction, so two connections of one account cannot both
+  // add the last one.
+  virtual absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored,
+                                 size_t max_entries) = 0;
+  absl::Status AddIgnore(std::string_view account_key, const IgnoredName& ignored) {
+    return AddIgnore(account_key, ignored, 0);
+  }
   // NotFound if the name was not on the list.
   virtual absl::Status RemoveIgnore(std::string_view account_key,
                                     std::string_view ignored_key) = 0;
