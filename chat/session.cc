@@ -584,11 +584,12 @@ void Session::Enter(RoomEntry entry, std::string note) {
   frame.follow = std::move(follow);
   // Deliver the old room up to where we left it (nothing yet at login).
   frame.after_seq = entry.left_at;
-  outbox_->Switch(std::move(frame), Room::EndSeqOf(entry.room));
+  // Before the client hears it is in: whoever it tells may /whois it at once.
   {
     absl::MutexLock lock(&social_mu_);
     room_name_ = entry.room->name();
   }
+  outbox_->Switch(std::move(frame), Room::EndSeqOf(entry.room));
   room_ = std::move(entry.room);
   membership_ = std::move(entry.position.membership);
 }
