@@ -32,6 +32,7 @@ packages=(
   libsqlite3-dev       # SQLite: the registered names' database (chat/identity)
   libhiredis-dev       # hiredis: the Redis client for --redis (chat/cluster), blocking API
   redis-server         # Redis, for --redis and the tests that run a real one
+  haproxy              # the load balancer of the three-instance demo (tools/deploy) and its test
   chromium             # headless browser for the page's end-to-end test
   chromium-driver      # its WebDriver (chromedriver), driven from Python's standard library
   python3              # runs that end-to-end test
