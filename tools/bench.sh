@@ -9,6 +9,7 @@
 #   tools/bench.sh [results.jsonl]                # REPS=3 for medians of three
 #   ONLY='1000x5|2000' tools/bench.sh              # only the scenarios whose label matches
 #   ONLY=100x200- REPS=3 tools/bench.sh           # TLS and WebSocket against plaintext
+#   ONLY=cluster REPS=3 tools/bench.sh            # 3 instances on Redis against one
 #
 # Prints one JSON line per run (with a "label") and a table of medians at the end.
 set -uo pipefail
@@ -115,6 +116,66 @@ transports() {
   kill -TERM "$pid"; wait "$pid" 2>/dev/null
 }
 
+# Redis's count of calls to `command` (INFO commandstats), for commands per line.
+redis_calls() {
+  redis-cli -p "$1" info commandstats | tr -d '\r' |
+    sed -n "s/^cmdstat_$2:calls=\([0-9]*\),.*/\1/p" | grep . || echo 0
+}
+
+# Redis's own CPU seconds so far (user + system), for its cost per line.
+redis_cpu() {
+  redis-cli -p "$1" info cpu | tr -d '\r' |
+    awk -F: '/^used_cpu_(user|sys):/ { total += $2 } END { printf "%.3f", total }'
+}
+
+# One room across three instances on one Redis (--redis), `per` clients on each, every
+# line delivered to all 3 x per; then one instance (no Redis) with all of them, in the
+# same run. Adds Redis's XADD and XREAD calls per line sent to the cluster run's line.
+# Args: clients per instance, messages.
+cluster() {
+  local per=$1 messages=$2 total=$(($1 * 3))
+  local prefix="cluster ${total}x$2"
+  [[ -z "${ONLY:-}" || "$prefix 3 instances (chat_bench)" =~ $ONLY ]] || return 0
+  command -v redis-server >/dev/null || { echo "bench: the cluster scenario needs redis-server"; return; }
+  local data redis_port redis_pid ports=() pids=() port p
+  data=$(mktemp -d /tmp/tcpchat-bench-cluster-XXXXXX)
+  redis_port=$(free_port)
+  # appendfsync everysec: what a deployment that can lose a second of lines would run.
+  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$data" --save "" \
+    --appendonly yes --appendfsync everysec >"$data/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in 1 2 3; do
+    port=$(free_port "$redis_port" "${ports[@]}")
+    ports+=("$port")
+    "$tcpchat" "${unlimited[@]}" --max_clients=$((2 * per)) --port="$port" \
+      --redis="127.0.0.1:$redis_port" --instance_id="bench$port" >"$data/$port.log" 2>&1 &
+    pids+=($!)
+  done
+  local ready=1
+  for i in 0 1 2; do
+    "$bin/chatload" wait-listen -port "${ports[i]}" -pid "${pids[i]}" -timeout 10s >/dev/null || ready=0
+  done
+  if [ "$ready" = 1 ]; then
+    local xadd xread cpu
+    xadd=$(redis_calls "$redis_port" xadd) xread=$(redis_calls "$redis_port" xread)
+    cpu=$(redis_cpu "$redis_port")
+    local line
+    line=$(timeout 150 "$chat_bench" --port="${ports[0]}" --ports="${ports[1]},${ports[2]}" \
+      --clients="$total" --messages="$messages" --name_prefix=c --timeout=120 | label "$prefix 3 instances (chat_bench)")
+    local lines=$((total * messages))
+    xadd=$(( $(redis_calls "$redis_port" xadd) - xadd )) xread=$(( $(redis_calls "$redis_port" xread) - xread ))
+    cpu=$(awk "BEGIN{printf \"%.2f\", ($(redis_cpu "$redis_port") - $cpu) * 1e6 / $lines}")
+    echo "$line" | sed "s|^{|{\"redis_xadd_per_line\":$(awk "BEGIN{printf \"%.3f\", $xadd/$lines}"),\"redis_xread_per_line\":$(awk "BEGIN{printf \"%.3f\", $xread/$lines}"),\"redis_cpu_us_per_line\":$cpu,|" | tee -a "$out"
+  fi
+  for p in "${pids[@]}"; do kill -TERM "$p"; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null
+  rm -rf "$data"
+  ours "$prefix 1 instance (chat_bench)" "${unlimited[@]}" --max_clients=$((2 * total)) -- \
+    --clients="$total" --messages="$messages"
+}
+
 # Every load client comes from 127.0.0.1, so the per-address limits go off too.
 unlimited=(--max_msgs_per_sec=0 --max_pending_per_ip=0 --logins_per_minute_per_ip=0
            --ip_lines_per_sec=0 --ip_bytes_per_sec=0)
@@ -153,6 +214,8 @@ for _ in $(seq "$reps"); do
   chatload "512B baseline-go + stalled reader" -n 10 -m 2000 -size 512 -slow-client -- "$bin/baseline-go" -port {PORT} -max 200
   # 100 clients x 200 messages over TLS and WebSocket, each against plaintext.
   transports 100 200
+  # 3 instances x 100 clients on one Redis, against one instance with all 300.
+  cluster 100 50
 done
 
 echo
@@ -173,7 +236,8 @@ for label, runs in rows.items():
     m = lambda f: statistics.median(f(r) for r in runs)
     print(f"| {label} | {m(lambda r: r['deliveries_per_sec']):,.0f} | {m(lambda r: r['latency_ms']['p50']):.2f} | "
           f"{m(lambda r: r['latency_ms']['p99']):.2f} | {m(lambda r: r['lost'])} | {m(lambda r: r['join_s']):.2f} | "
-          f"{m(lambda r: r['server_peak_rss_kb']):,} | {m(lambda r: r['server_threads'])} |")
+          f"{m(lambda r: r.get('server_peak_rss_kb', 0)):,} | {m(lambda r: r.get('server_threads', 0))} |")
+per_p99 = lambda runs: statistics.median(r["latency_ms"]["p99"] for r in runs)
 # Each transport against plaintext: medians of deliveries/s, and their ratios.
 medians = {label: statistics.median(r["deliveries_per_sec"] for r in runs)
            for label, runs in rows.items()}
@@ -186,4 +250,16 @@ for label in medians:
                 print(f"{prefix}{t}/tcp: {medians[other] / medians[label]:.2f} "
                       f"({medians[other]:,.0f} / {medians[label]:,.0f} deliveries/s, "
                       f"medians of {len(rows[other])} and {len(rows[label])})")
+# The cluster against one instance, and Redis's commands per line.
+for label in medians:
+    if label.startswith("cluster") and label.endswith(" 3 instances (chat_bench)"):
+        one = label.replace(" 3 instances ", " 1 instance ")
+        runs = rows[label]
+        per = lambda f: statistics.median(r.get(f, 0) for r in runs)
+        if one in medians and medians[one] > 0:
+            print(f"{label[:-len(' 3 instances (chat_bench)')]}: 3 instances / 1: "
+                  f"{medians[label] / medians[one]:.2f} ({medians[label]:,.0f} / {medians[one]:,.0f} "
+                  f"deliveries/s); p99 {per_p99(runs):.1f} / {per_p99(rows[one]):.1f} ms; "
+                  f"XADD {per('redis_xadd_per_line'):.2f} and XREAD {per('redis_xread_per_line'):.3f} per line, "
+                  f"Redis CPU {per('redis_cpu_us_per_line'):.1f} us per line")
 PY
