@@ -55,6 +55,13 @@ ScopedFd ConnectFrom(const char* from, int port) {
   return socket;
 }
 
+// After ReadToEnd(): the server closed the connection (end of stream), rather than the
+// client's deadline passing with the connection still open.
+bool ClosedByServer(const LineClient& client) {
+  char byte;
+  return ::recv(client.fd(), &byte, 1, MSG_DONTWAIT) == 0;
+}
+
 class ProxyBinaryTest : public ::testing::Test {
  protected:
   void Start(std::vector<std::string> extra) {
@@ -93,6 +100,7 @@ TEST_F(ProxyBinaryTest, PerAddressLimitsCountTheClientTheHeaderNames) {
   again->Send(HeaderFor("192.0.2.7", port_));
   EXPECT_EQ(again->ReadToEnd(),
             "Too many connections from your address (1); close one and try again.\n");
+  EXPECT_TRUE(ClosedByServer(*again));
   // The log says who the client is, and through whom.
   bob.Send("hi\n");
   EXPECT_TRUE(absl::StrContains(alice.ReadUntil("[alice]:"), "[bob]:hi\n"));
@@ -106,6 +114,7 @@ TEST_F(ProxyBinaryTest, ATrustedConnectionWithoutAHeaderIsClosedUngreeted) {
   ASSERT_TRUE(bare.ok());
   bare->Send("alice\n");
   EXPECT_EQ(bare->ReadToEnd(), "");
+  EXPECT_TRUE(ClosedByServer(*bare));
   // Nor is anyone else's connection the worse for it.
   LineClient bob = Through("192.0.2.8", "bob");
   bob.Send("still here\n");
@@ -118,6 +127,7 @@ TEST_F(ProxyBinaryTest, ABalancerThatSaysNothingIsTimedOut) {
   ASSERT_TRUE(silent.ok());
   silent->Send("PROXY TCP4 ");  // and then nothing
   EXPECT_EQ(silent->ReadToEnd(), "");
+  EXPECT_TRUE(ClosedByServer(*silent));
 }
 
 TEST_F(ProxyBinaryTest, ConnectionsFromOtherAddressesAreTakenAsTheyCome) {
