@@ -23,6 +23,7 @@
 namespace chat {
 namespace {
 
+using testing::GoldenWelcome;
 using testing::LineClient;
 using testing::ReadFile;
 using testing::Subprocess;
@@ -33,7 +34,6 @@ constexpr absl::Duration kPatience = absl::Seconds(30);
 constexpr char kPassword[] = "Binary-plaintext-9931";
 constexpr char kPasswordPrompt[] = "[ENTER PASSWORD]: ";
 
-std::string Welcome() { return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: "; }
 
 // Stops the server with SIGTERM and returns everything it logged.
 std::string StopAndDrainLog(Subprocess& server) {
@@ -55,7 +55,7 @@ int PortOf(Subprocess& server) {
 absl::StatusOr<LineClient> LoggedIn(int port, std::string_view name) {
   absl::StatusOr<LineClient> client = LineClient::Connect(port);
   if (!client.ok()) return client;
-  EXPECT_EQ(client->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(client->Read(GoldenWelcome().size()), GoldenWelcome());
   client->Send(absl::StrCat(name, "\n"));
   client->ReadUntil(absl::StrCat("[", name, "]:"));
   return client;
@@ -93,7 +93,7 @@ TEST(IdentityBinaryTest, RegisteredNameNeedsItsPasswordAfterARestart) {
   ASSERT_GT(port, 0);
   absl::StatusOr<LineClient> mallory = LineClient::Connect(port);
   ASSERT_TRUE(mallory.ok());
-  EXPECT_EQ(mallory->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(mallory->Read(GoldenWelcome().size()), GoldenWelcome());
   mallory->Send("Alice\n");
   EXPECT_EQ(mallory->ReadUntil("]: "), absl::StrCat("\xff\xfb\x01", kPasswordPrompt));
   mallory->Send("not-the-password\n");
@@ -145,7 +145,7 @@ TEST(IdentityBinaryTest, AnOperatorsBanSurvivesARestart) {
   ASSERT_GT(port, 0);
   absl::StatusOr<LineClient> bob = LineClient::Connect(port);
   ASSERT_TRUE(bob.ok());
-  EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(bob->Read(GoldenWelcome().size()), GoldenWelcome());
   bob->Send("BOB\n");
   const std::string refused = bob->ReadToEnd();
   EXPECT_TRUE(absl::StrContains(refused, "You are banned until ")) << refused;

@@ -26,8 +26,8 @@
 namespace chat {
 namespace {
 
+using testing::GoldenWelcome;
 using testing::LineClient;
-using testing::ReadFile;
 using testing::Subprocess;
 using testing::TempPath;
 using testing::TlsClient;
@@ -35,7 +35,6 @@ using testing::TlsClient;
 constexpr char kServer[] = "chat/server";
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
-std::string Welcome() { return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: "; }
 
 // The header a balancer on this host writes for `client` (an IPv4 address).
 std::string HeaderFor(std::string_view client, int port) {
@@ -77,7 +76,7 @@ class ProxyBinaryTest : public ::testing::Test {
     absl::StatusOr<LineClient> connection = LineClient::Connect(port_);
     EXPECT_TRUE(connection.ok()) << connection.status();
     connection->Send(HeaderFor(client, port_));
-    EXPECT_EQ(connection->Read(Welcome().size()), Welcome());
+    EXPECT_EQ(connection->Read(GoldenWelcome().size()), GoldenWelcome());
     connection->Send(absl::StrCat(name, "\n"));
     EXPECT_TRUE(absl::StrContains(connection->ReadUntil(absl::StrCat("[", name, "]:")),
                                   absl::StrCat("[", name, "]:")));
@@ -134,7 +133,7 @@ TEST_F(ProxyBinaryTest, ConnectionsFromOtherAddressesAreTakenAsTheyCome) {
   Start({});
   LineClient direct(ConnectFrom("127.0.0.2", port_));
   // Greeted at once: no header is expected of it, and none would be believed.
-  EXPECT_EQ(direct.Read(Welcome().size()), Welcome());
+  EXPECT_EQ(direct.Read(GoldenWelcome().size()), GoldenWelcome());
   direct.Send(HeaderFor("192.0.2.7", port_));
   EXPECT_TRUE(absl::StrContains(direct.ReadUntil("[ENTER YOUR NAME]: "), "[ENTER YOUR NAME]: "))
       << "the header is a bad name here, not an address";
@@ -153,7 +152,7 @@ TEST_F(ProxyBinaryTest, TlsStartsAfterTheHeader) {
   ASSERT_EQ(SendAll(fd.get(), header), SendResult::kOk);
   absl::StatusOr<TlsClient> tls = TlsClient::Handshake(std::move(fd));
   ASSERT_TRUE(tls.ok()) << tls.status();
-  EXPECT_EQ(tls->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(tls->Read(GoldenWelcome().size()), GoldenWelcome());
   tls->Send("carol\n");
   EXPECT_TRUE(absl::StrContains(tls->ReadUntil("[carol]:"), "[carol]:"));
   EXPECT_TRUE(absl::StrContains(server_->DrainStderr(), "connect 192.0.2.9:40000 via"));

@@ -28,7 +28,6 @@ namespace chat {
 namespace {
 
 using testing::LineClient;
-using testing::ReadFile;
 using testing::Subprocess;
 using testing::TempPath;
 
@@ -78,7 +77,7 @@ TEST(ServerBinaryTest, ServesTheBannerAndShutsDownCleanlyOnSigterm) {
 
   absl::StatusOr<LineClient> alice = LineClient::Connect(port);
   ASSERT_TRUE(alice.ok()) << alice.status();
-  const std::string welcome = ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: ";
+  const std::string welcome = testing::GoldenWelcome();
   EXPECT_EQ(alice->Read(welcome.size()), welcome);
   alice->Send("alice\n");
   // The prompt carries the real local time; check its shape.
@@ -151,7 +150,7 @@ TEST(ServerBinaryTest, SecondSignalExitsWithoutWaitingForStalledClients) {
                      "--max_outbox_bytes=268435456"});
   const int port = StartAndReadPort(server);
   ASSERT_GT(port, 0);
-  const std::string welcome = ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: ";
+  const std::string welcome = testing::GoldenWelcome();
   absl::StatusOr<LineClient> stalled = LineClient::Connect(port);
   ASSERT_TRUE(stalled.ok());
   stalled->Send("stalled\n");

@@ -30,9 +30,9 @@
 namespace chat {
 namespace {
 
+using testing::GoldenWelcome;
 using testing::LineClient;
 using testing::MakeCertificate;
-using testing::ReadFile;
 using testing::Subprocess;
 using testing::TempPath;
 using testing::TlsClient;
@@ -40,7 +40,6 @@ using testing::TlsClient;
 constexpr char kServer[] = "chat/server";
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
-std::string Welcome() { return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: "; }
 
 
 int FreePort() { return testing::FreeLoopbackPort(); }
@@ -90,7 +89,7 @@ class TlsBinaryTest : public ::testing::Test {
   TlsClient TlsLoggedIn(std::string_view name) {
     absl::StatusOr<TlsClient> client = TlsClient::Connect(tls_port_);
     EXPECT_TRUE(client.ok()) << client.status();
-    EXPECT_EQ(client->Read(Welcome().size()), Welcome());
+    EXPECT_EQ(client->Read(GoldenWelcome().size()), GoldenWelcome());
     client->Send(absl::StrCat(name, "\n"));
     client->ReadUntil(absl::StrCat("[", name, "]:"));
     return *std::move(client);
@@ -116,7 +115,7 @@ TEST_F(TlsBinaryTest, OpensslClientAndPlainClientChatInOneRoom) {
                     absl::StrCat("127.0.0.1:", tls_port_)},
                    /*pipe_stdin=*/true);
   // The same bytes as over plain TCP.
-  EXPECT_EQ(alice.ReadStdoutUntil("[ENTER YOUR NAME]: ", kPatience), Welcome())
+  EXPECT_EQ(alice.ReadStdoutUntil("[ENTER YOUR NAME]: ", kPatience), GoldenWelcome())
       << alice.DrainStderr();
   ASSERT_TRUE(alice.WriteStdin("alice\n"));
   const std::optional<std::string> prompt = alice.ReadStdoutUntil("[alice]:", kPatience);
@@ -125,7 +124,7 @@ TEST_F(TlsBinaryTest, OpensslClientAndPlainClientChatInOneRoom) {
 
   absl::StatusOr<LineClient> bob = LineClient::Connect(port_);
   ASSERT_TRUE(bob.ok());
-  EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(bob->Read(GoldenWelcome().size()), GoldenWelcome());
   bob->Send("bob\n");
   bob->ReadUntil("[bob]:");
   const std::optional<std::string> joined = alice.ReadStdoutUntil("[alice]:", kPatience);
@@ -200,7 +199,7 @@ TEST_F(TlsBinaryTest, SighupSwapsTheCertificateWithoutDroppingAnyone) {
   absl::StatusOr<TlsClient> third = TlsClient::Connect(tls_port_);
   ASSERT_TRUE(third.ok()) << third.status();
   EXPECT_EQ(third->PeerCommonName(), "second");
-  EXPECT_EQ(third->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(third->Read(GoldenWelcome().size()), GoldenWelcome());
   StopServer();
 }
 
@@ -241,7 +240,7 @@ TEST_F(TlsBinaryTest, ReloadsUnderLoadDropNobodyAndLoseNoLine) {
     absl::StatusOr<TlsClient> fresh = TlsClient::Connect(tls_port_);
     ASSERT_TRUE(fresh.ok()) << fresh.status();
     EXPECT_EQ(fresh->PeerCommonName(), name);
-    EXPECT_EQ(fresh->Read(Welcome().size()), Welcome());
+    EXPECT_EQ(fresh->Read(GoldenWelcome().size()), GoldenWelcome());
   }
   senders.clear();  // joins
 
@@ -292,7 +291,7 @@ TEST_F(TlsBinaryTest, SilentAndStalledHandshakesEndAtTheLoginTimeout) {
   // Plain clients are unaffected throughout.
   absl::StatusOr<LineClient> plain = LineClient::Connect(port_);
   ASSERT_TRUE(plain.ok());
-  EXPECT_EQ(plain->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(plain->Read(GoldenWelcome().size()), GoldenWelcome());
   StopServer();
 }
 
@@ -307,7 +306,7 @@ TEST_F(TlsBinaryTest, PlainTextOnTheTlsPortIsRefusedAndCounted) {
   TlsClient alice = TlsLoggedIn("alice");
   absl::StatusOr<LineClient> bob = LineClient::Connect(port_);
   ASSERT_TRUE(bob.ok());
-  EXPECT_EQ(bob->Read(Welcome().size()), Welcome());
+  EXPECT_EQ(bob->Read(GoldenWelcome().size()), GoldenWelcome());
 
   // The client can see the close (the alert, then end of stream, from the writer) just
   // before the reader counts the disconnect: scrape until it is counted (bounded).

@@ -30,6 +30,13 @@ inline std::string TempPath(std::string_view name) {
   return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
 }
 
+// GoldenWelcome() is what a new connection must receive, from the golden banner file
+// (the test needs "//testdata:banner.txt" in its data) rather than the code's own
+// constant, so a binary test catches a banner the code changed by mistake.
+inline std::string GoldenWelcome() {
+  return ReadFile("testdata/banner.txt") + "[ENTER YOUR NAME]: ";
+}
+
 }  // namespace chat::testing
 
 #endif  // CHAT_TESTING_TEST_FILES_H_
