@@ -149,6 +149,9 @@ absl::StatusOr<std::string> HashPassword(std::string_view password,
 namespace {
 
 absl::StatusOr<bool> Verify(std::string_view password, std::string_view hash, bool bounded) {
+  // No account has a longer password (ValidatePassword refuses it), so a longer one
+  // cannot match: refusing it unhashed keeps a client's line length out of the cost.
+  if (password.size() > kMaxPasswordBytes) return false;
   if (!SodiumReady()) return false;
   char buffer[crypto_pwhash_STRBYTES];
   if (!ToHashBuffer(hash, buffer)) return false;

@@ -75,7 +75,8 @@ absl::StatusOr<std::string> HashPassword(std::string_view password,
                                          const PasswordOptions& options);
 
 // VerifyPassword() is true iff `password` produced `hash` (with the costs the hash names).
-// False for a malformed hash. Takes as long as hashing does. Waits for a slot without
+// False for a malformed hash, and at once, unhashed, for a password longer than
+// kMaxPasswordBytes (no account can have one). Otherwise takes as long as hashing does. Waits for a slot without
 // bound (for tools and tests); a server answering a client uses TryVerifyPassword.
 bool VerifyPassword(std::string_view password, std::string_view hash);
 

@@ -129,6 +129,23 @@ TEST(PasswordTest, AnyBytesArePartOfThePassword) {
   EXPECT_FALSE(VerifyPassword("pass", *hash));
 }
 
+TEST(PasswordTest, OverlongPasswordsNeverVerifyAndCostNoHash) {
+  const std::string overlong(kMaxPasswordBytes + 1, 'x');
+  // HashPassword does not check lengths; an account made this way is still refused.
+  absl::StatusOr<std::string> hash = HashPassword(overlong, kFast);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  LimitConcurrentHashing(2);  // also restarts PeakConcurrentHashes()
+  EXPECT_FALSE(VerifyPassword(overlong, *hash));
+  absl::StatusOr<bool> tried = TryVerifyPassword(std::string(64 * 1024, 'x'), *hash);
+  ASSERT_TRUE(tried.ok()) << tried.status();
+  EXPECT_FALSE(*tried);
+  EXPECT_EQ(PeakConcurrentHashes(), 0);
+  const std::string longest(kMaxPasswordBytes, 'x');
+  absl::StatusOr<std::string> longest_hash = HashPassword(longest, kFast);
+  ASSERT_TRUE(longest_hash.ok()) << longest_hash.status();
+  EXPECT_TRUE(VerifyPassword(longest, *longest_hash));
+}
+
 TEST(PasswordTest, MalformedHashesNeverVerify) {
   for (const std::string& bad :
        {std::string(), std::string("$argon2id$"), std::string("plaintext"),
