@@ -30,6 +30,11 @@ bool RateLimiter::TryTake(double n, absl::Time now) {
   return true;
 }
 
+void RateLimiter::GiveBack(double n) {
+  if (rate_ <= 0) return;
+  tokens_ = std::min(burst_, tokens_ + n);
+}
+
 absl::Duration RateLimiter::TimeUntilAvailable(double n, absl::Time now) const {
   if (rate_ <= 0) return absl::ZeroDuration();
   const double missing = Needed(n) - TokensAt(now);

@@ -32,6 +32,10 @@ class RateLimiter {
   // nothing). n > burst: see the class comment.
   bool TryTake(double n, absl::Time now);
 
+  // RateLimiter::GiveBack() returns `n` tokens taken for something that then did not
+  // happen (never beyond a full bucket).
+  void GiveBack(double n);
+
   // RateLimiter::TimeUntilAvailable() is how long from `now` until TryTake(n) would
   // succeed if nothing else were taken meanwhile; zero if it would succeed now.
   absl::Duration TimeUntilAvailable(double n, absl::Time now) const;

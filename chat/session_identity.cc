@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "chat/identity/login_throttle.h"
@@ -419,6 +420,7 @@ void Session::HandleSecretLine(const InputLine& line) {
         reply.push_back(ErrorLine("The passwords do not match; nothing was changed."));
         break;
       }
+      bool took_registration = false;
       if (step == SecretStep::kRegisterRepeat && context_.registrations != nullptr) {
         // Another connection of the address may have registered since the check.
         absl::Duration wait;
@@ -427,7 +429,13 @@ void Session::HandleSecretLine(const InputLine& line) {
               ErrorLine(TooManyRegistrations(context_.registrations->per_day(), wait)));
           break;
         }
+        took_registration = true;
       }
+      // A registration that fails (busy, name taken meanwhile, store trouble) costs the
+      // address none of its few a day.
+      absl::Cleanup refund_registration = [&] {
+        if (took_registration) context_.registrations->Refund(address_key_);
+      };
       if (!TakePasswordOp(reply)) break;
       absl::StatusOr<std::string> hash =
           identity::HashPassword(password, context_.password_options);
@@ -455,6 +463,7 @@ void Session::HandleSecretLine(const InputLine& line) {
           reply.push_back(ErrorLine(kStoreTrouble));
           break;
         }
+        std::move(refund_registration).Cancel();
         authenticated_key_ = key;
         authenticated_hash_ = *std::move(hash);
         // Whom this connection ignores already is kept with the new account too.

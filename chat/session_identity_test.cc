@@ -661,6 +661,22 @@ TEST_F(SessionIdentityTest, RegistrationsPerAddressAreLimited) {
   Quit(carol, 2);
 }
 
+// A registration that fails after the address's allowance was taken (here: the name was
+// registered by someone else between the prompts) gives the allowance back.
+TEST_F(SessionIdentityTest, AFailedRegistrationCostsTheAddressNothing) {
+  identity::RegistrationLimit limit({/*per_day=*/1, /*max_tracked=*/100});
+  context_.registrations = &limit;
+  LineClient carol = LoggedIn("carol");
+  carol.Send("/register\n");
+  EXPECT_EQ(carol.Read(3 + strlen(kPasswordPrompt)), absl::StrCat(kWillEcho, kPasswordPrompt));
+  carol.Send(absl::StrCat(kPassword, "\n"));
+  EXPECT_EQ(carol.Read(strlen(kRepeatPrompt)), kRepeatPrompt);
+  CreateAccount("carol");
+  ExpectReply(carol, "carol", kPassword, "Name 'carol' is already registered.\n");
+  EXPECT_TRUE(limit.TryTake(kLocalAddressKey, clock_.Now()));
+  Quit(carol, 0);
+}
+
 // A registered name dropped by flood control at the name prompt asks for no password, so
 // the password typed after it would be read as a name (and shown to the room) once the
 // flood has passed: the line after a dropped name is discarded unread instead.

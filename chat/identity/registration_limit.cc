@@ -28,6 +28,13 @@ bool RegistrationLimit::TryTake(std::string_view address_key, absl::Time now,
   return false;
 }
 
+void RegistrationLimit::Refund(std::string_view address_key) {
+  if (options_.per_day <= 0) return;
+  absl::MutexLock lock(&mu_);
+  auto it = buckets_.find(address_key);
+  if (it != buckets_.end()) it->second.GiveBack(1);
+}
+
 size_t RegistrationLimit::tracked() const {
   absl::MutexLock lock(&mu_);
   return buckets_.size();

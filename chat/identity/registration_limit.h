@@ -50,6 +50,10 @@ class RegistrationLimit {
   bool TryTake(std::string_view address_key, absl::Time now, absl::Duration* wait = nullptr)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Gives back a registration TryTake() took for one that then failed (the name was
+  // taken meanwhile, the store failed, the server was busy).
+  void Refund(std::string_view address_key) ABSL_LOCKS_EXCLUDED(mu_);
+
   double per_day() const { return options_.per_day; }
   size_t tracked() const ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -21,6 +21,23 @@ TEST(RegistrationLimitTest, AFewADayPerAddress) {
   EXPECT_FALSE(limit.TryTake("192.0.2.1", kT0 + absl::Hours(8)));
 }
 
+TEST(RegistrationLimitTest, ARefundedRegistrationCanBeMadeAgain) {
+  RegistrationLimit limit({/*per_day=*/2, /*max_tracked=*/100});
+  EXPECT_TRUE(limit.TryTake("192.0.2.1", kT0));
+  EXPECT_TRUE(limit.TryTake("192.0.2.1", kT0));
+  EXPECT_FALSE(limit.TryTake("192.0.2.1", kT0));
+  limit.Refund("192.0.2.1");
+  EXPECT_TRUE(limit.TryTake("192.0.2.1", kT0));
+  EXPECT_FALSE(limit.TryTake("192.0.2.1", kT0));
+  // Refunds never fill a bucket beyond its size, nor make up an address.
+  for (int i = 0; i < 5; ++i) limit.Refund("192.0.2.1");
+  limit.Refund("192.0.2.9");
+  EXPECT_TRUE(limit.TryTake("192.0.2.1", kT0));
+  EXPECT_TRUE(limit.TryTake("192.0.2.1", kT0));
+  EXPECT_FALSE(limit.TryTake("192.0.2.1", kT0));
+  EXPECT_EQ(limit.tracked(), 1u);
+}
+
 TEST(RegistrationLimitTest, ZeroIsOff) {
   RegistrationLimit limit({/*per_day=*/0, /*max_tracked=*/100});
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(limit.TryTake("192.0.2.1", kT0));
