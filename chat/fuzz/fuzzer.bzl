@@ -8,12 +8,17 @@ def chat_fuzzer(name, srcs, deps, corpus):
       srcs: the source defining LLVMFuzzerTestOneInput.
       deps: what it fuzzes.
       corpus: the seed corpus directory, e.g. "testdata/fuzz/input".
+
+    All three are tagged no_tsan: each fuzzes a single-threaded parser, where
+    ThreadSanitizer can find nothing, while ASan/UBSan (and libFuzzer) run them all.
     """
+    tags = ["no_tsan"]
     native.cc_library(
         name = name + "_lib",
         srcs = srcs,
         deps = deps,
         alwayslink = True,
+        tags = tags,
     )
 
     # Under --config=fuzz libFuzzer supplies main(); otherwise the corpus replayer does.
@@ -28,6 +33,7 @@ def chat_fuzzer(name, srcs, deps, corpus):
             "//conditions:default": [],
         }),
         deps = [":" + name + "_lib"],
+        tags = tags,
     )
 
     native.cc_test(
@@ -37,4 +43,5 @@ def chat_fuzzer(name, srcs, deps, corpus):
         args = [corpus],
         data = ["//testdata:fuzz_corpus"],
         deps = [":" + name + "_lib"],
+        tags = tags,
     )
