@@ -45,7 +45,12 @@ class Fields {
     Fail(absl::StrCat("unknown field ", field));
     return {};
   }
-  std::string Shown(std::string_view field, size_t max) { return SanitizeText(Get(field, max)); }
+  // Sanitising turns each invalid byte into three (U+FFFD): the bound holds afterwards too.
+  std::string Shown(std::string_view field, size_t max) {
+    std::string shown = SanitizeText(Get(field, max));
+    if (shown.size() > max) Fail(absl::StrCat("field ", field, " is too long"));
+    return shown;
+  }
   absl::Time Time(std::string_view field) {
     const std::optional<absl::Time> time = DecodeMicros(Get(field, 20));
     if (!time.has_value()) Fail(absl::StrCat("field ", field, " is not a time"));
