@@ -6,7 +6,10 @@
 // user has logged in and with the value its instance would write, so they test the
 // inbox whether or not the leases are maintained by the binary.
 
+#include <sys/wait.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,6 +137,24 @@ TEST_F(ClusterIdentityTest, AnOperatorOnOneInstanceKicksAndBansOnAnother) {
   got = again->ReadToEnd();
   EXPECT_TRUE(absl::StrContains(got, "You are banned until ")) << got;
   EXPECT_TRUE(absl::StrContains(got, ": spam\n")) << got;
+}
+
+// Each server keeping its own accounts and bans would undo what --redis shares: refused.
+TEST_F(ClusterIdentityTest, IdentityFlagsThatCannotWorkStopTheStart) {
+  const std::vector<std::vector<std::string>> refused = {
+      {testing::kServer, "--port=0", absl::StrCat("--redis=", redis_.address()),
+       absl::StrCat("--identity_db=", ::testing::TempDir(), "/x.db")},
+      {testing::kServer, "--port=0", absl::StrCat("--redis=", redis_.address()),
+       "--redis_identity", absl::StrCat("--identity_db=", ::testing::TempDir(), "/x.db")},
+      {testing::kServer, "--port=0", "--redis_identity"},
+  };
+  for (const std::vector<std::string>& argv : refused) {
+    testing::Subprocess server(argv);
+    const std::optional<int> status = server.Wait(testing::kPatience);
+    ASSERT_TRUE(status.has_value()) << argv.back();
+    EXPECT_EQ(WEXITSTATUS(*status), 1) << argv.back();
+    EXPECT_TRUE(absl::StrContains(server.DrainStderr(), "--redis")) << argv.back();
+  }
 }
 
 }  // namespace
