@@ -3,12 +3,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chat/command.h"
 #include "chat/message.h"
 #include "chat/motd.h"
 #include "chat/remote_users.h"
+#include "chat/testing/fake_remote_users.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "gmock/gmock.h"
@@ -166,30 +166,6 @@ TEST_F(SessionCommandsTest, PrivateMessageErrors) {
               "You cannot send a private message to yourself.\n");
 }
 
-// The other instances of a cluster, as the session sees them (chat/remote_users.h).
-class FakeRemoteUsers final : public RemoteUsers {
- public:
-  Result SendPrivate(std::string_view recipient, std::string_view sender,
-                     std::string_view text) override {
-    absl::MutexLock lock(&mu_);
-    sent.push_back(absl::StrCat(sender, "->", recipient, ":", text));
-    return result;
-  }
-  Result Kick(std::string_view name, std::string_view goodbye) override {
-    absl::MutexLock lock(&mu_);
-    sent.push_back(absl::StrCat("kick ", name, ":", goodbye));
-    return result;
-  }
-  std::vector<std::string> Sent() {
-    absl::MutexLock lock(&mu_);
-    return sent;
-  }
-
-  absl::Mutex mu_;
-  Result result ABSL_GUARDED_BY(mu_) = Result::kSent;
-  std::vector<std::string> sent ABSL_GUARDED_BY(mu_);
-};
-
 class RemoteCommandsTest : public SessionCommandsTest {
  protected:
   // Before any session reads the context.
@@ -199,7 +175,7 @@ class RemoteCommandsTest : public SessionCommandsTest {
   }
   void TearDown() override { AwaitSessionsFinished(); }
 
-  FakeRemoteUsers remote;
+  testing::FakeRemoteUsers remote;
 };
 
 // A name nobody has here goes to the other instances; only if none has it either is the
@@ -208,15 +184,9 @@ TEST_F(RemoteCommandsTest, PrivateMessageToAnotherInstance) {
   LineClient alice = LoggedIn("alice");
   ExpectReply(alice, "alice", "/msg zed hello there", "");
   EXPECT_THAT(remote.Sent(), ::testing::ElementsAre("alice->zed:hello there"));
-  {
-    absl::MutexLock lock(&remote.mu_);
-    remote.result = RemoteUsers::Result::kNoSuchUser;
-  }
+  remote.set_result(RemoteUsers::Result::kNoSuchUser);
   ExpectReply(alice, "alice", "/msg nobody hello", "No such user: nobody\n");
-  {
-    absl::MutexLock lock(&remote.mu_);
-    remote.result = RemoteUsers::Result::kUnavailable;
-  }
+  remote.set_result(RemoteUsers::Result::kUnavailable);
   ExpectReply(alice, "alice", "/msg zed again",
               absl::StrCat(kChatUnavailable, "\n"));
 }

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -19,6 +18,7 @@
 #include "chat/message.h"
 #include "chat/moderation.h"
 #include "chat/remote_users.h"
+#include "chat/testing/fake_remote_users.h"
 #include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
@@ -147,27 +147,6 @@ TEST_F(SessionModerationTest, KickRefusals) {
   ExpectReply(alice, "alice", "/kick", "Usage: /kick NAME [reason]");
 }
 
-// The other instances of a cluster, as the session sees them (chat/remote_users.h).
-class FakeRemoteUsers final : public RemoteUsers {
- public:
-  Result SendPrivate(std::string_view, std::string_view, std::string_view) override {
-    return Result::kNoSuchUser;
-  }
-  Result Kick(std::string_view name, std::string_view goodbye) override {
-    absl::MutexLock lock(&mu_);
-    kicks.push_back(absl::StrCat(name, ":", goodbye));
-    return result;
-  }
-  std::vector<std::string> Kicks() {
-    absl::MutexLock lock(&mu_);
-    return kicks;
-  }
-
-  absl::Mutex mu_;
-  Result result ABSL_GUARDED_BY(mu_) = Result::kSent;
-  std::vector<std::string> kicks ABSL_GUARDED_BY(mu_);
-};
-
 class RemoteModerationTest : public SessionModerationTest {
  protected:
   void SetUp() override {
@@ -178,7 +157,7 @@ class RemoteModerationTest : public SessionModerationTest {
     AwaitSessionsFinished();
     SessionModerationTest::TearDown();
   }
-  FakeRemoteUsers remote_;
+  testing::FakeRemoteUsers remote_;
 };
 
 // A name nobody has here may be on another instance: the kick goes there.
@@ -186,16 +165,13 @@ TEST_F(RemoteModerationTest, KickReachesAnotherInstance) {
   CreateAccount("dave", /*is_operator=*/true);
   LineClient alice = Alice();
   ExpectReply(alice, "alice", "/kick zed flooding", "You kicked zed: flooding");
-  EXPECT_THAT(remote_.Kicks(), ::testing::ElementsAre("zed:You were kicked by alice: flooding"));
+  EXPECT_THAT(remote_.Sent(), ::testing::ElementsAre("kick zed:You were kicked by alice: flooding"));
   EXPECT_EQ(Actions(metrics::ModerationAction::kKick), 1);
   // An operator elsewhere is still an operator.
   ExpectReply(alice, "alice", "/kick dave", "dave is an operator; operators cannot kick each other.");
-  {
-    absl::MutexLock lock(&remote_.mu_);
-    remote_.result = RemoteUsers::Result::kNoSuchUser;
-  }
+  remote_.set_result(RemoteUsers::Result::kNoSuchUser);
   ExpectReply(alice, "alice", "/kick nobody", "No such user: nobody");
-  EXPECT_EQ(remote_.Kicks().size(), 2u);
+  EXPECT_EQ(remote_.Sent().size(), 2u);
 }
 
 // The ban is in the (shared) store; whoever has the name elsewhere is disconnected.
@@ -203,8 +179,8 @@ TEST_F(RemoteModerationTest, BanDisconnectsOnAnotherInstance) {
   LineClient alice = Alice();
   const std::string until = identity::FormatUntil(clock_.Now() + absl::Hours(2));
   ExpectReply(alice, "alice", "/ban zed 2h spam", absl::StrCat("Ban #1: zed banned ", until, ": spam"));
-  EXPECT_THAT(remote_.Kicks(), ::testing::ElementsAre(absl::StrCat(
-                                   "zed:You were banned by alice ", until, ": spam")));
+  EXPECT_THAT(remote_.Sent(), ::testing::ElementsAre(absl::StrCat(
+                                   "kick zed:You were banned by alice ", until, ": spam")));
   EXPECT_TRUE(store_->FindActiveBan("zed", "", clock_.Now())->has_value());
 }
 

@@ -34,23 +34,9 @@ class FakeUser final : public Recipient {
     absl::MutexLock lock(&mu_);
     goodbyes_.push_back(std::move(goodbye));
   }
-  // Waits until it holds `n` private messages (or kicks); false if they never come.
-  bool AwaitEvents(size_t n) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [&] {
-      mu_.AssertHeld();
-      return events_.size() >= n;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&enough), kPatience);
-  }
-  bool AwaitKicks(size_t n) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [&] {
-      mu_.AssertHeld();
-      return goodbyes_.size() >= n;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&enough), kPatience);
-  }
+  // Wait until it holds `n` private messages (or kicks); false if they never come.
+  bool AwaitEvents(size_t n) { return AwaitSize(&FakeUser::events_, n); }
+  bool AwaitKicks(size_t n) { return AwaitSize(&FakeUser::goodbyes_, n); }
   EventPtr event(size_t i) {
     absl::MutexLock lock(&mu_);
     return events_.at(i);
@@ -61,6 +47,16 @@ class FakeUser final : public Recipient {
   }
 
  private:
+  template <typename T>
+  bool AwaitSize(std::vector<T> FakeUser::*items, size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&] {
+      mu_.AssertHeld();
+      return (this->*items).size() >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), kPatience);
+  }
+
   absl::Mutex mu_;
   std::vector<EventPtr> events_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> goodbyes_ ABSL_GUARDED_BY(mu_);
