@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "chat/clock.h"
 #include "chat/cluster/redis_client.h"
+#include "chat/cluster/redis_store.h"
 #include "chat/history/history_log.h"
 #include "chat/identity/login_throttle.h"
 #include "chat/identity/password.h"
@@ -142,10 +143,15 @@ DEFINE_string(identity_db, "",
               "Registered names: the SQLite database of accounts (password hashes only), "
               "created with its directory if missing, e.g. /var/lib/tcpchat/identity.db. "
               "Empty: off; /register says so and every name is free for anyone.");
+DEFINE_bool(redis_identity, false,
+            "With --redis: registered names, bans, room topics and ignore lists live in that "
+            "Redis, shared by every instance (registration is on, as --identity_db turns it "
+            "on for one server): a name registered on one instance needs its password on "
+            "all, and a ban on one is enforced by all. Not with --identity_db.");
 DEFINE_string(operators, "",
               "Comma-separated registered names that are operators (/kick, /ban, /mute, /op, "
-              "/topic) once logged in with their password. Needs --identity_db. Operators "
-              "made with /op are kept in the database as well.");
+              "/topic) once logged in with their password. Needs --identity_db (or "
+              "--redis_identity). Operators made with /op are kept in the database as well.");
 DEFINE_int32(login_slow_after, 3,
              "Wrong passwords one address may give before each further try must wait (1 s, "
              "doubling up to 60 s). 0: never slow down.");
@@ -530,9 +536,37 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags, std::st
       BlockSignals(/*reload_on_hangup=*/tls_flags.enabled() || reload_motd);
   const int port = options.port;
   // Declared before the server, which points into it.
-  std::unique_ptr<chat::identity::SqliteStore> identity;
+  std::unique_ptr<chat::identity::IdentityStore> identity;
   chat::ServerOptions with_identity = options;
-  if (!FLAGS_identity_db.empty()) {
+  if (FLAGS_redis_identity) {
+    if (!options.cluster.has_value()) {
+      std::cerr << "--redis_identity needs --redis\n";
+      return 1;
+    }
+    if (!FLAGS_identity_db.empty()) {
+      std::cerr << "--redis_identity and --identity_db: registered names are either in Redis "
+                   "(shared by every instance) or in one server's file, not both\n";
+      return 1;
+    }
+    chat::cluster::RedisStoreOptions store;
+    store.address = options.cluster->address;
+    store.timeout = options.cluster->timeout;
+    auto redis_store = std::make_unique<chat::cluster::RedisStore>(store);
+    // Not fatal: the rooms wait for Redis too, and each use of the store retries.
+    if (absl::Status up = redis_store->Ping(); !up.ok()) {
+      LOG(WARNING) << "registered names in redis: not reachable yet: " << up;
+    }
+    identity = std::move(redis_store);
+    with_identity.identity = identity.get();
+    LOG(INFO) << "registered names in redis " << FLAGS_redis;
+  } else if (!FLAGS_identity_db.empty()) {
+    if (options.cluster.has_value()) {
+      // Each instance would keep its own accounts and bans: a name registered on one
+      // would be free on the next, and a ban would hold on one instance only.
+      std::cerr << "--identity_db with --redis: every instance would have its own accounts "
+                   "and bans; use --redis_identity to keep them in Redis\n";
+      return 1;
+    }
     absl::StatusOr<std::unique_ptr<chat::identity::SqliteStore>> opened =
         chat::identity::SqliteStore::Open(FLAGS_identity_db);
     if (!opened.ok()) {
@@ -554,7 +588,8 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags, std::st
   }
   if (!with_identity.operators.empty()) {
     if (identity == nullptr) {
-      std::cerr << "--operators needs --identity_db: operators are registered names\n";
+      std::cerr << "--operators needs --identity_db or --redis_identity: operators are "
+                   "registered names\n";
       return 1;
     }
     LOG(INFO) << "operators: " << absl::StrJoin(with_identity.operators, ", ");

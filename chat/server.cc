@@ -78,6 +78,16 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.login_throttle = &login_throttle_;
   context_.registrations = &registrations_;
   context_.password_options = options_.password_options;
+  if (options_.cluster.has_value()) {
+    cluster::InboxOptions inbox;
+    inbox.address = options_.cluster->address;
+    inbox.instance_id = options_.cluster->instance_id;
+    inbox.timeout = options_.cluster->timeout;
+    // Stop() waits for the inbox's XREAD at most this long.
+    inbox.block = std::min(options_.cluster->timeout / 2, absl::Milliseconds(500));
+    inbox_ = std::make_unique<cluster::Inbox>(inbox, &names_, &clock);
+    context_.remote = inbox_.get();
+  }
   if (options_.identity != nullptr) {
     std::vector<std::string> operator_keys;
     for (const std::string& name : options_.operators) operator_keys.push_back(NameKey(name));
@@ -127,6 +137,7 @@ Server::~Server() {
   Stop();
   // No more replicated events: the follower must not keep a room alive past the lobby.
   if (room_streams_ != nullptr) room_streams_->Stop();
+  if (inbox_ != nullptr) inbox_->Stop();
   if (http_ != nullptr) http_->Stop();
   ReapFinished();
 }
@@ -170,6 +181,7 @@ absl::Status Server::Listen() {
           "--history_file and --redis: with --redis the history is in Redis");
     }
     room_streams_->Start();
+    inbox_->Start();
     LOG(INFO) << "rooms shared through redis " << options_.cluster->address.host << ":"
               << options_.cluster->address.port << " as instance "
               << options_.cluster->instance_id;

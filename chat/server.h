@@ -27,6 +27,7 @@
 #include "chat/history_journal.h"
 #include "chat/transport/proxy_header.h"
 #include "chat/clock.h"
+#include "chat/cluster/inbox.h"
 #include "chat/cluster/room_streams.h"
 #include "chat/name_registry.h"
 #include "chat/core/lobby.h"
@@ -242,6 +243,9 @@ class Server {
   NameRegistry names_;
   // Before the lobby, whose rooms publish through it; stopped first in ~Server.
   std::unique_ptr<cluster::RoomStreams> room_streams_;
+  // With `cluster`: private messages and kicks to and from the other instances' users.
+  // After names_, into which it delivers; stopped once the sessions are.
+  std::unique_ptr<cluster::Inbox> inbox_;
   Lobby lobby_;
   Motd motd_;
   // Set when `identity` is: operators and mutes.

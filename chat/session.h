@@ -40,6 +40,7 @@
 #include "chat/moderation.h"
 #include "chat/motd.h"
 #include "chat/name_registry.h"
+#include "chat/remote_users.h"
 #include "chat/outbox.h"
 #include "chat/protocol.h"
 #include "chat/rate_limiter.h"
@@ -101,6 +102,9 @@ struct SessionContext {
   const Motd* motd = nullptr;
   // Operators and mutes (issue #12); needs `identity` too. Null: moderation is off.
   Moderation* moderation = nullptr;
+  // Users of the other instances (--redis): /msg, /reply, /kick and /ban reach a name
+  // not connected here through it. Null: this server alone.
+  RemoteUsers* remote = nullptr;
 };
 
 // Session serves one connected client.
@@ -294,6 +298,10 @@ class Session final : public RoomMember, public Recipient {
   bool IsOperator();
   // Whether the registered name with `key` is an operator (flag or store).
   bool IsOperatorKey(std::string_view key);
+  // /kick of a name not connected here (context_.remote is set); true, as
+  // RunModerationCommand returns.
+  bool KickElsewhere(std::string_view who, const std::string& reason, const std::string& me,
+                     std::vector<Frame>& reply);
   // The refusal for a line that would speak while muted, if this client is muted.
   std::optional<std::string> MutedRefusal();
   // Looks up a ban on this client's name key (empty: none yet) or address; if there is

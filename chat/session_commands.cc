@@ -46,6 +46,25 @@ void NoteAway(const UserInfo& to, std::vector<Frame>& reply) {
   if (!to.away.empty()) reply.push_back(ReplyLine(absl::StrCat(to.name, " is away: ", to.away)));
 }
 
+// A private message to a name nobody here has: another instance's user, if any has it.
+void SendElsewhere(RemoteUsers* remote, std::string_view recipient, std::string_view sender,
+                   std::string_view text, std::vector<Frame>& reply) {
+  const RemoteUsers::Result result = remote == nullptr
+                                         ? RemoteUsers::Result::kNoSuchUser
+                                         : remote->SendPrivate(recipient, sender, text);
+  switch (result) {
+    case RemoteUsers::Result::kSent:
+      VLOG(1) << "private message " << sender << " -> " << recipient << " (another instance)";
+      return;
+    case RemoteUsers::Result::kNoSuchUser:
+      reply.push_back(ErrorLine(absl::StrCat("No such user: ", recipient)));
+      return;
+    case RemoteUsers::Result::kUnavailable:
+      reply.push_back(ErrorLine(std::string(kChatUnavailable)));
+      return;
+  }
+}
+
 }  // namespace
 
 bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
@@ -316,7 +335,7 @@ void Session::SendPrivate(std::string_view recipient, std::string_view text,
           recipient,
           MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name, std::string(text), id_),
           &to)) {
-    reply.push_back(ErrorLine(absl::StrCat("No such user: ", recipient)));
+    SendElsewhere(context_.remote, recipient, name, text, reply);
     return;
   }
   NoteAway(to, reply);
@@ -462,11 +481,24 @@ void Session::ReplyToLast(std::string_view text, std::vector<Frame>& reply) {
     absl::MutexLock lock(&social_mu_);
     to_whom = last_private_from_;
   }
-  if (to_whom.id == 0) {
+  if (to_whom.id == 0 && to_whom.name.empty()) {
     reply.push_back(ErrorLine("Nobody has sent you a private message yet."));
     return;
   }
   UserInfo to;
+  if (to_whom.id == 0) {
+    // From another instance: its name is the only handle on the sender, here or there.
+    const std::string me = name();
+    if (context_.names->DeliverTo(
+            to_whom.name,
+            MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), me, std::string(text), id_),
+            &to)) {
+      NoteAway(to, reply);
+    } else {
+      SendElsewhere(context_.remote, to_whom.name, me, text, reply);
+    }
+    return;
+  }
   // By session: the sender may have renamed since, and someone else may have its old name.
   if (!context_.names->DeliverToId(
           to_whom.id,

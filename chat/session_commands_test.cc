@@ -7,6 +7,8 @@
 #include "chat/command.h"
 #include "chat/message.h"
 #include "chat/motd.h"
+#include "chat/remote_users.h"
+#include "chat/testing/fake_remote_users.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "gmock/gmock.h"
@@ -162,6 +164,50 @@ TEST_F(SessionCommandsTest, PrivateMessageErrors) {
   ExpectReply(alice, "alice", "/msg nobody hello", "No such user: nobody\n");
   ExpectReply(alice, "alice", "/msg alice hello",
               "You cannot send a private message to yourself.\n");
+}
+
+class RemoteCommandsTest : public SessionCommandsTest {
+ protected:
+  // Before any session reads the context.
+  void SetUp() override {
+    SessionCommandsTest::SetUp();
+    context_.remote = &remote;
+  }
+  void TearDown() override { AwaitSessionsFinished(); }
+
+  testing::FakeRemoteUsers remote;
+};
+
+// A name nobody has here goes to the other instances; only if none has it either is the
+// sender told there is no such user.
+TEST_F(RemoteCommandsTest, PrivateMessageToAnotherInstance) {
+  LineClient alice = LoggedIn("alice");
+  ExpectReply(alice, "alice", "/msg zed hello there", "");
+  EXPECT_THAT(remote.Sent(), ::testing::ElementsAre("alice->zed:hello there"));
+  remote.set_result(RemoteUsers::Result::kNoSuchUser);
+  ExpectReply(alice, "alice", "/msg nobody hello", "No such user: nobody\n");
+  remote.set_result(RemoteUsers::Result::kUnavailable);
+  ExpectReply(alice, "alice", "/msg zed again",
+              absl::StrCat(kChatUnavailable, "\n"));
+}
+
+// What another instance's user sent arrives with no local origin (the inbox delivers it
+// by name); it renders as any private message, and /reply answers it by name.
+TEST_F(RemoteCommandsTest, ReplyToAnotherInstancesUser) {
+  LineClient alice = LoggedIn("alice");
+  ASSERT_TRUE(names_.DeliverTo(
+      "ALICE", MakeEvent(Event::Kind::kPrivate, clock_.Now(), "zed", "from afar")));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][zed -> you]:from afar", "alice"));
+  ExpectReply(alice, "alice", "/reply back to you", "");
+  EXPECT_THAT(remote.Sent(), ::testing::ElementsAre("alice->zed:back to you"));
+  // zed has meanwhile logged in here: the reply finds them here.
+  LineClient zed = LoggedIn("zed");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/reply local now", "");
+  EXPECT_EQ(zed.ReadUntil(Prompt("zed")),
+            Event("[2026-01-02 03:04:05][alice -> you]:local now", "zed"));
+  EXPECT_EQ(remote.Sent().size(), 1u);
 }
 
 TEST_F(SessionCommandsTest, EmoteIsBroadcastAndKept) {

@@ -91,6 +91,34 @@ void Session::NoteRegistered() {
                     std::memory_order_release);
 }
 
+// An operator's /kick of a name nobody here has: the instance that has it disconnects
+// its user. Its room hears the leave from there; the kicker is told what happened.
+bool Session::KickElsewhere(std::string_view who, const std::string& reason,
+                            const std::string& me, std::vector<Frame>& reply) {
+  // Operators cannot kick each other; another instance's user is an operator if its
+  // name is (a registered name is worn only by whoever proved it).
+  if (IsOperatorKey(NameKey(who))) {
+    reply.push_back(
+        ErrorLine(absl::StrCat(who, " is an operator; operators cannot kick each other.")));
+    return true;
+  }
+  switch (context_.remote->Kick(who, absl::StrCat("You were kicked by ", me, Because(reason)))) {
+    case RemoteUsers::Result::kSent:
+      LOG(INFO) << "moderation: " << me << " kicked " << who << " (another instance)"
+                << InParens(reason);
+      context_.metrics->moderation_actions(Action::kKick).Increment();
+      reply.push_back(ReplyLine(absl::StrCat("You kicked ", who, Because(reason))));
+      return true;
+    case RemoteUsers::Result::kNoSuchUser:
+      reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
+      return true;
+    case RemoteUsers::Result::kUnavailable:
+      reply.push_back(ErrorLine(std::string(kChatUnavailable)));
+      return true;
+  }
+  return true;
+}
+
 bool Session::IsOperatorKey(std::string_view key) {
   if (context_.moderation != nullptr && context_.moderation->IsFlagOperator(key)) return true;
   if (context_.identity == nullptr) return false;
@@ -245,17 +273,18 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
     }
     case Kind::kKick: {
       std::optional<UserInfo> target = context_.names->Find(who);
-      if (!target.has_value()) {
+      if (!target.has_value() && context_.remote == nullptr) {
         reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
         return true;
       }
-      if (protected_target(*target)) return true;
+      if (target.has_value() && protected_target(*target)) return true;
       const std::string reason = std::string(TrimBlanks(command.text));
       if (reason.size() > kMaxModerationReasonBytes) {
         reply.push_back(ErrorLine(absl::StrCat("The reason is too long (at most ",
                                                kMaxModerationReasonBytes, " bytes).")));
         return true;
       }
+      if (!target.has_value()) return KickElsewhere(who, reason, me, reply);
       // The room reads why before it reads the leave.
       tell_room(target->room, absl::StrCat("kicked ", target->name, InParens(reason)));
       if (!context_.names->Kick(target->name,
@@ -337,6 +366,11 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
                   absl::StrCat("banned ", target->name, " ", until_text, InParens(reason)));
         context_.names->Kick(target->name, absl::StrCat("You were banned by ", me, " ",
                                                        until_text, Because(reason)));
+      } else if (!ban.name_key.empty() && context_.remote != nullptr) {
+        // Connected to another instance, perhaps: the ban is in the shared store, so
+        // its next login is refused there; this ends the present one.
+        context_.remote->Kick(who, absl::StrCat("You were banned by ", me, " ", until_text,
+                                                Because(reason)));
       }
       reply.push_back(ReplyLine(absl::StrCat(
           "Ban #", *id, ": ", what,

@@ -17,6 +17,8 @@
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
 #include "chat/moderation.h"
+#include "chat/remote_users.h"
+#include "chat/testing/fake_remote_users.h"
 #include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
@@ -143,6 +145,43 @@ TEST_F(SessionModerationTest, KickRefusals) {
               "dave is an operator; operators cannot kick each other.");
   ExpectReply(dave, "dave", "/ban alice", "alice is an operator; operators cannot ban each other.");
   ExpectReply(alice, "alice", "/kick", "Usage: /kick NAME [reason]");
+}
+
+class RemoteModerationTest : public SessionModerationTest {
+ protected:
+  void SetUp() override {
+    SessionModerationTest::SetUp();
+    context_.remote = &remote_;
+  }
+  void TearDown() override {
+    AwaitSessionsFinished();
+    SessionModerationTest::TearDown();
+  }
+  testing::FakeRemoteUsers remote_;
+};
+
+// A name nobody has here may be on another instance: the kick goes there.
+TEST_F(RemoteModerationTest, KickReachesAnotherInstance) {
+  CreateAccount("dave", /*is_operator=*/true);
+  LineClient alice = Alice();
+  ExpectReply(alice, "alice", "/kick zed flooding", "You kicked zed: flooding");
+  EXPECT_THAT(remote_.Sent(), ::testing::ElementsAre("kick zed:You were kicked by alice: flooding"));
+  EXPECT_EQ(Actions(metrics::ModerationAction::kKick), 1);
+  // An operator elsewhere is still an operator.
+  ExpectReply(alice, "alice", "/kick dave", "dave is an operator; operators cannot kick each other.");
+  remote_.set_result(RemoteUsers::Result::kNoSuchUser);
+  ExpectReply(alice, "alice", "/kick nobody", "No such user: nobody");
+  EXPECT_EQ(remote_.Sent().size(), 2u);
+}
+
+// The ban is in the (shared) store; whoever has the name elsewhere is disconnected.
+TEST_F(RemoteModerationTest, BanDisconnectsOnAnotherInstance) {
+  LineClient alice = Alice();
+  const std::string until = identity::FormatUntil(clock_.Now() + absl::Hours(2));
+  ExpectReply(alice, "alice", "/ban zed 2h spam", absl::StrCat("Ban #1: zed banned ", until, ": spam"));
+  EXPECT_THAT(remote_.Sent(), ::testing::ElementsAre(absl::StrCat(
+                                   "kick zed:You were banned by alice ", until, ": spam")));
+  EXPECT_TRUE(store_->FindActiveBan("zed", "", clock_.Now())->has_value());
 }
 
 TEST_F(SessionModerationTest, BanRefusesTheNameUntilItEnds) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "chat/identity/password.h"
+#include "chat/identity/store_contract.h"
 #include "chat/testing/test_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,7 +26,6 @@ namespace {
 
 using ::chat::testing::ReadFile;
 using ::chat::testing::TempPath;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
@@ -48,6 +48,23 @@ Account MakeAccount(std::string key, std::string name) {
   return Account{std::move(key), std::move(name), "$argon2id$fake", false, kT0};
 }
 
+// The shared IdentityStore tests (store_contract.cc), each on a fresh file.
+class SqliteFactory final : public StoreFactory {
+ public:
+  std::unique_ptr<IdentityStore> OpenFresh() override {
+    path_ = FreshPath("identity.db");
+    return OpenOrDie(path_);
+  }
+  std::unique_ptr<IdentityStore> OpenAgain() override { return OpenOrDie(path_); }
+
+ private:
+  std::string path_;
+};
+
+std::unique_ptr<StoreFactory> MakeSqliteFactory() { return std::make_unique<SqliteFactory>(); }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, IdentityStoreContractTest, ::testing::Values(&MakeSqliteFactory));
+
 // Runs one statement with the sqlite3 API directly, as an old or foreign tool would.
 void RawExec(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
@@ -68,149 +85,6 @@ int64_t RawUserVersion(const std::string& path) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return version;
-}
-
-TEST(SqliteStoreTest, AccountsRoundTrip) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie(FreshPath("identity.db"));
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->FindAccount("alice"), std::nullopt);
-
-  Account alice = MakeAccount("alice", "Alice");
-  alice.created = kT0 + absl::Microseconds(123);
-  ASSERT_TRUE(store->CreateAccount(alice).ok());
-  EXPECT_EQ(*store->FindAccount("alice"), alice);
-
-  absl::Status again = store->CreateAccount(MakeAccount("alice", "ALICE"));
-  EXPECT_TRUE(absl::IsAlreadyExists(again)) << again;
-  EXPECT_EQ((*store->FindAccount("alice"))->name, "Alice");
-
-  ASSERT_TRUE(store->SetPasswordHash("alice", "$argon2id$other").ok());
-  ASSERT_TRUE(store->SetOperator("alice", true).ok());
-  std::optional<Account> found = *store->FindAccount("alice");
-  ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->password_hash, "$argon2id$other");
-  EXPECT_TRUE(found->is_operator);
-  ASSERT_TRUE(store->SetOperator("alice", false).ok());
-  EXPECT_FALSE((*store->FindAccount("alice"))->is_operator);
-
-  EXPECT_TRUE(absl::IsNotFound(store->SetPasswordHash("bob", "x")));
-  EXPECT_TRUE(absl::IsNotFound(store->SetOperator("bob", true)));
-  EXPECT_TRUE(absl::IsNotFound(store->DeleteAccount("bob")));
-
-  ASSERT_TRUE(store->AddIgnore("alice", {"bob", "Bob"}).ok());
-  ASSERT_TRUE(store->DeleteAccount("alice").ok());
-  EXPECT_EQ(*store->FindAccount("alice"), std::nullopt);
-  // The ignore list went with the account: a new alice starts with none.
-  EXPECT_TRUE(store->ListIgnores("alice")->empty());
-  EXPECT_TRUE(store->CreateAccount(MakeAccount("alice", "alice")).ok());
-}
-
-// A login's re-hash stores the new hash only over the one it verified: a password
-// changed in between (by the owner's other connection, or another server on the file)
-// is never overwritten with the old password's new hash.
-TEST(SqliteStoreTest, ReplacePasswordHashIsCompareAndSet) {
-  const std::string path = FreshPath("identity.db");
-  std::unique_ptr<SqliteStore> store = OpenOrDie(path);
-  Account alice = MakeAccount("alice", "alice");
-  alice.password_hash = "$argon2id$old";
-  ASSERT_TRUE(store->CreateAccount(alice).ok());
-  ASSERT_TRUE(store->ReplacePasswordHash("alice", "$argon2id$old", "$argon2id$rehashed").ok());
-  EXPECT_EQ((*store->FindAccount("alice"))->password_hash, "$argon2id$rehashed");
-  // Changed meanwhile through a second connection to the same file.
-  std::unique_ptr<SqliteStore> other = OpenOrDie(path);
-  ASSERT_TRUE(other->SetPasswordHash("alice", "$argon2id$changed").ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(
-      store->ReplacePasswordHash("alice", "$argon2id$rehashed", "$argon2id$stale")));
-  EXPECT_EQ((*store->FindAccount("alice"))->password_hash, "$argon2id$changed");
-  EXPECT_TRUE(absl::IsNotFound(store->ReplacePasswordHash("bob", "x", "y")));
-}
-
-TEST(SqliteStoreTest, KeysAreExactBytes) {
-  // The store compares keys as given; NameKey() folding happens before.
-  std::unique_ptr<SqliteStore> store = OpenOrDie(FreshPath("identity.db"));
-  ASSERT_TRUE(store->CreateAccount(MakeAccount("ａ'; DROP TABLE accounts;--", "x")).ok());
-  EXPECT_TRUE(store->FindAccount("ａ'; DROP TABLE accounts;--")->has_value());
-  EXPECT_FALSE(store->FindAccount("ａ")->has_value());
-  const std::string with_nul("a\0b", 3);
-  ASSERT_TRUE(store->CreateAccount(MakeAccount(with_nul, "y")).ok());
-  EXPECT_TRUE(store->FindAccount(with_nul)->has_value());
-  EXPECT_FALSE(store->FindAccount("a")->has_value());
-}
-
-TEST(SqliteStoreTest, Bans) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie(FreshPath("identity.db"));
-  EXPECT_TRUE(absl::IsInvalidArgument(store->AddBan(Ban{}).status()));
-
-  Ban by_name{0, "mallory", "", kT0 + absl::Hours(2), "spam", "alice", kT0};
-  Ban by_address{0, "", "203.0.113.9", absl::InfiniteFuture(), "bots", "alice", kT0};
-  Ban both{0, "eve", "2001:db8:1:2::/64", kT0 + absl::Minutes(10), "", "bob", kT0};
-  absl::StatusOr<int64_t> id1 = store->AddBan(by_name);
-  absl::StatusOr<int64_t> id2 = store->AddBan(by_address);
-  absl::StatusOr<int64_t> id3 = store->AddBan(both);
-  ASSERT_TRUE(id1.ok() && id2.ok() && id3.ok());
-  by_name.id = *id1;
-  by_address.id = *id2;
-  both.id = *id3;
-  EXPECT_NE(*id1, *id2);
-
-  EXPECT_EQ(*store->FindActiveBan("mallory", "198.51.100.1", kT0), by_name);
-  EXPECT_EQ(*store->FindActiveBan("", "203.0.113.9", kT0), by_address);
-  EXPECT_TRUE(by_address.permanent());
-  EXPECT_EQ(*store->FindActiveBan("eve", "", kT0), both);
-  EXPECT_EQ(*store->FindActiveBan("carol", "2001:db8:1:2::/64", kT0), both);
-  EXPECT_EQ(*store->FindActiveBan("carol", "198.51.100.1", kT0), std::nullopt);
-  // Empty keys match nothing, not the bans whose other key is empty.
-  EXPECT_EQ(*store->FindActiveBan("", "", kT0), std::nullopt);
-  // Mallory on the banned address: the permanent ban wins.
-  EXPECT_EQ(*store->FindActiveBan("mallory", "203.0.113.9", kT0), by_address);
-
-  // Expiry: `until` is the first instant the ban no longer applies.
-  EXPECT_EQ(*store->FindActiveBan("mallory", "", kT0 + absl::Hours(2) - absl::Microseconds(1)),
-            by_name);
-  EXPECT_EQ(*store->FindActiveBan("mallory", "", kT0 + absl::Hours(2)), std::nullopt);
-  EXPECT_THAT(*store->ListActiveBans(kT0), ElementsAre(by_name, by_address, both));
-  EXPECT_THAT(*store->ListActiveBans(kT0 + absl::Hours(1)), ElementsAre(by_name, by_address));
-  EXPECT_THAT(*store->ListActiveBans(kT0 + absl::Hours(3)), ElementsAre(by_address));
-
-  EXPECT_EQ(*store->RemoveExpiredBans(kT0 + absl::Hours(1)), 1);  // `both`
-  EXPECT_EQ(*store->FindActiveBan("eve", "", kT0), std::nullopt);
-
-  ASSERT_TRUE(store->AddBan(by_name).ok());  // a second ban on mallory
-  EXPECT_EQ(*store->RemoveBansByName("mallory"), 2);
-  EXPECT_EQ(*store->RemoveBansByName("mallory"), 0);
-  EXPECT_EQ(*store->RemoveBansByName(""), 0);
-  EXPECT_EQ(*store->RemoveBansByAddress("203.0.113.9"), 1);
-  EXPECT_TRUE(store->ListActiveBans(kT0)->empty());
-}
-
-TEST(SqliteStoreTest, Topics) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie(FreshPath("identity.db"));
-  EXPECT_EQ(*store->GetTopic("general"), std::nullopt);
-  const Topic first{"welcome!", "alice", kT0};
-  const Topic second{"release day", "bob", kT0 + absl::Minutes(1)};
-  ASSERT_TRUE(store->SetTopic("general", first).ok());
-  EXPECT_EQ(*store->GetTopic("general"), first);
-  ASSERT_TRUE(store->SetTopic("general", second).ok());
-  EXPECT_EQ(*store->GetTopic("general"), second);
-  EXPECT_EQ(*store->GetTopic("dev"), std::nullopt);
-  ASSERT_TRUE(store->ClearTopic("general").ok());
-  EXPECT_EQ(*store->GetTopic("general"), std::nullopt);
-  EXPECT_TRUE(store->ClearTopic("general").ok());
-}
-
-TEST(SqliteStoreTest, IgnoreLists) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie(FreshPath("identity.db"));
-  EXPECT_TRUE(store->ListIgnores("alice")->empty());
-  ASSERT_TRUE(store->AddIgnore("alice", {"bob", "Bob"}).ok());
-  ASSERT_TRUE(store->AddIgnore("alice", {"carol", "carol"}).ok());
-  ASSERT_TRUE(store->AddIgnore("dave", {"bob", "bob"}).ok());
-  ASSERT_TRUE(store->AddIgnore("alice", {"bob", "BOB"}).ok());  // respelled, same place
-  EXPECT_THAT(*store->ListIgnores("alice"),
-              ElementsAre(IgnoredName{"bob", "BOB"}, IgnoredName{"carol", "carol"}));
-  ASSERT_TRUE(store->RemoveIgnore("alice", "bob").ok());
-  EXPECT_TRUE(absl::IsNotFound(store->RemoveIgnore("alice", "bob")));
-  EXPECT_THAT(*store->ListIgnores("alice"), ElementsAre(IgnoredName{"carol", "carol"}));
-  EXPECT_THAT(*store->ListIgnores("dave"), ElementsAre(IgnoredName{"bob", "bob"}));
 }
 
 TEST(SqliteStoreTest, EverythingSurvivesReopening) {
