@@ -89,6 +89,8 @@ const char* Verb(Command::Kind kind) {
 void Session::NoteRegistered() {
   registered_.store(!authenticated_key_.empty() && NameKey(name()) == authenticated_key_,
                     std::memory_order_release);
+  // Called after every change of name or account: the other servers' /whois follows.
+  PublishPresence();
 }
 
 bool Session::IsOperatorKey(std::string_view key) {
