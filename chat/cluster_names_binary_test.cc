@@ -10,6 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "chat/cluster/keys.h"
+#include "chat/cluster/redis_client.h"
+#include "chat/name.h"
 #include "chat/testing/cluster_fixture.h"
 #include "gtest/gtest.h"
 
@@ -173,6 +176,52 @@ TEST(ClusterNamesBinaryTest, AKilledInstancesUsersLeaveAndTheirNamesFreeThemselv
   const std::string users = bob.ReadUntil("Connected in total: ");
   EXPECT_FALSE(absl::StrContains(users, "has left")) << users;
   EXPECT_TRUE(absl::StrContains(users, "Users in general (2): alice, bob")) << users;
+}
+
+TEST(ClusterNamesBinaryTest, WithoutRedisNoNameIsGrantedBlind) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  Instance a(redis, "a", kFlags);
+  ASSERT_GT(a.port, 0);
+  LineClient client = AtNamePrompt(a.port);
+  redis.Stop();
+  // Nobody can tell whether another server has it: refused, and the prompt comes back.
+  const std::string reply = TryName(client, "alice");
+  EXPECT_TRUE(absl::StrContains(
+      reply, "The chat is unavailable right now; names cannot be checked. Try again shortly."))
+      << reply;
+  EXPECT_TRUE(absl::StrContains(reply, "[ENTER YOUR NAME]:")) << reply;
+  ASSERT_TRUE(redis.Restart().ok());
+  EXPECT_TRUE(absl::StrContains(TryName(client, "alice"), "[alice]:"));
+}
+
+TEST(ClusterNamesBinaryTest, ANameAnotherInstanceTookDuringAnOutageIsLostHere) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  Instance a(redis, "a", kFlags);
+  ASSERT_GT(a.port, 0);
+  LineClient alice = Login(a.port, "alice");
+  LineClient bob = Login(a.port, "bob");
+  // What a's heartbeat finds after an outage longer than the lease, in which instance b
+  // took the lapsed name: b's lease, lawfully. Two alices must never be online at once.
+  cluster::RedisConnection raw({"127.0.0.1", redis.port()}, absl::Seconds(2));
+  ASSERT_TRUE(raw.Connect().ok());
+  ASSERT_TRUE(raw.Command({"SET", cluster::NameLeaseKey(NameKey("alice")), "b"}).ok());
+  const std::string goodbye = alice.ReadToEnd();
+  EXPECT_TRUE(absl::StrContains(goodbye,
+                                "Your name was taken on another server while this one was cut "
+                                "off from the chat; log in again. Bye!"))
+      << goodbye;
+  EXPECT_TRUE(absl::StrContains(bob.ReadUntil("alice has left our chat..."),
+                                "alice has left our chat..."));
+  // b's lease survives alice's leave (compare-and-delete), and bob's was never touched.
+  absl::StatusOr<cluster::ReplyPtr> owner =
+      raw.Command({"GET", cluster::NameLeaseKey(NameKey("alice"))});
+  ASSERT_TRUE(owner.ok());
+  EXPECT_EQ(cluster::ReplyText(**owner), "b");
+  owner = raw.Command({"GET", cluster::NameLeaseKey(NameKey("bob"))});
+  ASSERT_TRUE(owner.ok());
+  EXPECT_EQ(cluster::ReplyText(**owner), "a");
 }
 
 }  // namespace

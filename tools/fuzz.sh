@@ -19,6 +19,7 @@ fuzzers=(
   server_stream_fuzzer:server_stream  # the terminal client: what a server sends it
   proxy_header_fuzzer:proxy_header  # a load balancer's PROXY header (--proxy_protocol_from)
   stream_entry_fuzzer:stream_entry    # Redis stream entries (--redis): written by anyone with access
+  presence_fuzzer:presence    # presence records (--redis): other instances' users, as written
 )
 
 flags=()
