@@ -29,6 +29,15 @@ using testing::RedisServer;
 // at the prompt, so the per-address login limit is off.
 const std::vector<std::string> kFlags = {"--redis_name_lease=2s", "--logins_per_minute_per_ip=0"};
 
+// A redis-server and instances "a" and "b" on it.
+struct TwoInstances {
+  bool ready() const { return started && a.port > 0 && b.port > 0; }
+  RedisServer redis;
+  const bool started = redis.Start().ok();
+  Instance a{redis, "a", kFlags};
+  Instance b{redis, "b", kFlags};
+};
+
 // A client at the name prompt.
 LineClient AtNamePrompt(int port) {
   absl::StatusOr<LineClient> client = LineClient::Connect(port);
@@ -61,12 +70,10 @@ std::string CommandUntil(LineClient& client, const std::string& command, const s
 }
 
 TEST(ClusterNamesBinaryTest, ANameInUseOnOneInstanceIsTakenOnTheOthers) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.Start().ok());
-  Instance a(redis, "a", kFlags);
-  Instance b(redis, "b", kFlags);
-  ASSERT_GT(a.port, 0);
-  ASSERT_GT(b.port, 0);
+  TwoInstances cluster;
+  ASSERT_TRUE(cluster.ready());
+  Instance& a = cluster.a;
+  Instance& b = cluster.b;
 
   LineClient alice = Login(a.port, "alice");
   LineClient client = AtNamePrompt(b.port);
@@ -104,12 +111,10 @@ TEST(ClusterNamesBinaryTest, ANameInUseOnOneInstanceIsTakenOnTheOthers) {
 }
 
 TEST(ClusterNamesBinaryTest, UsersWhoisAndRoomsSeeEveryInstance) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.Start().ok());
-  Instance a(redis, "a", kFlags);
-  Instance b(redis, "b", kFlags);
-  ASSERT_GT(a.port, 0);
-  ASSERT_GT(b.port, 0);
+  TwoInstances cluster;
+  ASSERT_TRUE(cluster.ready());
+  Instance& a = cluster.a;
+  Instance& b = cluster.b;
 
   LineClient alice = Login(a.port, "alice");
   LineClient bob = Login(b.port, "bob");
@@ -142,12 +147,10 @@ TEST(ClusterNamesBinaryTest, UsersWhoisAndRoomsSeeEveryInstance) {
 }
 
 TEST(ClusterNamesBinaryTest, AKilledInstancesUsersLeaveAndTheirNamesFreeThemselves) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.Start().ok());
-  Instance a(redis, "a", kFlags);
-  Instance b(redis, "b", kFlags);
-  ASSERT_GT(a.port, 0);
-  ASSERT_GT(b.port, 0);
+  TwoInstances cluster;
+  ASSERT_TRUE(cluster.ready());
+  Instance& a = cluster.a;
+  Instance& b = cluster.b;
 
   LineClient alice = Login(a.port, "alice");
   LineClient bob = Login(b.port, "bob");

@@ -119,6 +119,15 @@ void Presence::Start(Snapshot snapshot, LostName lost) {
     snapshot_ = std::move(snapshot);
     lost_ = std::move(lost);
   }
+  {
+    // A previous life of this instance id (kill -9, then restarted within three leases)
+    // left its users in the presence hash: they left, whoever announces it.
+    absl::MutexLock beat(&beat_mu_);
+    auto connection = std::make_unique<RedisConnection>(options_.address, options_.timeout);
+    if (connection->Connect().ok() && ReapInstance(*connection, options_.instance_id)) {
+      beat_connection_ = std::move(connection);
+    }
+  }
   Beat();
   heartbeat_ = std::thread([this] { HeartbeatLoop(); });
 }
@@ -396,38 +405,44 @@ void Presence::ReapDead(RedisConnection& connection) {
     if (!reply.ok()) return;
     if (IsInteger(**reply, 0)) dead.push_back(id);
   }
-  const std::string& me = options_.instance_id;
   for (const std::string& id : dead) {
-    absl::StatusOr<ReplyPtr> claim =
-        connection.Command({"SET", ReaperKey(id), me, "NX", "PX", lease_ms_});
-    if (!claim.ok() || IsNil(**claim)) continue;  // another survivor does it
-    std::vector<std::pair<std::string, UserInfo>> users;
-    bool truncated = false;
-    if (!ReadPresence(connection, id, options_.max_listed, &users, &truncated)) return;
-    std::vector<std::vector<std::string>> commands;
-    const absl::Time now = clock_.Now();
-    for (const auto& [key, info] : users) {
-      // What the user's own server would have written on its leave.
-      std::vector<std::string> argv = {"XADD", RoomStreamKey(info.room), "MAXLEN", "~",
-                                       absl::StrCat(std::max<size_t>(options_.stream_max_len, 1)),
-                                       "*"};
-      EncodeEvent(*MakeEvent(Event::Kind::kLeave, now, info.name, {}, 0), id, &argv);
-      commands.push_back(std::move(argv));
-    }
-    commands.push_back({"DEL", PresenceKey(id)});
-    commands.push_back({"SREM", InstancesKey(), id});
-    for (const auto& argv : commands) {
-      if (!connection.Append(argv).ok()) return;
-    }
-    for (size_t i = 0; i < commands.size(); ++i) {
-      if (absl::StatusOr<ReplyPtr> reply = connection.GetReply();
-          !reply.ok() && IsBroken(reply.status())) {
-        return;
-      }
-    }
-    LOG(INFO) << "presence: instance " << id << " is gone; announced " << users.size()
-              << " leave(s)" << (truncated ? " (the first ones; more were dropped)" : "");
+    if (!ReapInstance(connection, id)) return;
   }
+}
+
+bool Presence::ReapInstance(RedisConnection& connection, const std::string& id) {
+  absl::StatusOr<ReplyPtr> claim =
+      connection.Command({"SET", ReaperKey(id), options_.instance_id, "NX", "PX", lease_ms_});
+  if (!claim.ok()) return !IsBroken(claim.status());
+  if (IsNil(**claim)) return true;  // another survivor does it
+  std::vector<std::pair<std::string, UserInfo>> users;
+  bool truncated = false;
+  if (!ReadPresence(connection, id, options_.max_listed, &users, &truncated)) return false;
+  std::vector<std::vector<std::string>> commands;
+  const absl::Time now = clock_.Now();
+  for (const auto& [key, info] : users) {
+    // What the user's own server would have written on its leave.
+    std::vector<std::string> argv = {"XADD", RoomStreamKey(info.room), "MAXLEN", "~",
+                                     absl::StrCat(std::max<size_t>(options_.stream_max_len, 1)),
+                                     "*"};
+    EncodeEvent(*MakeEvent(Event::Kind::kLeave, now, info.name, {}, 0), id, &argv);
+    commands.push_back(std::move(argv));
+  }
+  commands.push_back({"DEL", PresenceKey(id)});
+  commands.push_back({"SREM", InstancesKey(), id});
+  for (const auto& argv : commands) {
+    if (!connection.Append(argv).ok()) return false;
+  }
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+        !reply.ok() && IsBroken(reply.status())) {
+      return false;
+    }
+  }
+  LOG_IF(INFO, !users.empty() || id != options_.instance_id)
+      << "presence: instance " << id << " is gone; announced " << users.size() << " leave(s)"
+      << (truncated ? " (the first ones; more were dropped)" : "");
+  return true;
 }
 
 SharedNames::Listing Presence::ListElsewhere() {

@@ -99,8 +99,9 @@ class Presence final : public SharedNames {
   Presence(const Presence&) = delete;
   Presence& operator=(const Presence&) = delete;
 
-  // Presence::Start() beats once (so this instance is known before its first client)
-  // and starts the heartbeat thread. Redis need not be up.
+  // Presence::Start() announces the leaves a previous life of this instance id left
+  // unannounced, beats once (so this instance is known before its first client) and
+  // starts the heartbeat thread. Redis need not be up.
   void Start(Snapshot snapshot, LostName lost) ABSL_LOCKS_EXCLUDED(mu_);
   // Presence::Stop() stops the heartbeat and, if Redis answers, removes this instance's
   // heartbeat and presence at once (its users' names are released by their leaves).
@@ -130,6 +131,9 @@ class Presence final : public SharedNames {
   // The heartbeat's parts, on its own connection.
   bool Renew(RedisConnection& connection) ABSL_LOCKS_EXCLUDED(mu_);
   void ReapDead(RedisConnection& connection);
+  // Announces the leaves of dead instance `id`'s users, unless another survivor is doing
+  // it; false if the connection broke.
+  bool ReapInstance(RedisConnection& connection, const std::string& id);
   // The ids of the other instances in InstancesKey (bounded), and which are alive.
   absl::StatusOr<std::vector<std::string>> OtherInstances(RedisConnection& connection);
   // Reads `instance`'s presence hash, at most `limit` users; false if Redis failed.

@@ -316,5 +316,18 @@ TEST_F(PresenceTest, OneSurvivorAnnouncesTheLeavesOfADeadInstance) {
   EXPECT_EQ(Get(NameLeaseKey(key)), "a");
 }
 
+TEST_F(PresenceTest, ARestartedInstanceAnnouncesWhatItsPreviousLifeLeftBehind) {
+  // Instance a was killed with alice on it, and comes back (same id) before anyone reaped.
+  ASSERT_TRUE(raw_->Command({"HSET", PresenceKey("a"), NameKey("Alice"),
+                             EncodePresence(Alice())}).ok());
+  auto a = Make("a");
+  a->Start(nullptr, nullptr);
+  absl::StatusOr<ReplyPtr> entries = raw_->Command({"XLEN", RoomStreamKey("general")});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ((*entries)->integer, 1);
+  EXPECT_EQ(Integer({"EXISTS", PresenceKey("a")}), 0);  // nobody listed until they log in
+  EXPECT_EQ(Get(InstanceKey("a")), "a");
+}
+
 }  // namespace
 }  // namespace chat::cluster
