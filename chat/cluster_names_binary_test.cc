@@ -30,12 +30,14 @@ using testing::RedisServer;
 const std::vector<std::string> kFlags = {"--redis_name_lease=2s", "--logins_per_minute_per_ip=0"};
 
 // A redis-server and instances "a" and "b" on it.
-struct TwoInstances {
-  bool ready() const { return started && a.port > 0 && b.port > 0; }
-  RedisServer redis;
-  const bool started = redis.Start().ok();
-  Instance a{redis, "a", kFlags};
-  Instance b{redis, "b", kFlags};
+class ClusterNamesBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(started_ && a.port > 0 && b.port > 0); }
+
+  RedisServer redis_;
+  const bool started_ = redis_.Start().ok();
+  Instance a{redis_, "a", kFlags};
+  Instance b{redis_, "b", kFlags};
 };
 
 // A client at the name prompt.
@@ -69,12 +71,7 @@ std::string CommandUntil(LineClient& client, const std::string& command, const s
   return reply;
 }
 
-TEST(ClusterNamesBinaryTest, ANameInUseOnOneInstanceIsTakenOnTheOthers) {
-  TwoInstances cluster;
-  ASSERT_TRUE(cluster.ready());
-  Instance& a = cluster.a;
-  Instance& b = cluster.b;
-
+TEST_F(ClusterNamesBinaryTest, ANameInUseOnOneInstanceIsTakenOnTheOthers) {
   LineClient alice = Login(a.port, "alice");
   LineClient client = AtNamePrompt(b.port);
   // The same words as for a name taken on the same server; every spelling of it too.
@@ -110,12 +107,7 @@ TEST(ClusterNamesBinaryTest, ANameInUseOnOneInstanceIsTakenOnTheOthers) {
   EXPECT_TRUE(absl::StrContains(TryName(third, "bob"), "[bob]:"));
 }
 
-TEST(ClusterNamesBinaryTest, UsersWhoisAndRoomsSeeEveryInstance) {
-  TwoInstances cluster;
-  ASSERT_TRUE(cluster.ready());
-  Instance& a = cluster.a;
-  Instance& b = cluster.b;
-
+TEST_F(ClusterNamesBinaryTest, UsersWhoisAndRoomsSeeEveryInstance) {
   LineClient alice = Login(a.port, "alice");
   LineClient bob = Login(b.port, "bob");
   std::string users = CommandUntil(bob, "/users", "alice", "[bob]:");
@@ -146,12 +138,7 @@ TEST(ClusterNamesBinaryTest, UsersWhoisAndRoomsSeeEveryInstance) {
   EXPECT_TRUE(absl::StrContains(bob.ReadUntil("No such user: nobody"), "No such user: nobody"));
 }
 
-TEST(ClusterNamesBinaryTest, AKilledInstancesUsersLeaveAndTheirNamesFreeThemselves) {
-  TwoInstances cluster;
-  ASSERT_TRUE(cluster.ready());
-  Instance& a = cluster.a;
-  Instance& b = cluster.b;
-
+TEST_F(ClusterNamesBinaryTest, AKilledInstancesUsersLeaveAndTheirNamesFreeThemselves) {
   LineClient alice = Login(a.port, "alice");
   LineClient bob = Login(b.port, "bob");
   ASSERT_TRUE(absl::StrContains(CommandUntil(bob, "/users", "alice", "[bob]:"), "alice, bob"));
@@ -181,7 +168,7 @@ TEST(ClusterNamesBinaryTest, AKilledInstancesUsersLeaveAndTheirNamesFreeThemselv
   EXPECT_TRUE(absl::StrContains(users, "Users in general (2): alice, bob")) << users;
 }
 
-TEST(ClusterNamesBinaryTest, WithoutRedisNoNameIsGrantedBlind) {
+TEST(ClusterNamesOneInstanceTest, WithoutRedisNoNameIsGrantedBlind) {
   RedisServer redis;
   ASSERT_TRUE(redis.Start().ok());
   Instance a(redis, "a", kFlags);
@@ -198,7 +185,7 @@ TEST(ClusterNamesBinaryTest, WithoutRedisNoNameIsGrantedBlind) {
   EXPECT_TRUE(absl::StrContains(TryName(client, "alice"), "[alice]:"));
 }
 
-TEST(ClusterNamesBinaryTest, ANameAnotherInstanceTookDuringAnOutageIsLostHere) {
+TEST(ClusterNamesOneInstanceTest, ANameAnotherInstanceTookDuringAnOutageIsLostHere) {
   RedisServer redis;
   ASSERT_TRUE(redis.Start().ok());
   Instance a(redis, "a", kFlags);
