@@ -139,6 +139,10 @@ DEFINE_string(instance_id, "",
 DEFINE_string(redis_timeout, "1s",
               "With --redis: how long connecting to Redis and each command may take; a line "
               "Redis does not take within it is reported to its speaker as not sent.");
+DEFINE_string(redis_name_lease, "15s",
+              "With --redis: names are unique across the instances; each is held in Redis "
+              "for this long and renewed every third of it, so a crashed instance's names "
+              "free themselves (and its users' leaves are announced) within it.");
 DEFINE_string(identity_db, "",
               "Registered names: the SQLite database of accounts (password hashes only), "
               "created with its directory if missing, e.g. /var/lib/tcpchat/identity.db. "
@@ -259,6 +263,7 @@ DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_validator(room_expiry, &ValidateDuration);
 DEFINE_validator(login_lockout, &ValidateDuration);
 DEFINE_validator(redis_timeout, &ValidateDuration);
+DEFINE_validator(redis_name_lease, &ValidateDuration);
 DEFINE_validator(password_hash_wait, &ValidateDuration);
 
 bool ValidateFsyncPolicy(const char* flag, const std::string& value) {
@@ -419,6 +424,16 @@ int main(int argc, char** argv) {
     }
     ParseDurationFlag(FLAGS_redis_timeout, &cluster.timeout);
     if (cluster.timeout <= absl::ZeroDuration()) cluster.timeout = absl::Seconds(1);
+    ParseDurationFlag(FLAGS_redis_name_lease, &options.name_lease);
+    if (options.name_lease <= absl::ZeroDuration()) {
+      std::cerr << "--redis_name_lease: names need a lease longer than 0\n";
+      return 1;
+    }
+    // Renewed every third of the lease, each renewal taking up to the timeout: shorter,
+    // one slow renewal can let a name lapse (and its user be disconnected if taken).
+    LOG_IF(WARNING, options.name_lease < 3 * cluster.timeout)
+        << "--redis_name_lease=" << FLAGS_redis_name_lease
+        << " is under three --redis_timeout: a slow Redis may let names lapse";
     // The stream keeps what a joiner is replayed; an instance that was away longer
     // resumes from what is left.
     cluster.max_len = std::max<uint64_t>(FLAGS_history_size, 1);

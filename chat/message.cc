@@ -156,6 +156,11 @@ std::string FormatTooManyConnections(int max_connections) {
                       "); close one and try again.\n");
 }
 
+std::string FormatOthersTruncated(size_t listed) {
+  return absl::StrCat("(The other servers have more people than one reply lists: only the first ",
+                      listed, " of theirs are counted.)");
+}
+
 std::string FormatTooManyLogins(absl::Duration retry_after) {
   return absl::StrCat("Too many logins from your address; try again in ", FormatWait(retry_after),
                       ".\n");

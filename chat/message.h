@@ -113,6 +113,20 @@ inline constexpr std::string_view kServerBusy = "The server is busy; try again l
 // A line or emote the shared store (--redis) did not take: nobody saw it.
 inline constexpr std::string_view kChatUnavailable =
     "The chat is unavailable right now; your message was NOT sent. Try again shortly.";
+// A name (at login or /name) the other servers (--redis) could not be asked about: refused,
+// since granting it blind could give two people one name.
+inline constexpr std::string_view kNamesUnavailable =
+    "The chat is unavailable right now; names cannot be checked. Try again shortly.";
+// The goodbye of a client whose name another server took while this one was cut off
+// from the others for longer than the name lease (--redis).
+inline constexpr std::string_view kNameLostElsewhere =
+    "Your name was taken on another server while this one was cut off from the chat; "
+    "log in again. Bye!";
+// /users and /rooms when the other servers (--redis) could not be asked, or had more
+// people than one reply lists.
+inline constexpr std::string_view kOthersUnavailable =
+    "(Only this server's people: the other servers cannot be asked right now.)";
+std::string FormatOthersTruncated(size_t listed);
 std::string FormatTooManyLogins(absl::Duration retry_after);
 std::string FormatAddressTooFast(double lines_per_second, double bytes_per_second);
 

@@ -1,10 +1,13 @@
 #include "chat/name_registry.h"
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "chat/name.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -203,6 +206,93 @@ TEST(NameRegistryTest, DeliverToSaysWhoReceivedIt) {
   EXPECT_TRUE(names.DeliverTo("ALICE", Private("hi"), &to));
   EXPECT_EQ(to.name, "alice");
   EXPECT_EQ(to.away, "lunch");
+}
+
+// The rest of the cluster, as the registry sees it: names other servers hold, and what
+// it was told.
+class FakeSharedNames : public SharedNames {
+ public:
+  ClaimResult Claim(std::string_view key, std::string_view name) override {
+    if (down) return ClaimResult::kUnavailable;
+    if (elsewhere.contains(std::string(key))) return ClaimResult::kTaken;
+    calls.push_back("claim " + std::string(name));
+    return ClaimResult::kClaimed;
+  }
+  void Release(std::string_view key) override { calls.push_back("release " + std::string(key)); }
+  void Publish(std::string_view, const UserInfo&) override {}
+  Listing ListElsewhere() override { return {}; }
+  std::optional<UserInfo> FindElsewhere(std::string_view) override { return std::nullopt; }
+
+  bool down = false;
+  std::set<std::string> elsewhere;  // keys
+  std::vector<std::string> calls;
+};
+
+TEST(NameRegistryTest, SharedNamesDecideAfterTheLocalClaim) {
+  NameRegistry names;
+  FakeSharedNames cluster;
+  names.Share(&cluster);
+  RecordingParticipant a, b;
+  cluster.elsewhere.insert(NameKey("carol"));
+  EXPECT_EQ(names.TryClaim("Carol", &a, 1), ClaimResult::kTaken);
+  EXPECT_FALSE(names.Find("carol").has_value());  // undone here too
+  EXPECT_FALSE(names.FindById(1).has_value());
+  cluster.down = true;
+  EXPECT_EQ(names.TryClaim("alice", &a, 1), ClaimResult::kUnavailable);
+  EXPECT_EQ(names.size(), 0u);
+  cluster.down = false;
+  EXPECT_EQ(names.TryClaim("alice", &a, 1), ClaimResult::kClaimed);
+  // Taken here: the cluster is not even asked.
+  EXPECT_EQ(names.TryClaim("ALICE", &b, 2), ClaimResult::kTaken);
+  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("claim alice"));
+  names.Release("alice");
+  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("claim alice", "release " + NameKey("alice")));
+  names.Release("alice");  // not held: nothing passed on
+  EXPECT_EQ(cluster.calls.size(), 2u);
+}
+
+TEST(NameRegistryTest, SharedRenamesClaimTheNewNameFirst) {
+  NameRegistry names;
+  FakeSharedNames cluster;
+  names.Share(&cluster);
+  RecordingParticipant a;
+  ASSERT_TRUE(names.Claim("alice", &a, 1));
+  cluster.elsewhere.insert(NameKey("carol"));
+  EXPECT_EQ(names.TryRename("alice", "carol"), ClaimResult::kTaken);
+  EXPECT_EQ(names.FindById(1)->name, "alice");
+  EXPECT_FALSE(names.Find("carol").has_value());
+  cluster.down = true;
+  EXPECT_EQ(names.TryRename("alice", "dave"), ClaimResult::kUnavailable);
+  EXPECT_EQ(names.FindById(1)->name, "alice");
+  // A new spelling of one's own name is one's own already.
+  EXPECT_EQ(names.TryRename("alice", "Alice"), ClaimResult::kClaimed);
+  cluster.down = false;
+  cluster.calls.clear();
+  EXPECT_EQ(names.TryRename("Alice", "dave"), ClaimResult::kClaimed);
+  EXPECT_EQ(names.FindById(1)->name, "dave");
+  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("claim dave", "release " + NameKey("alice")));
+  // Onto a reservation (claimed, so the cluster holds it already): no second claim.
+  ASSERT_TRUE(names.Claim("erin", &a, 0));
+  cluster.calls.clear();
+  EXPECT_EQ(names.TryRename("dave", "erin"), ClaimResult::kClaimed);
+  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("release " + NameKey("dave")));
+}
+
+TEST(NameRegistryTest, DescribeAllListsUsersNotReservations) {
+  NameRegistry names;
+  RecordingParticipant a, b;
+  a.away = "lunch";
+  ASSERT_TRUE(names.Claim("Alice", &a, 1));
+  ASSERT_TRUE(names.Claim("bob", &b, 2));
+  ASSERT_TRUE(names.Claim("bobby", &b, 0));  // b's reservation
+  std::vector<std::pair<std::string, UserInfo>> all = names.DescribeAll();
+  ASSERT_EQ(all.size(), 2u);
+  std::sort(all.begin(), all.end(),
+            [](const auto& x, const auto& y) { return x.second.name < y.second.name; });
+  EXPECT_EQ(all[0].first, NameKey("alice"));
+  EXPECT_EQ(all[0].second.name, "Alice");
+  EXPECT_EQ(all[0].second.away, "lunch");
+  EXPECT_EQ(all[1].second.name, "bob");
 }
 
 }  // namespace

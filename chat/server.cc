@@ -69,6 +69,17 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
   context_.lobby = &lobby_;
   context_.metrics = &metrics_;
   context_.names = &names_;
+  if (options_.cluster.has_value()) {
+    cluster::PresenceOptions presence;
+    presence.address = options_.cluster->address;
+    presence.instance_id = options_.cluster->instance_id;
+    presence.timeout = options_.cluster->timeout;
+    presence.lease = options_.name_lease;
+    presence.stream_max_len = options_.cluster->max_len;
+    presence.clock = &clock;
+    presence_ = std::make_unique<cluster::Presence>(std::move(presence));
+    names_.Share(presence_.get());
+  }
   context_.motd = &motd_;
   context_.clock = &clock;
   context_.time_zone = time_zone;
@@ -137,6 +148,8 @@ Server::~Server() {
   Stop();
   // No more replicated events: the follower must not keep a room alive past the lobby.
   if (room_streams_ != nullptr) room_streams_->Stop();
+  // After the last session released its name (ShutdownSessions, in Run).
+  if (presence_ != nullptr) presence_->Stop();
   if (inbox_ != nullptr) inbox_->Stop();
   if (http_ != nullptr) http_->Stop();
   ReapFinished();
@@ -182,6 +195,10 @@ absl::Status Server::Listen() {
     }
     room_streams_->Start();
     inbox_->Start();
+    presence_->Start([this] { return names_.DescribeAll(); },
+                     [this](const std::string& name) {
+                       names_.Kick(name, std::string(kNameLostElsewhere));
+                     });
     LOG(INFO) << "rooms shared through redis " << options_.cluster->address.host << ":"
               << options_.cluster->address.port << " as instance "
               << options_.cluster->instance_id;

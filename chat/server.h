@@ -28,6 +28,7 @@
 #include "chat/transport/proxy_header.h"
 #include "chat/clock.h"
 #include "chat/cluster/inbox.h"
+#include "chat/cluster/presence.h"
 #include "chat/cluster/room_streams.h"
 #include "chat/name_registry.h"
 #include "chat/core/lobby.h"
@@ -100,6 +101,10 @@ struct ServerOptions {
   // server pointed at the same Redis, which then replaces `history_file`. Unset: this
   // server alone, no Redis needed.
   std::optional<cluster::RoomStreamsOptions> cluster;
+  // With `cluster`: names are unique across the instances, each claim a lease in Redis
+  // this long, renewed every third of it; a crashed instance's names free themselves
+  // within it, and its users' leaves are announced then.
+  absl::Duration name_lease = absl::Seconds(15);
   // Prometheus /metrics and /healthz over HTTP, when set (0 picks a free port). The
   // address defaults to loopback so metrics are not public by accident.
   std::optional<int> metrics_port;
@@ -240,6 +245,8 @@ class Server {
   metrics::ServerMetrics metrics_;
   JournalSlot journal_slot_;
   std::unique_ptr<HistoryJournal> journal_;
+  // Before the registry, which claims through it until the last session is gone.
+  std::unique_ptr<cluster::Presence> presence_;
   NameRegistry names_;
   // Before the lobby, whose rooms publish through it; stopped first in ~Server.
   std::unique_ptr<cluster::RoomStreams> room_streams_;

@@ -474,9 +474,7 @@ bool Session::HandleNameLine(const InputLine& line) {
         return false;
       }
     }
-    if (!refusal && !context_.names->Claim(candidate, this, id_)) {
-      refusal = absl::StrCat("Name '", candidate, "' is already taken.");
-    }
+    if (!refusal) refusal = ClaimRefusal(context_.names->TryClaim(candidate, this, id_), candidate);
     if (!refusal && context_.identity != nullptr) {
       // Free when looked up, but registered by the time it was claimed (another server
       // on the same file, an administrator): it needs its password after all.
@@ -504,6 +502,27 @@ bool Session::HandleNameLine(const InputLine& line) {
   }
   CompleteLogin(candidate);
   return true;
+}
+
+std::optional<std::string> Session::ClaimRefusal(ClaimResult result, std::string_view name) {
+  switch (result) {
+    case ClaimResult::kClaimed:
+      return std::nullopt;
+    case ClaimResult::kTaken:
+      break;
+    case ClaimResult::kUnavailable:
+      return std::string(kNamesUnavailable);
+  }
+  // The same words whether the name is taken here or on another server.
+  return absl::StrCat("Name '", name, "' is already taken.");
+}
+
+void Session::PublishPresence() {
+  SharedNames* const shared = context_.names->shared();
+  if (shared == nullptr) return;
+  UserInfo info = Describe();
+  info.name = name();
+  shared->Publish(NameKey(info.name), info);
 }
 
 void Session::CompleteLogin(std::string_view candidate) {

@@ -238,6 +238,11 @@ class Session final : public RoomMember, public Recipient {
   // The writer shows a private message: /reply answers its sender from now on.
   void NotePrivateFrom(const Event& event) ABSL_LOCKS_EXCLUDED(social_mu_);
   void LeaveRoom();
+  // The refusal for a name claim's outcome (NameRegistry::TryClaim), if it failed.
+  static std::optional<std::string> ClaimRefusal(ClaimResult result, std::string_view name);
+  // Tells the other servers (--redis) what they may learn of this client now: after
+  // login, /name, /join, /away and registration changes. Blocks on the network.
+  void PublishPresence();
   // Puts the client in the default room as `name` (already claimed).
   void CompleteLogin(std::string_view name);
 
@@ -309,7 +314,8 @@ class Session final : public RoomMember, public Recipient {
   bool RefuseIfBanned(std::string_view name_key);
   // Appends the topic of `room` (if it has one) as a reply line.
   void AppendTopic(std::string_view room, std::vector<Frame>& reply);
-  // Keeps Describe()'s `registered` in step with the name and the account.
+  // Keeps Describe()'s `registered` in step with the name and the account, and publishes
+  // the change to the other servers (PublishPresence).
   void NoteRegistered();
 
   // Queues the client's own output (replies, prompts); overflow ends the session.

@@ -5,10 +5,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -38,6 +40,46 @@ std::string FormatWhois(const UserInfo& info, absl::Time now, bool show_address)
   if (!info.away.empty()) absl::StrAppend(&text, "\n", info.name, " is away: ", info.away);
   if (show_address) absl::StrAppend(&text, "\n", info.name, "'s address: ", info.address);
   return text;
+}
+
+// /users with --redis: adds the members of `room` on the other servers to `members` (this
+// server's, as Room::MemberListing() lists them), in one order by name.
+void AddMembersElsewhere(const SharedNames::Listing& elsewhere, std::string_view room,
+                         std::vector<std::string>& members) {
+  const std::string room_key = NameKey(room);
+  std::vector<std::string> added;
+  for (const UserInfo& user : elsewhere.users) {
+    if (NameKey(user.room) != room_key) continue;
+    added.push_back(user.away.empty() ? user.name : absl::StrCat(user.name, " (away)"));
+  }
+  if (added.empty()) return;
+  members.insert(members.end(), added.begin(), added.end());
+  // Listed names sort as their names do: " (away)" follows a whole name.
+  std::sort(members.begin(), members.end());
+}
+
+// /rooms with --redis: the other servers' members counted into their rooms, and rooms
+// that exist only elsewhere listed too, sorted by name as Lobby::List() sorts.
+void AddRoomsElsewhere(const SharedNames::Listing& elsewhere,
+                       std::vector<std::pair<std::string, size_t>>& rooms) {
+  if (elsewhere.users.empty()) return;
+  absl::flat_hash_map<std::string, size_t> index;  // room key -> position in `rooms`
+  for (size_t i = 0; i < rooms.size(); ++i) index.emplace(NameKey(rooms[i].first), i);
+  for (const UserInfo& user : elsewhere.users) {
+    const auto [it, added] = index.emplace(NameKey(user.room), rooms.size());
+    if (added) rooms.emplace_back(user.room, 0);
+    ++rooms[it->second].second;
+  }
+  std::sort(rooms.begin(), rooms.end());
+}
+
+// What a listing that could not be complete says about it ("" when complete).
+std::string OthersNote(const SharedNames::Listing& elsewhere) {
+  if (elsewhere.unavailable) return absl::StrCat("\n", kOthersUnavailable);
+  if (elsewhere.truncated) {
+    return absl::StrCat("\n", FormatOthersTruncated(elsewhere.users.size()));
+  }
+  return "";
 }
 
 // What the sender of a private message is told about its recipient: nothing, or that it
@@ -128,18 +170,34 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
       Rename(command.target, reply);
       return true;
     case Command::Kind::kUsers: {
-      const std::vector<std::string> members = room_->MemberListing();
+      std::vector<std::string> members = room_->MemberListing();
+      size_t total = context_.names->size();
+      std::string note;
+      // With --redis, the room's members on the other servers too (asked with no lock held).
+      if (SharedNames* const shared = context_.names->shared()) {
+        const SharedNames::Listing elsewhere = shared->ListElsewhere();
+        AddMembersElsewhere(elsewhere, room_->name(), members);
+        total += elsewhere.users.size();
+        note = OthersNote(elsewhere);
+      }
       reply.push_back(ReplyLine(absl::StrCat("Users in ", room_->name(), " (", members.size(),
                                              "): ", absl::StrJoin(members, ", "),
-                                             "\nConnected in total: ", context_.names->size())));
+                                             "\nConnected in total: ", total, note)));
       return true;
     }
     case Command::Kind::kMsg:
       SendPrivate(command.target, command.text, reply);
       return true;
     case Command::Kind::kRooms: {
+      std::vector<std::pair<std::string, size_t>> listed = context_.lobby->List();
+      std::string note;
+      if (SharedNames* const shared = context_.names->shared()) {
+        const SharedNames::Listing elsewhere = shared->ListElsewhere();
+        AddRoomsElsewhere(elsewhere, listed);
+        note = OthersNote(elsewhere);
+      }
       std::vector<std::string> rooms;
-      for (const auto& [name, members] : context_.lobby->List()) {
+      for (const auto& [name, members] : listed) {
         rooms.push_back(absl::StrCat(name, " (", members, ")"));
         // "general (3) — Be nice": each topic looked up here, with no lock held.
         if (context_.identity != nullptr) {
@@ -150,7 +208,7 @@ bool Session::RunCommand(const Command& command, std::vector<Frame>& reply) {
           }
         }
       }
-      reply.push_back(ReplyLine(absl::StrCat("Rooms: ", absl::StrJoin(rooms, ", "))));
+      reply.push_back(ReplyLine(absl::StrCat("Rooms: ", absl::StrJoin(rooms, ", "), note)));
       return true;
     }
     case Command::Kind::kJoin:
@@ -236,8 +294,9 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
   // change unseen between the last check and the claim.
   const bool reserve = context_.identity != nullptr && NameKey(new_name) != NameKey(old_name);
   if (reserve) {
-    if (!context_.names->Claim(new_name, this, /*id=*/0)) {
-      reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
+    if (std::optional<std::string> refusal =
+            ClaimRefusal(context_.names->TryClaim(new_name, this, /*id=*/0), new_name)) {
+      reply.push_back(ErrorLine(*std::move(refusal)));
       return;
     }
     if (std::optional<std::string> refusal = RegisteredToSomeoneElse(new_name)) {
@@ -246,9 +305,11 @@ void Session::Rename(std::string_view new_name, std::vector<Frame>& reply) {
       return;
     }
   }
-  if (!context_.names->Rename(old_name, new_name)) {
+  if (const ClaimResult renamed = context_.names->TryRename(old_name, new_name);
+      renamed != ClaimResult::kClaimed) {
     if (reserve) context_.names->Release(new_name);
-    reply.push_back(ErrorLine(absl::StrCat("Name '", new_name, "' is already taken.")));
+    // Only the registry's refusal here: a taken name, or the cluster unreachable.
+    reply.push_back(ErrorLine(*ClaimRefusal(renamed, new_name)));
     return;
   }
   {
@@ -309,6 +370,7 @@ bool Session::MoveToRoom(std::string_view room_name, std::vector<Frame>& reply) 
   const std::string entered = entry.room->name();
   // Our reference was the old room's last one if the move removed it from the lobby.
   Enter(std::move(entry), std::move(note));
+  PublishPresence();
   context_.metrics->messages_broadcast.Increment(2);  // leave and join notices
   // After the history (the writer draws it for the follow frame queued above).
   if (context_.identity != nullptr) {
@@ -343,12 +405,19 @@ void Session::SendPrivate(std::string_view recipient, std::string_view text,
 }
 
 void Session::Whois(std::string_view who, std::vector<Frame>& reply) {
-  const std::optional<UserInfo> info = context_.names->Find(who);
+  std::optional<UserInfo> info = context_.names->Find(who);
+  // Someone on another server (--redis): what that server published of them.
+  if (!info.has_value() && context_.names->shared() != nullptr) {
+    info = context_.names->shared()->FindElsewhere(NameKey(who));
+  }
   if (!info.has_value()) {
     reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
     return;
   }
-  reply.push_back(ReplyLine(FormatWhois(*info, context_.clock->Now(), MaySeeAddresses())));
+  // Another server's user's address is shown only as this server's rules allow (to
+  // operators), and only if that server said it.
+  reply.push_back(ReplyLine(FormatWhois(*info, context_.clock->Now(),
+                                        !info->address.empty() && MaySeeAddresses())));
 }
 
 void Session::Ignore(std::string_view who, std::vector<Frame>& reply) {
@@ -471,6 +540,7 @@ void Session::SetAway(std::string_view text, std::vector<Frame>& reply) {
     absl::MutexLock lock(&social_mu_);
     away_ = std::string(text);
   }
+  PublishPresence();
   reply.push_back(ReplyLine(text.empty() ? std::string("You are no longer away.")
                                          : absl::StrCat("You are away: ", text)));
 }

@@ -380,8 +380,9 @@ void Session::HandleSecretLine(const InputLine& line) {
         break;
       }
       // With the session's id, like any login: /reply and /ignore find the client by it.
-      if (!context_.names->Claim(candidate, this, id_)) {
-        reply.push_back(ErrorLine(absl::StrCat("Name '", candidate, "' is already taken.")));
+      if (std::optional<std::string> refusal =
+              ClaimRefusal(context_.names->TryClaim(candidate, this, id_), candidate)) {
+        reply.push_back(ErrorLine(*std::move(refusal)));
         break;
       }
       // The check and the claim are two steps: read the account again now that the name

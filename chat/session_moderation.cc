@@ -89,6 +89,8 @@ const char* Verb(Command::Kind kind) {
 void Session::NoteRegistered() {
   registered_.store(!authenticated_key_.empty() && NameKey(name()) == authenticated_key_,
                     std::memory_order_release);
+  // Called after every change of name or account: the other servers' /whois follows.
+  PublishPresence();
 }
 
 // An operator's /kick of a name nobody here has: the instance that has it disconnects

@@ -20,6 +20,7 @@ fuzzers=(
   proxy_header_fuzzer:proxy_header  # a load balancer's PROXY header (--proxy_protocol_from)
   stream_entry_fuzzer:stream_entry    # Redis stream entries (--redis): written by anyone with access
   cluster_record_fuzzer:cluster_record  # accounts, bans, topics, inbox entries read back from Redis
+  presence_fuzzer:presence    # presence records (--redis): other instances' users, as written
 )
 
 flags=()

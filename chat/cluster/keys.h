@@ -31,6 +31,16 @@ inline std::string PresenceKey(std::string_view instance_id) {
   return absl::StrCat("tcpchat:presence:", instance_id);
 }
 
+// Every instance that has ever beaten here and not yet been cleaned up after: a set of
+// instance ids, so finding the others costs one small read, not a SCAN of the keyspace.
+inline std::string InstancesKey() { return "tcpchat:instances"; }
+
+// Held (value: the claimer's instance id, with an expiry) by the one survivor that
+// announces a dead instance's users' leaves, so they are announced once.
+inline std::string ReaperKey(std::string_view dead_instance_id) {
+  return absl::StrCat("tcpchat:reaper:", dead_instance_id);
+}
+
 // What other instances send to an instance's users: private messages, kicks.
 inline std::string InboxKey(std::string_view instance_id) {
   return absl::StrCat("tcpchat:inbox:", instance_id);

@@ -1,0 +1,506 @@
+#include "chat/cluster/presence.h"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "chat/cluster/keys.h"
+#include "chat/cluster/stream_codec.h"
+#include "chat/core/event.h"
+#include "chat/name.h"
+#include "chat/sanitize.h"
+#include "glog/logging.h"
+
+namespace chat::cluster {
+namespace {
+
+// Renews a lease still ours (1), takes back one that vanished (2: Redis restarted, or it
+// expired in an outage), or reports that another instance holds it now (0).
+constexpr char kRenewScript[] = R"lua(
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
+return 0
+)lua";
+
+// Deletes a lease only while it is ours: an expired lease someone else took since must
+// survive our late release.
+constexpr char kReleaseScript[] = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+constexpr size_t kMaxPooled = 8;
+constexpr size_t kScanCount = 100;
+constexpr int64_t kMaxMillis = int64_t{1} << 45;  // the year 3084: a sane bound
+
+int64_t MillisOf(absl::Time t) { return std::clamp<int64_t>(absl::ToUnixMillis(t), 0, kMaxMillis); }
+
+bool ParseMillis(std::string_view text, absl::Time* out) {
+  int64_t millis = 0;
+  if (text.empty() || text.size() > 20 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos ||
+      !absl::SimpleAtoi(text, &millis) || millis > kMaxMillis) {
+    return false;
+  }
+  *out = absl::FromUnixMillis(millis);
+  return true;
+}
+
+bool IsInteger(const redisReply& reply, long long value) {
+  return reply.type == REDIS_REPLY_INTEGER && reply.integer == value;
+}
+
+bool IsBroken(const absl::Status& status) { return absl::IsUnavailable(status); }
+
+// A SCAN-family reply: [cursor, [items...]]; false if it is not one.
+bool ScanReply(const redisReply& reply, std::string* cursor, const redisReply** items) {
+  if (!IsArray(reply) || reply.elements != 2 || !IsArray(*reply.element[1])) return false;
+  *cursor = std::string(ReplyText(*reply.element[0]));
+  *items = reply.element[1];
+  return !cursor->empty();
+}
+
+}  // namespace
+
+std::string EncodePresence(const UserInfo& info) {
+  return absl::StrCat("1\n", info.name, "\n", info.room, "\n", MillisOf(info.connected_at), "\n",
+                      MillisOf(info.last_line_at), "\n", info.registered ? "1" : "0", "\n",
+                      info.address, "\n", SanitizeText(info.away));
+}
+
+absl::StatusOr<UserInfo> DecodePresence(std::string_view value) {
+  if (value.size() > kMaxPresenceBytes) return absl::InvalidArgumentError("record too long");
+  const std::vector<std::string_view> parts = absl::StrSplit(value, absl::MaxSplits('\n', 7));
+  if (parts.size() != 8 || parts[0] != "1") {
+    return absl::InvalidArgumentError("unknown format or wrong field count");
+  }
+  UserInfo info;
+  info.name = SanitizeText(parts[1]);
+  if (info.name != parts[1] || ValidateName(info.name).has_value()) {
+    return absl::InvalidArgumentError("bad name");
+  }
+  info.room = SanitizeText(parts[2]);
+  if (info.room != parts[2] || ValidateRoomName(info.room).has_value()) {
+    return absl::InvalidArgumentError("bad room");
+  }
+  if (!ParseMillis(parts[3], &info.connected_at) || !ParseMillis(parts[4], &info.last_line_at)) {
+    return absl::InvalidArgumentError("bad time");
+  }
+  if (parts[5] != "0" && parts[5] != "1") return absl::InvalidArgumentError("bad registered flag");
+  info.registered = parts[5] == "1";
+  if (parts[6].size() > kMaxPresenceAddressBytes ||
+      parts[6].find_first_not_of("0123456789abcdefABCDEF:.[]") != std::string_view::npos) {
+    return absl::InvalidArgumentError("bad address");
+  }
+  info.address = std::string(parts[6]);
+  info.away = SanitizeText(parts[7]);
+  if (info.away.size() > kMaxPresenceAwayBytes) return absl::InvalidArgumentError("away too long");
+  return info;
+}
+
+Presence::Presence(PresenceOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : RealClock::Default()),
+      lease_ms_(absl::StrCat(std::max<int64_t>(absl::ToInt64Milliseconds(options_.lease), 1))),
+      presence_ms_(
+          absl::StrCat(std::max<int64_t>(absl::ToInt64Milliseconds(options_.lease * 3), 1))) {}
+
+Presence::~Presence() { Stop(); }
+
+void Presence::Start(Snapshot snapshot, LostName lost) {
+  {
+    absl::MutexLock lock(&mu_);
+    snapshot_ = std::move(snapshot);
+    lost_ = std::move(lost);
+  }
+  {
+    // A previous life of this instance id (kill -9, then restarted within three leases)
+    // left its users in the presence hash: they left, whoever announces it.
+    absl::MutexLock beat(&beat_mu_);
+    auto connection = std::make_unique<RedisConnection>(options_.address, options_.timeout);
+    if (connection->Connect().ok() && ReapInstance(*connection, options_.instance_id)) {
+      beat_connection_ = std::move(connection);
+    }
+  }
+  Beat();
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+}
+
+void Presence::Stop() {
+  if (stopping_.HasBeenNotified()) return;
+  stopping_.Notify();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  // Gone at once rather than in a lease: nobody reaps an instance that said goodbye.
+  const std::string me = options_.instance_id;
+  const absl::Status status = [&] {
+    std::unique_ptr<RedisConnection> connection = Take();
+    if (connection == nullptr) return absl::UnavailableError("redis: not connected");
+    for (const std::vector<std::string>& argv :
+         {std::vector<std::string>{"DEL", InstanceKey(me), PresenceKey(me)},
+          std::vector<std::string>{"SREM", InstancesKey(), me}}) {
+      if (absl::StatusOr<ReplyPtr> reply = connection->Command(argv); !reply.ok()) {
+        return reply.status();
+      }
+    }
+    return absl::OkStatus();
+  }();
+  LOG_IF(WARNING, !status.ok()) << "presence: leaving the cluster: " << status;
+}
+
+void Presence::HeartbeatLoop() {
+  const absl::Duration period = std::max(options_.lease / 3, absl::Milliseconds(10));
+  while (!stopping_.WaitForNotificationWithTimeout(period)) Beat();
+}
+
+size_t Presence::held() const {
+  absl::MutexLock lock(&mu_);
+  return held_.size();
+}
+
+std::unique_ptr<RedisConnection> Presence::Take() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!pool_.empty()) {
+      std::unique_ptr<RedisConnection> connection = std::move(pool_.back());
+      pool_.pop_back();
+      return connection;
+    }
+  }
+  auto connection = std::make_unique<RedisConnection>(options_.address, options_.timeout);
+  if (!connection->Connect().ok()) return nullptr;
+  return connection;
+}
+
+void Presence::Give(std::unique_ptr<RedisConnection> connection) {
+  if (connection == nullptr || !connection->connected()) return;
+  absl::MutexLock lock(&mu_);
+  if (pool_.size() < kMaxPooled) pool_.push_back(std::move(connection));
+}
+
+absl::StatusOr<ReplyPtr> Presence::Run(const std::vector<std::string>& argv) {
+  // A pooled connection may be stale (Redis restarted since it was last used): one
+  // fresh attempt before giving up, so the first claim after an outage is not refused.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<RedisConnection> connection = Take();
+    if (connection == nullptr) return absl::UnavailableError("redis: cannot connect");
+    absl::StatusOr<ReplyPtr> reply = connection->Command(argv);
+    Give(std::move(connection));
+    if (reply.ok() || !IsBroken(reply.status())) return reply;
+    if (attempt == 1) return reply;
+  }
+  return absl::UnavailableError("redis: unreachable");
+}
+
+ClaimResult Presence::Claim(std::string_view key, std::string_view name) {
+  absl::StatusOr<ReplyPtr> reply = Run({"SET", NameLeaseKey(key), options_.instance_id, "NX", "PX",
+                                        lease_ms_});
+  if (!reply.ok()) {
+    LOG(WARNING) << "presence: claiming " << name << ": " << reply.status();
+    return ClaimResult::kUnavailable;
+  }
+  if (IsNil(**reply)) return ClaimResult::kTaken;
+  absl::MutexLock lock(&mu_);
+  held_[std::string(key)] = std::string(name);
+  return ClaimResult::kClaimed;
+}
+
+void Presence::Release(std::string_view key) {
+  {
+    absl::MutexLock lock(&mu_);
+    held_.erase(std::string(key));
+    records_.erase(std::string(key));
+  }
+  // Failing, the lease lapses by itself within one lease (nothing renews it now), and the
+  // next heartbeat rewrites the presence hash without it.
+  absl::StatusOr<ReplyPtr> reply =
+      Run({"EVAL", kReleaseScript, "1", NameLeaseKey(key), options_.instance_id});
+  if (reply.ok()) reply = Run({"HDEL", PresenceKey(options_.instance_id), std::string(key)});
+  LOG_IF(WARNING, !reply.ok()) << "presence: releasing a name: " << reply.status();
+}
+
+void Presence::Publish(std::string_view key, const UserInfo& info) {
+  std::string record = EncodePresence(info);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!held_.contains(std::string(key))) return;  // released (or lost) meanwhile
+    records_[std::string(key)] = record;
+  }
+  absl::StatusOr<ReplyPtr> reply =
+      Run({"HSET", PresenceKey(options_.instance_id), std::string(key), std::move(record)});
+  if (reply.ok()) reply = Run({"PEXPIRE", PresenceKey(options_.instance_id), presence_ms_});
+  // The heartbeat writes it again within lease/3.
+  VLOG_IF(1, !reply.ok()) << "presence: publishing: " << reply.status();
+}
+
+bool Presence::Beat() {
+  absl::MutexLock beat(&beat_mu_);
+  if (beat_connection_ == nullptr || !beat_connection_->connected()) {
+    beat_connection_ = std::make_unique<RedisConnection>(options_.address, options_.timeout);
+    if (absl::Status status = beat_connection_->Connect(); !status.ok()) {
+      LOG_IF(WARNING, beat_was_up_) << "presence: redis unreachable: " << status;
+      beat_was_up_ = false;
+      return false;
+    }
+  }
+  const bool ok = Renew(*beat_connection_);
+  if (ok) ReapDead(*beat_connection_);
+  if (ok && !beat_was_up_) LOG(INFO) << "presence: redis reachable again";
+  LOG_IF(WARNING, !ok && beat_was_up_) << "presence: heartbeat failed";
+  beat_was_up_ = ok;
+  return ok;
+}
+
+bool Presence::Renew(RedisConnection& connection) {
+  Snapshot snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    snapshot = snapshot_;
+  }
+  // The registry's view (taken with no lock of ours held): idle times and anything an
+  // outage kept from Redis.
+  std::vector<std::pair<std::string, UserInfo>> users;
+  if (snapshot) users = snapshot();
+  std::vector<std::string> records_argv = {"HSET", PresenceKey(options_.instance_id)};
+  std::vector<std::pair<std::string, std::string>> held;
+  {
+    absl::MutexLock lock(&mu_);
+    if (snapshot) {
+      std::map<std::string, std::string> fresh;
+      for (const auto& [key, info] : users) {
+        if (held_.contains(key)) fresh[key] = EncodePresence(info);
+      }
+      records_ = std::move(fresh);
+    }
+    for (const auto& [key, record] : records_) {
+      records_argv.push_back(key);
+      records_argv.push_back(record);
+    }
+    held.assign(held_.begin(), held_.end());
+  }
+  const std::string& me = options_.instance_id;
+  std::vector<std::vector<std::string>> commands = {
+      {"SET", InstanceKey(me), me, "PX", lease_ms_},
+      {"SADD", InstancesKey(), me},
+      {"MULTI"},
+      {"DEL", PresenceKey(me)},
+  };
+  if (records_argv.size() > 2) commands.push_back(std::move(records_argv));
+  commands.push_back({"PEXPIRE", PresenceKey(me), presence_ms_});
+  commands.push_back({"EXEC"});
+  const size_t first_lease = commands.size();
+  for (const auto& [key, name] : held) {
+    commands.push_back({"EVAL", kRenewScript, "1", NameLeaseKey(key), me, lease_ms_});
+  }
+  for (const auto& argv : commands) {
+    if (!connection.Append(argv).ok()) return false;
+  }
+  std::vector<std::string> lost, retaken;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+    if (!reply.ok()) {
+      if (IsBroken(reply.status())) return false;
+      LOG_EVERY_N(WARNING, 100) << "presence: heartbeat: " << reply.status();
+      continue;
+    }
+    if (i < first_lease) continue;
+    const auto& [key, name] = held[i - first_lease];
+    if (IsInteger(**reply, 0)) lost.push_back(key);
+    if (IsInteger(**reply, 2)) retaken.push_back(key);
+  }
+  std::vector<std::string> lost_names, released_meanwhile;
+  LostName on_lost;
+  {
+    absl::MutexLock lock(&mu_);
+    on_lost = lost_;
+    for (const std::string& key : lost) {
+      if (auto it = held_.find(key); it != held_.end()) {
+        lost_names.push_back(it->second);
+        held_.erase(it);
+        records_.erase(key);
+      }
+    }
+    // Released while this heartbeat ran: its release may have come before our renewal
+    // took the lease back. Released again, so the name is not held for a lease by nobody.
+    for (const std::string& key : retaken) {
+      if (!held_.contains(key)) released_meanwhile.push_back(key);
+    }
+  }
+  for (const std::string& key : released_meanwhile) {
+    if (!connection.Command({"EVAL", kReleaseScript, "1", NameLeaseKey(key), me}).ok()) {
+      return false;
+    }
+  }
+  for (const std::string& name : lost_names) {
+    LOG(WARNING) << "presence: the name " << name
+                 << " is held by another instance since an outage; its user here is "
+                    "disconnected";
+    if (on_lost) on_lost(name);
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<std::string>> Presence::OtherInstances(RedisConnection& connection) {
+  std::vector<std::string> ids;
+  std::string cursor = "0";
+  do {
+    absl::StatusOr<ReplyPtr> reply = connection.Command(
+        {"SSCAN", InstancesKey(), cursor, "COUNT", absl::StrCat(kScanCount)});
+    if (!reply.ok()) return reply.status();
+    const redisReply* items = nullptr;
+    if (!ScanReply(**reply, &cursor, &items)) return absl::InternalError("bad SSCAN reply");
+    for (size_t i = 0; i < items->elements && ids.size() < options_.max_instances; ++i) {
+      const std::string_view id = ReplyText(*items->element[i]);
+      if (!id.empty() && id.size() <= kMaxInstanceBytes && id != options_.instance_id) {
+        ids.emplace_back(id);
+      }
+    }
+  } while (cursor != "0" && ids.size() < options_.max_instances);
+  return ids;
+}
+
+bool Presence::ReadPresence(RedisConnection& connection, const std::string& instance,
+                            size_t limit, std::vector<std::pair<std::string, UserInfo>>* users,
+                            bool* truncated) {
+  std::string cursor = "0";
+  size_t read = 0;
+  do {
+    absl::StatusOr<ReplyPtr> reply = connection.Command(
+        {"HSCAN", PresenceKey(instance), cursor, "COUNT", absl::StrCat(kScanCount)});
+    if (!reply.ok()) return false;
+    const redisReply* items = nullptr;
+    if (!ScanReply(**reply, &cursor, &items)) return false;
+    for (size_t i = 0; i + 1 < items->elements; i += 2) {
+      if (read == limit) {
+        *truncated = true;
+        return true;
+      }
+      ++read;
+      absl::StatusOr<UserInfo> info = DecodePresence(ReplyText(*items->element[i + 1]));
+      if (!info.ok()) {
+        LOG_EVERY_N(WARNING, 100) << "presence: a record of " << instance
+                                  << " skipped: " << info.status();
+        continue;
+      }
+      users->emplace_back(std::string(ReplyText(*items->element[i])), *std::move(info));
+    }
+  } while (cursor != "0");
+  return true;
+}
+
+void Presence::ReapDead(RedisConnection& connection) {
+  absl::StatusOr<std::vector<std::string>> others = OtherInstances(connection);
+  if (!others.ok()) return;
+  for (const std::string& id : *others) {
+    if (!connection.Append({"EXISTS", InstanceKey(id)}).ok()) return;
+  }
+  std::vector<std::string> dead;
+  for (const std::string& id : *others) {
+    absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+    if (!reply.ok()) return;
+    if (IsInteger(**reply, 0)) dead.push_back(id);
+  }
+  for (const std::string& id : dead) {
+    if (!ReapInstance(connection, id)) return;
+  }
+}
+
+bool Presence::ReapInstance(RedisConnection& connection, const std::string& id) {
+  absl::StatusOr<ReplyPtr> claim =
+      connection.Command({"SET", ReaperKey(id), options_.instance_id, "NX", "PX", lease_ms_});
+  if (!claim.ok()) return !IsBroken(claim.status());
+  if (IsNil(**claim)) return true;  // another survivor does it
+  std::vector<std::pair<std::string, UserInfo>> users;
+  bool truncated = false;
+  if (!ReadPresence(connection, id, options_.max_listed, &users, &truncated)) return false;
+  std::vector<std::vector<std::string>> commands;
+  const absl::Time now = clock_.Now();
+  for (const auto& [key, info] : users) {
+    // What the user's own server would have written on its leave.
+    std::vector<std::string> argv = {"XADD", RoomStreamKey(info.room), "MAXLEN", "~",
+                                     absl::StrCat(std::max<size_t>(options_.stream_max_len, 1)),
+                                     "*"};
+    EncodeEvent(*MakeEvent(Event::Kind::kLeave, now, info.name, {}, 0), id, &argv);
+    commands.push_back(std::move(argv));
+  }
+  commands.push_back({"DEL", PresenceKey(id)});
+  commands.push_back({"SREM", InstancesKey(), id});
+  for (const auto& argv : commands) {
+    if (!connection.Append(argv).ok()) return false;
+  }
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+        !reply.ok() && IsBroken(reply.status())) {
+      return false;
+    }
+  }
+  LOG_IF(INFO, !users.empty() || id != options_.instance_id)
+      << "presence: instance " << id << " is gone; announced " << users.size() << " leave(s)"
+      << (truncated ? " (the first ones; more were dropped)" : "");
+  return true;
+}
+
+SharedNames::Listing Presence::ListElsewhere() {
+  Listing listing;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    listing = Listing();
+    std::unique_ptr<RedisConnection> connection = Take();
+    if (connection == nullptr) break;
+    bool ok = false;
+    if (absl::StatusOr<std::vector<std::string>> others = OtherInstances(*connection);
+        others.ok()) {
+      ok = true;
+      for (const std::string& id : *others) {
+        if (!connection->Append({"EXISTS", InstanceKey(id)}).ok()) ok = false;
+      }
+      std::vector<std::string> alive;
+      for (size_t i = 0; ok && i < others->size(); ++i) {
+        absl::StatusOr<ReplyPtr> reply = connection->GetReply();
+        if (!reply.ok()) {
+          ok = false;
+        } else if (IsInteger(**reply, 1)) {
+          alive.push_back((*others)[i]);
+        }
+      }
+      std::vector<std::pair<std::string, UserInfo>> users;
+      for (const std::string& id : alive) {
+        if (!ok || users.size() >= options_.max_listed) {
+          listing.truncated = listing.truncated || ok;
+          break;
+        }
+        ok = ReadPresence(*connection, id, options_.max_listed - users.size(), &users,
+                          &listing.truncated);
+      }
+      for (auto& [key, info] : users) listing.users.push_back(std::move(info));
+    }
+    const bool broken = !connection->connected();
+    Give(std::move(connection));
+    if (ok) return listing;
+    if (!broken) break;  // a bad reply, not a stale connection: no point retrying
+  }
+  listing = Listing();
+  listing.unavailable = true;
+  return listing;
+}
+
+std::optional<UserInfo> Presence::FindElsewhere(std::string_view key) {
+  absl::StatusOr<ReplyPtr> owner = Run({"GET", NameLeaseKey(key)});
+  if (!owner.ok() || IsNil(**owner)) return std::nullopt;
+  const std::string_view id = ReplyText(**owner);
+  if (id.empty() || id.size() > kMaxInstanceBytes || id == options_.instance_id) {
+    return std::nullopt;
+  }
+  absl::StatusOr<ReplyPtr> record = Run({"HGET", PresenceKey(id), std::string(key)});
+  if (!record.ok() || IsNil(**record)) return std::nullopt;
+  absl::StatusOr<UserInfo> info = DecodePresence(ReplyText(**record));
+  // Filed under another name's key, it is not this user, whatever it says.
+  if (!info.ok() || NameKey(info->name) != key) return std::nullopt;
+  return *std::move(info);
+}
+
+}  // namespace chat::cluster
