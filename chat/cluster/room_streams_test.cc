@@ -245,5 +245,57 @@ TEST_F(RoomStreamsTest, SurvivesACrashWithAppendOnlyRedisAndResumesFromTheLastEn
   EXPECT_EQ(Lines(c.rooms.back()->History()), Lines(room_a.History()));
 }
 
+
+TEST_F(RoomStreamsTest, ARoomRemovedWhileFollowedIsDroppedAndFollowedAgainWhenRecreated) {
+  Instance a("a:1", redis_.port());
+  Instance b("b:2", redis_.port());
+  Member alice("alice"), bob("bob"), carol("carol");
+  b.Join("dev", 2, &bob);
+  Room& room_b = *b.rooms.back();
+  ASSERT_TRUE(room_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "before", 2)));
+  std::weak_ptr<Room> first;
+  {
+    Joiner joiner;
+    joiner.id = 1;
+    joiner.member = &alice;
+    joiner.waker = std::make_shared<NullWaker>();
+    RoomEntry entry = a.lobby.Join("side", joiner, nullptr);
+    ASSERT_NE(entry.room, nullptr);
+    first = entry.room;
+    // Nothing was said in it: the lobby drops it as soon as alice leaves, while the
+    // follower's XREAD (blocking) names its stream.
+    a.lobby.Leave(entry.room, entry.position.membership, nullptr);
+  }
+  ASSERT_TRUE(first.expired());
+  EXPECT_EQ(a.lobby.Find("side"), nullptr);
+
+  // Entries for the removed room arrive; nobody here holds it any more.
+  Member bob_side("bob");
+  b.Join("side", 2, &bob_side);
+  Room& side_b = *b.rooms.back();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(side_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob",
+                                      absl::StrCat("while gone ", i), 2)));
+  }
+  // The follower goes on with the other rooms.
+  Member dan("dan");
+  a.Join("dev", 4, &dan);
+  Room& room_a = *a.rooms.back();
+  ASSERT_TRUE(room_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "after", 2)));
+  ASSERT_TRUE(Eventually([&] { return Lines(room_a.History()).size() == 2; }));
+  EXPECT_EQ(Lines(room_a.History()), Lines(room_b.History()));
+
+  // Re-created, the room is followed again: its history first, then what is said live,
+  // each once, in the stream's order.
+  a.Join("side", 3, &carol);
+  Room& side_a = *a.rooms.back();
+  EXPECT_EQ(Lines(side_a.History()), Lines(side_b.History()));
+  ASSERT_TRUE(side_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "back", 2)));
+  ASSERT_TRUE(Eventually([&] { return Lines(side_a.History()).size() == 6; }))
+      << Lines(side_a.History()).size();
+  EXPECT_EQ(Lines(side_a.History()), Lines(side_b.History()));
+  ASSERT_TRUE(Eventually([&] { return LogOf(side_a) == LogOf(side_b); }));
+}
+
 }  // namespace
 }  // namespace chat::cluster
