@@ -66,9 +66,18 @@ absl::Status RedisServer::Start() {
   return absl::DeadlineExceededError("redis-server did not answer PING");
 }
 
+void RedisServer::Pause() {
+  if (process_ != nullptr) process_->Signal(SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (process_ != nullptr) process_->Signal(SIGCONT);
+}
+
 void RedisServer::Stop() {
   if (process_ == nullptr) return;
   process_->Signal(SIGTERM);
+  process_->Signal(SIGCONT);  // a paused server only sees the SIGTERM once it runs
   if (!process_->Wait(absl::Seconds(30)).has_value()) process_->Signal(SIGKILL);
   process_.reset();  // reaps (kills first if still running)
 }

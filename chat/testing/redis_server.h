@@ -32,6 +32,11 @@ class RedisServer {
   void Stop();
   // RedisServer::Kill9() kills it with SIGKILL: a crash.
   void Kill9();
+  // RedisServer::Pause() stops it (SIGSTOP): connections and connects still complete in
+  // the kernel, but nothing is answered, as with a Redis that stalls. Resume() (SIGCONT)
+  // lets it go on. Stop() and Kill9() work on a paused server.
+  void Pause();
+  void Resume();
   // RedisServer::Restart() starts it again on the same port and directory.
   absl::Status Restart() { return Start(); }
 
