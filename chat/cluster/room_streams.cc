@@ -70,6 +70,11 @@ void RoomStreams::Stop() {
   pending_bytes_ = 0;
 }
 
+size_t RoomStreams::pending_bytes() const {
+  absl::MutexLock lock(&queue_mu_);
+  return pending_bytes_;
+}
+
 void RoomStreams::CountRefused(Pending::Kind kind, bool queue_full) const {
   const PublishCounters& c = options_.counters;
   metrics::Counter* counter = nullptr;

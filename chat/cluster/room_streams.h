@@ -111,6 +111,8 @@ class RoomStreams : public Sequencer {
   // True while the follower is connected (for /healthz).
   bool redis_up() const { return follower_up_.load(std::memory_order_acquire); }
   const std::string& instance_id() const { return options_.instance_id; }
+  // Bytes of posts waiting for Redis now (see max_pending_bytes; for /metrics).
+  size_t pending_bytes() const ABSL_LOCKS_EXCLUDED(queue_mu_);
 
  private:
   struct Pending {
@@ -157,7 +159,7 @@ class RoomStreams : public Sequencer {
   // Counts one post Redis did not get, by kind and cause.
   void CountRefused(Pending::Kind kind, bool queue_full) const;
 
-  absl::Mutex queue_mu_;
+  mutable absl::Mutex queue_mu_;
   std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool queue_closed_ ABSL_GUARDED_BY(queue_mu_) = false;
   // Bytes of the posts queued or in the publisher's batch; see max_pending_bytes.

@@ -22,6 +22,8 @@ namespace chat::testing {
 class RedisServer {
  public:
   explicit RedisServer(bool append_only = false);
+  // With `password`, clients must AUTH with it (--requirepass).
+  RedisServer(bool append_only, std::string password);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -47,6 +49,7 @@ class RedisServer {
 
  private:
   const bool append_only_;
+  const std::string password_;
   std::string dir_;
   int port_ = -1;
   std::unique_ptr<Subprocess> process_;
