@@ -194,10 +194,14 @@ void RoomStreams::SendBatch(RedisConnection& connection,
     }
     if (!pending.stored) CountRefused(pending.kind, /*queue_full=*/false);
     answered_bytes += pending.bytes;
-    pending.done.Notify();
   }
-  absl::MutexLock lock(&queue_mu_);
-  pending_bytes_ -= answered_bytes;
+  // Uncounted before anyone is told, so a speaker's next line never finds its last one
+  // still holding room.
+  {
+    absl::MutexLock lock(&queue_mu_);
+    pending_bytes_ -= answered_bytes;
+  }
+  for (const auto& pending : batch) pending->done.Notify();
 }
 
 // ---- Following.
