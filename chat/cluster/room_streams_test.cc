@@ -286,17 +286,21 @@ TEST_F(RoomStreamsTest, ARoomRemovedWhileFollowedIsDroppedAndFollowedAgainWhenRe
   a.Join("dev", 4, &dan);
   Room& room_a = *a.rooms.back();
   ASSERT_TRUE(room_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "after", 2)));
-  ASSERT_TRUE(Eventually([&] { return Lines(room_a.History()).size() == 2; }));
+  ASSERT_TRUE(Eventually([&] {
+    return Lines(room_a.History()).size() == 2 && Lines(room_b.History()).size() == 2;
+  }));
   EXPECT_EQ(Lines(room_a.History()), Lines(room_b.History()));
 
   // Re-created, the room is followed again: its history first, then what is said live,
   // each once, in the stream's order.
+  ASSERT_TRUE(Eventually([&] { return Lines(side_b.History()).size() == 5; }));
   a.Join("side", 3, &carol);
   Room& side_a = *a.rooms.back();
   EXPECT_EQ(Lines(side_a.History()), Lines(side_b.History()));
   ASSERT_TRUE(side_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "back", 2)));
-  ASSERT_TRUE(Eventually([&] { return Lines(side_a.History()).size() == 6; }))
-      << Lines(side_a.History()).size();
+  ASSERT_TRUE(Eventually([&] {
+    return Lines(side_a.History()).size() == 6 && Lines(side_b.History()).size() == 6;
+  })) << Lines(side_a.History()).size();
   EXPECT_EQ(Lines(side_a.History()), Lines(side_b.History()));
   ASSERT_TRUE(Eventually([&] { return LogOf(side_a) == LogOf(side_b); }));
 }
