@@ -362,7 +362,7 @@ class LatchedSequencer : public Sequencer {
     if (r == nullptr || r->name() != "slow") return;
     loading.Notify();
     // Bounded only so that a lobby that deadlocks fails the test instead of hanging it.
-    if (!release.WaitForNotificationWithTimeout(absl::Minutes(2))) timed_out = true;
+    if (!release.WaitForNotificationWithTimeout(absl::Seconds(30))) timed_out = true;
     r->AppendReplicated({MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), "old", "earlier")});
   }
   bool Publish(const Room&, const Event&, bool) override { return true; }
