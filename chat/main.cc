@@ -143,6 +143,16 @@ DEFINE_string(redis_name_lease, "15s",
               "With --redis: names are unique across the instances; each is held in Redis "
               "for this long and renewed every third of it, so a crashed instance's names "
               "free themselves (and its users' leaves are announced) within it.");
+DEFINE_uint64(redis_max_pending_bytes, 8 << 20,
+              "With --redis: bytes of lines and notices that may wait for Redis (queued or "
+              "sent and unanswered). Past it, as when Redis is down, a line is refused at once "
+              "(its speaker is told it was NOT sent) and notices are dropped, so a Redis that "
+              "stalls costs bounded memory. 0: no bound.");
+DEFINE_string(redis_password_file, "",
+              "With --redis: a file holding the password Redis requires (requirepass), sent "
+              "with AUTH on every connection; one trailing newline is ignored. A file, not a "
+              "flag value, so the password is not in `ps`. The server does not start if it "
+              "cannot read it. Empty: no AUTH.");
 DEFINE_string(identity_db, "",
               "Registered names: the SQLite database of accounts (password hashes only), "
               "created with its directory if missing, e.g. /var/lib/tcpchat/identity.db. "
@@ -403,6 +413,10 @@ int main(int argc, char** argv) {
   ParseDurationFlag(FLAGS_idle_timeout, &options.session.idle_timeout);
   ParseDurationFlag(FLAGS_shutdown_grace, &options.shutdown_grace);
   options.history_file = FLAGS_history_file;
+  if (FLAGS_redis.empty() && !FLAGS_redis_password_file.empty()) {
+    std::cerr << "--redis_password_file: only with --redis\n";
+    return 1;
+  }
   if (!FLAGS_redis.empty()) {
     absl::StatusOr<chat::cluster::RedisAddress> address =
         chat::cluster::ParseRedisAddress(FLAGS_redis);
@@ -438,6 +452,16 @@ int main(int argc, char** argv) {
     // resumes from what is left.
     cluster.max_len = std::max<uint64_t>(FLAGS_history_size, 1);
     cluster.history_lines = FLAGS_history_size;
+    cluster.max_pending_bytes = FLAGS_redis_max_pending_bytes;
+    if (!FLAGS_redis_password_file.empty()) {
+      absl::StatusOr<std::string> password =
+          chat::cluster::ReadRedisPasswordFile(FLAGS_redis_password_file);
+      if (!password.ok()) {
+        std::cerr << "--redis_password_file: " << password.status().message() << "\n";
+        return 1;
+      }
+      cluster.address.password = *std::move(password);
+    }
     options.cluster = std::move(cluster);
   }
   options.login_throttle.slow_after = std::max(0, FLAGS_login_slow_after);

@@ -58,7 +58,7 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
       time_zone_(time_zone),
       metrics_(options_.version),
       room_streams_(options_.cluster.has_value()
-                        ? std::make_unique<cluster::RoomStreams>(*options_.cluster)
+                        ? std::make_unique<cluster::RoomStreams>(CountedClusterOptions())
                         : nullptr),
       lobby_(LobbyOptionsOf(options_, room_streams_.get()), clock, &journal_slot_),
       gate_(options_.max_clients,
@@ -234,6 +234,19 @@ absl::Status Server::Listen() {
               << "/metrics";
   }
   return absl::OkStatus();
+}
+
+cluster::RoomStreamsOptions Server::CountedClusterOptions() {
+  cluster::RoomStreamsOptions cluster = *options_.cluster;
+  // Scraped after room_streams_ exists; it is only null before the constructor ends.
+  const metrics::ServerMetrics::RedisMetrics redis = metrics_.AddRedis(
+      [this] { return room_streams_ != nullptr && room_streams_->redis_up(); },
+      [this] {
+        return room_streams_ != nullptr ? static_cast<double>(room_streams_->pending_bytes()) : 0;
+      });
+  cluster.counters = {&redis.lines_unavailable, &redis.notices_unavailable,
+                      &redis.lines_queue_full, &redis.notices_queue_full};
+  return cluster;
 }
 
 bool Server::Accepting() const {

@@ -226,6 +226,8 @@ class Server {
   void ReapFinished() ABSL_LOCKS_EXCLUDED(mu_);
   bool NoLiveSessions() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return live_.empty(); }
   bool Accepting() const ABSL_LOCKS_EXCLUDED(mu_);
+  // options_.cluster with its counters in metrics_ (registering the Redis series).
+  cluster::RoomStreamsOptions CountedClusterOptions();
   absl::Status OpenHistory();
   // Sleeps up to `delay` unless Stop() is called meanwhile.
   void SleepUnlessStopped(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);

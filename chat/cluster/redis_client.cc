@@ -4,6 +4,8 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -58,6 +60,20 @@ absl::StatusOr<RedisAddress> ParseRedisAddress(std::string_view text) {
   return address;
 }
 
+absl::StatusOr<std::string> ReadRedisPasswordFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
+  if (absl::EndsWith(password, "\r\n")) {
+    password.resize(password.size() - 2);
+  } else if (absl::EndsWith(password, "\n")) {
+    password.pop_back();
+  }
+  if (password.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  return password;
+}
+
 void ReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
 
 RedisConnection::RedisConnection(RedisAddress address, absl::Duration timeout)
@@ -86,6 +102,15 @@ absl::Status RedisConnection::Connect() {
     return absl::InternalError("redis: cannot set the command timeout");
   }
   context_ = context;
+  if (!address_.password.empty()) {
+    // The reply (never the password) says what is wrong: WRONGPASS, or no password set.
+    if (absl::StatusOr<ReplyPtr> auth = Command({"AUTH", address_.password}); !auth.ok()) {
+      Disconnect();
+      return absl::PermissionDeniedError(absl::StrCat("redis ", address_.host, ":",
+                                                      address_.port, ": AUTH refused: ",
+                                                      auth.status().message()));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,12 +28,25 @@ struct redisReply;
 namespace chat::cluster {
 
 struct RedisAddress {
+  // Constructors rather than an aggregate, so {host, port} stays warning-free
+  // (-Wmissing-field-initializers) now that there is a third field.
+  RedisAddress() = default;
+  RedisAddress(std::string host, int port, std::string password = {})
+      : host(std::move(host)), port(port), password(std::move(password)) {}
+
   std::string host;
   int port = 6379;
+  // Sent as AUTH <password> on each new connection (Redis requirepass); empty: none.
+  std::string password;
 };
 
 // ParseRedisAddress() reads "HOST:PORT" or "HOST" (port 6379); "[::1]:6379" for IPv6.
 absl::StatusOr<RedisAddress> ParseRedisAddress(std::string_view text);
+
+// ReadRedisPasswordFile() reads a Redis password from a file (--redis_password_file: in
+// a file, not a flag, so it is not in `ps` or the shell's history), without one trailing
+// newline. An unreadable or empty file is an error.
+absl::StatusOr<std::string> ReadRedisPasswordFile(const std::string& path);
 
 struct ReplyDeleter {
   void operator()(redisReply* reply) const;
@@ -52,6 +66,8 @@ class RedisConnection {
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
+  // RedisConnection::Connect() connects, and authenticates if the address has a password
+  // (an error naming Redis's refusal if it is wrong).
   absl::Status Connect();
   void Disconnect();
   bool connected() const { return context_ != nullptr; }

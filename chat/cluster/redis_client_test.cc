@@ -2,6 +2,11 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/match.h"
 #include "chat/testing/redis_server.h"
 #include "gtest/gtest.h"
 
@@ -72,6 +77,48 @@ TEST(RedisConnectionTest, AnUnreachableServerFailsWithinTheTimeout) {
   RedisConnection connection({"127.0.0.1", 1}, absl::Seconds(1));
   EXPECT_FALSE(connection.Connect().ok());
   EXPECT_FALSE(connection.Command({"PING"}).ok());
+}
+
+
+TEST(RedisConnectionTest, AuthenticatesWithThePasswordAndSaysWhyAWrongOneFails) {
+  testing::RedisServer redis(/*append_only=*/false, "s3cret pass");
+  ASSERT_TRUE(redis.Start().ok());
+  RedisConnection right({"127.0.0.1", redis.port(), "s3cret pass"}, absl::Seconds(5));
+  ASSERT_TRUE(right.Connect().ok());
+  absl::StatusOr<ReplyPtr> pong = right.Command({"PING"});
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_EQ(ReplyText(**pong), "PONG");
+
+  RedisConnection wrong({"127.0.0.1", redis.port(), "guess"}, absl::Seconds(5));
+  const absl::Status refused = wrong.Connect();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StrContains(refused.message(), "AUTH refused")) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "WRONGPASS")) << refused;
+  EXPECT_FALSE(absl::StrContains(refused.message(), "guess")) << refused;
+  EXPECT_FALSE(wrong.connected());
+
+  // Without one, commands are refused (NOAUTH) though the connection is made.
+  RedisConnection none({"127.0.0.1", redis.port()}, absl::Seconds(5));
+  ASSERT_TRUE(none.Connect().ok());
+  absl::StatusOr<ReplyPtr> noauth = none.Command({"PING"});
+  EXPECT_FALSE(noauth.ok());
+  EXPECT_TRUE(absl::StrContains(noauth.status().message(), "NOAUTH")) << noauth.status();
+}
+
+TEST(ReadRedisPasswordFileTest, TrimsOneTrailingNewlineAndRefusesUnreadableOrEmpty) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name, std::ios::binary) << text;
+    return dir + "/" + name;
+  };
+  EXPECT_EQ(*ReadRedisPasswordFile(write("a", "pw\n")), "pw");
+  EXPECT_EQ(*ReadRedisPasswordFile(write("b", "pw\r\n")), "pw");
+  EXPECT_EQ(*ReadRedisPasswordFile(write("c", "pw")), "pw");
+  EXPECT_EQ(*ReadRedisPasswordFile(write("d", "pw\n\n")), "pw\n");
+  EXPECT_EQ(*ReadRedisPasswordFile(write("e", " sp ace \n")), " sp ace ");
+  EXPECT_FALSE(ReadRedisPasswordFile(write("f", "\n")).ok());
+  EXPECT_FALSE(ReadRedisPasswordFile(write("g", "")).ok());
+  EXPECT_FALSE(ReadRedisPasswordFile(dir + "/missing").ok());
 }
 
 }  // namespace

@@ -62,8 +62,28 @@ void RoomStreams::Stop() {
   if (follower_.joinable()) follower_.join();
   // Anything queued after the publisher ended is refused, not left waiting.
   absl::MutexLock lock(&queue_mu_);
-  for (auto& pending : queue_) pending->done.Notify();
+  for (auto& pending : queue_) {
+    CountRefused(pending->kind, /*queue_full=*/false);
+    pending->done.Notify();
+  }
   queue_.clear();
+  pending_bytes_ = 0;
+}
+
+size_t RoomStreams::pending_bytes() const {
+  absl::MutexLock lock(&queue_mu_);
+  return pending_bytes_;
+}
+
+void RoomStreams::CountRefused(Pending::Kind kind, bool queue_full) const {
+  const PublishCounters& c = options_.counters;
+  metrics::Counter* counter = nullptr;
+  if (kind == Pending::Kind::kLine) {
+    counter = queue_full ? c.lines_queue_full : c.lines_unavailable;
+  } else if (kind == Pending::Kind::kNotice) {
+    counter = queue_full ? c.notices_queue_full : c.notices_unavailable;
+  }
+  if (counter != nullptr) counter->Increment();
 }
 
 bool RoomStreams::SleepFor(absl::Duration d) {
@@ -80,11 +100,36 @@ bool RoomStreams::Publish(const Room& room, const Event& event, bool wait) {
   }
   pending->argv.push_back("*");
   EncodeEvent(event, options_.instance_id, &pending->argv);
+  pending->kind = wait ? Pending::Kind::kLine : Pending::Kind::kNotice;
+  for (const std::string& arg : pending->argv) pending->bytes += arg.size();
+  uint64_t episode_refusals = 0;  // > 0: this post ends an episode of refusals
+  size_t pending_bytes = 0;
   {
     absl::MutexLock lock(&queue_mu_);
-    if (queue_closed_) return false;
-    queue_.push_back(pending);
+    if (queue_closed_) {
+      CountRefused(pending->kind, /*queue_full=*/false);
+      return false;
+    }
+    if (options_.max_pending_bytes > 0 && pending_bytes_ > 0 &&
+        pending_bytes_ + pending->bytes > options_.max_pending_bytes) {
+      CountRefused(pending->kind, /*queue_full=*/true);
+      pending_bytes = pending_bytes_;
+      if (refused_for_bytes_++ > 0) return false;
+    } else {
+      episode_refusals = std::exchange(refused_for_bytes_, 0);
+      pending_bytes_ += pending->bytes;
+      queue_.push_back(pending);
+    }
   }
+  if (pending_bytes > 0) {  // the first refusal of an episode
+    LOG(WARNING) << "redis is not keeping up: " << pending_bytes
+                 << " bytes of posts wait for it (--redis_max_pending_bytes="
+                 << options_.max_pending_bytes
+                 << "); refusing lines and dropping notices until it catches up";
+    return false;
+  }
+  LOG_IF(INFO, episode_refusals > 0)
+      << "redis caught up; " << episode_refusals << " post(s) were refused meanwhile";
   if (!wait) return true;
   // The publisher answers every post within about the command timeout, so waiting
   // without a deadline cannot hang; and a line reported unsent is never stored later.
@@ -139,6 +184,7 @@ void RoomStreams::SendBatch(RedisConnection& connection,
   for (; sent < batch.size() && connection.connected(); ++sent) {
     if (!connection.Append(batch[sent]->argv).ok()) break;
   }
+  size_t answered_bytes = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     Pending& pending = *batch[i];
     if (i < sent && connection.connected()) {
@@ -146,8 +192,16 @@ void RoomStreams::SendBatch(RedisConnection& connection,
       pending.stored = reply.ok();
       LOG_IF(ERROR, !reply.ok() && connection.connected()) << "XADD refused: " << reply.status();
     }
-    pending.done.Notify();
+    if (!pending.stored) CountRefused(pending.kind, /*queue_full=*/false);
+    answered_bytes += pending.bytes;
   }
+  // Uncounted before anyone is told, so a speaker's next line never finds its last one
+  // still holding room.
+  {
+    absl::MutexLock lock(&queue_mu_);
+    pending_bytes_ -= answered_bytes;
+  }
+  for (const auto& pending : batch) pending->done.Notify();
 }
 
 // ---- Following.

@@ -19,7 +19,9 @@
 // Faults: when Redis is unreachable, Publish(wait) fails within about the command
 // timeout (at once while the publisher backs off), so a speaker is told its line was
 // not sent; the follower reconnects with capped exponential backoff and resumes from
-// its last IDs. One WARNING per outage, one INFO when Redis is back.
+// its last IDs. One WARNING per outage, one INFO when Redis is back. A Redis that stalls
+// (accepts, never answers) is bounded too: past max_pending_bytes of posts waiting for
+// it, Publish fails at once instead of queueing (one WARNING per such episode).
 
 #ifndef CHAT_CLUSTER_ROOM_STREAMS_H_
 #define CHAT_CLUSTER_ROOM_STREAMS_H_
@@ -42,8 +44,21 @@
 #include "chat/cluster/redis_client.h"
 #include "chat/cluster/stream_codec.h"
 #include "chat/core/room.h"
+#include "chat/metrics/metrics.h"
 
 namespace chat::cluster {
+
+// Where RoomStreams counts the posts Redis did not get (the server's /metrics). Not
+// owned; any may be null. "Lines" are posts whose speaker waits (chat lines, /me);
+// "notices" are joins, leaves and the like, published without waiting.
+struct PublishCounters {
+  // Redis did not take it: unreachable, timed out, or an error reply.
+  metrics::Counter* lines_unavailable = nullptr;
+  metrics::Counter* notices_unavailable = nullptr;
+  // Refused at once: max_pending_bytes of posts were already waiting for Redis.
+  metrics::Counter* lines_queue_full = nullptr;
+  metrics::Counter* notices_queue_full = nullptr;
+};
 
 struct RoomStreamsOptions {
   RedisAddress address;
@@ -64,8 +79,14 @@ struct RoomStreamsOptions {
   // Reconnect backoff: doubles from initial up to max.
   absl::Duration backoff_initial = absl::Milliseconds(50);
   absl::Duration backoff_max = absl::Seconds(5);
+  // Posts waiting for Redis (queued, or sent and not yet answered) may hold this many
+  // bytes (their XADD arguments); past it Publish refuses at once, so a Redis that
+  // stalls costs bounded memory and speakers are told at once. One post on its own is
+  // always taken. 0: unbounded.
+  size_t max_pending_bytes = size_t{8} << 20;
   // Not owned. For the publisher's backoff. Null: the real clock.
   const Clock* clock = nullptr;
+  PublishCounters counters;
 };
 
 // RoomStreams is thread-safe. Start() before rooms use it; Stop() (or destruction)
@@ -90,10 +111,15 @@ class RoomStreams : public Sequencer {
   // True while the follower is connected (for /healthz).
   bool redis_up() const { return follower_up_.load(std::memory_order_acquire); }
   const std::string& instance_id() const { return options_.instance_id; }
+  // Bytes of posts waiting for Redis now (see max_pending_bytes; for /metrics).
+  size_t pending_bytes() const ABSL_LOCKS_EXCLUDED(queue_mu_);
 
  private:
   struct Pending {
+    enum class Kind { kLine, kNotice, kControl };  // kControl: not a post (CLIENT UNBLOCK)
+    Kind kind = Kind::kControl;
     std::vector<std::string> argv;
+    size_t bytes = 0;  // counted in pending_bytes_ until answered
     absl::Notification done;
     bool stored = false;  // written before `done` is notified
   };
@@ -130,9 +156,17 @@ class RoomStreams : public Sequencer {
   // the first line after an outage is not refused for a stale socket.
   std::atomic<uint64_t> outages_ = 0;
 
-  absl::Mutex queue_mu_;
+  // Counts one post Redis did not get, by kind and cause.
+  void CountRefused(Pending::Kind kind, bool queue_full) const;
+
+  mutable absl::Mutex queue_mu_;
   std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool queue_closed_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Bytes of the posts queued or in the publisher's batch; see max_pending_bytes.
+  size_t pending_bytes_ ABSL_GUARDED_BY(queue_mu_) = 0;
+  // Posts refused for max_pending_bytes since the last one taken (one WARNING each
+  // episode); nonzero: in such an episode.
+  uint64_t refused_for_bytes_ ABSL_GUARDED_BY(queue_mu_) = 0;
 
   absl::Mutex follow_mu_;
   std::map<std::string, std::shared_ptr<Followed>> followed_ ABSL_GUARDED_BY(follow_mu_);

@@ -1,5 +1,6 @@
 #include "chat/cluster/room_streams.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -7,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "chat/core/lobby.h"
+#include "chat/metrics/metrics.h"
 #include "chat/testing/redis_server.h"
 #include "gtest/gtest.h"
 
@@ -30,7 +32,8 @@ class Member : public RoomMember {
 
 // One server's share of the chat: its lobby, fed by its own RoomStreams.
 struct Instance {
-  Instance(const std::string& id, int redis_port)
+  Instance(const std::string& id, int redis_port,
+           const std::function<void(RoomStreamsOptions&)>& tweak = {})
       : streams([&] {
           RoomStreamsOptions options;
           options.address = {"127.0.0.1", redis_port};
@@ -39,6 +42,7 @@ struct Instance {
           options.max_len = 1000;
           options.history_lines = 1000;
           options.backoff_max = absl::Milliseconds(200);
+          if (tweak) tweak(options);
           return options;
         }()),
         lobby([&] {
@@ -243,6 +247,130 @@ TEST_F(RoomStreamsTest, SurvivesACrashWithAppendOnlyRedisAndResumesFromTheLastEn
   Member carol("carol");
   c.Join("dev", 1, &carol);
   EXPECT_EQ(Lines(c.rooms.back()->History()), Lines(room_a.History()));
+}
+
+
+TEST_F(RoomStreamsTest, ARoomRemovedWhileFollowedIsDroppedAndFollowedAgainWhenRecreated) {
+  Instance a("a:1", redis_.port());
+  Instance b("b:2", redis_.port());
+  Member alice("alice"), bob("bob"), carol("carol");
+  b.Join("dev", 2, &bob);
+  Room& room_b = *b.rooms.back();
+  ASSERT_TRUE(room_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "before", 2)));
+  std::weak_ptr<Room> first;
+  {
+    Joiner joiner;
+    joiner.id = 1;
+    joiner.member = &alice;
+    joiner.waker = std::make_shared<NullWaker>();
+    RoomEntry entry = a.lobby.Join("side", joiner, nullptr);
+    ASSERT_NE(entry.room, nullptr);
+    first = entry.room;
+    // Nothing was said in it: the lobby drops it as soon as alice leaves, while the
+    // follower's XREAD (blocking) names its stream.
+    a.lobby.Leave(entry.room, entry.position.membership, nullptr);
+  }
+  ASSERT_TRUE(first.expired());
+  EXPECT_EQ(a.lobby.Find("side"), nullptr);
+
+  // Entries for the removed room arrive; nobody here holds it any more.
+  Member bob_side("bob");
+  b.Join("side", 2, &bob_side);
+  Room& side_b = *b.rooms.back();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(side_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob",
+                                      absl::StrCat("while gone ", i), 2)));
+  }
+  // The follower goes on with the other rooms.
+  Member dan("dan");
+  a.Join("dev", 4, &dan);
+  Room& room_a = *a.rooms.back();
+  ASSERT_TRUE(room_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "after", 2)));
+  ASSERT_TRUE(Eventually([&] {
+    return Lines(room_a.History()).size() == 2 && Lines(room_b.History()).size() == 2;
+  }));
+  EXPECT_EQ(Lines(room_a.History()), Lines(room_b.History()));
+
+  // Re-created, the room is followed again: its history first, then what is said live,
+  // each once, in the stream's order.
+  ASSERT_TRUE(Eventually([&] { return Lines(side_b.History()).size() == 5; }));
+  a.Join("side", 3, &carol);
+  Room& side_a = *a.rooms.back();
+  EXPECT_EQ(Lines(side_a.History()), Lines(side_b.History()));
+  ASSERT_TRUE(side_b.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "bob", "back", 2)));
+  ASSERT_TRUE(Eventually([&] {
+    return Lines(side_a.History()).size() == 6 && Lines(side_b.History()).size() == 6;
+  })) << Lines(side_a.History()).size();
+  EXPECT_EQ(Lines(side_a.History()), Lines(side_b.History()));
+  ASSERT_TRUE(Eventually([&] { return LogOf(side_a) == LogOf(side_b); }));
+}
+
+
+TEST_F(RoomStreamsTest, ARedisThatStallsBoundsWhatWaitsForItAndLinesFailAtOnce) {
+  metrics::Counter lines_full, notices_full, lines_down, notices_down;
+  Instance a("a:1", redis_.port(), [&](RoomStreamsOptions& options) {
+    options.max_pending_bytes = 4096;
+    // Nothing times out while Redis is paused: only the byte bound can refuse.
+    options.timeout = absl::Minutes(10);
+    options.counters = {&lines_down, &notices_down, &lines_full, &notices_full};
+  });
+  Member alice("alice");
+  a.Join("dev", 1, &alice);
+  Room& room = *a.rooms.back();
+  ASSERT_TRUE(room.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "alice", "before", 1)));
+
+  redis_.Pause();
+  // Notices are queued until 4 KiB wait, then dropped.
+  int queued = 0;
+  while (queued < 10000 &&
+         a.streams.Publish(room, *MakeEvent(Event::Kind::kRename, absl::Now(), "alice",
+                                            std::string(100, 'x'), 1),
+                           /*wait=*/false)) {
+    ++queued;
+  }
+  EXPECT_GT(queued, 0);
+  EXPECT_LT(queued, 10000);
+  EXPECT_EQ(notices_full.value(), 1u);
+  // A line is refused at once, as during an outage, though Redis would answer it in
+  // the end (no timeout): this returns while Redis is still paused.
+  EXPECT_FALSE(room.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "alice", "refused", 1)));
+  EXPECT_EQ(lines_full.value(), 1u);
+
+  redis_.Resume();
+  ASSERT_TRUE(Eventually([&] {
+    return room.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "alice", "after", 1));
+  }));
+  // What was queued got through; what was refused did not.
+  ASSERT_TRUE(Eventually([&] {
+    const auto h = Lines(room.History());
+    return !h.empty() && h.back() == "alice: after";
+  }));
+  EXPECT_EQ(Lines(room.History()), (std::vector<std::string>{"alice: before", "alice: after"}));
+  size_t renames = 0;
+  for (const std::string& e : LogOf(room)) renames += e.starts_with(absl::StrCat(
+                                                          static_cast<int>(Event::Kind::kRename), ":"));
+  EXPECT_EQ(renames, static_cast<size_t>(queued));
+  EXPECT_EQ(lines_down.value(), 0u);
+  EXPECT_EQ(notices_down.value(), 0u);
+}
+
+TEST_F(RoomStreamsTest, LinesAndNoticesRedisDidNotTakeAreCounted) {
+  metrics::Counter lines_full, notices_full, lines_down, notices_down;
+  Instance a("a:1", redis_.port(), [&](RoomStreamsOptions& options) {
+    options.counters = {&lines_down, &notices_down, &lines_full, &notices_full};
+  });
+  Member alice("alice");
+  a.Join("dev", 1, &alice);
+  Room& room = *a.rooms.back();
+  ASSERT_TRUE(room.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "alice", "before", 1)));
+  EXPECT_EQ(lines_down.value(), 0u);
+  redis_.Kill9();
+  EXPECT_FALSE(room.Post(MakeEvent(Event::Kind::kChat, absl::Now(), "alice", "lost", 1)));
+  EXPECT_EQ(lines_down.value(), 1u);
+  a.streams.Publish(room, *MakeEvent(Event::Kind::kRename, absl::Now(), "alice", "x", 1),
+                    /*wait=*/false);
+  EXPECT_TRUE(Eventually([&] { return notices_down.value() == 1u; }));
+  EXPECT_EQ(lines_full.value() + notices_full.value(), 0u);
 }
 
 }  // namespace

@@ -97,6 +97,7 @@ RoomEntry Lobby::Join(const std::string& name, const Joiner& joiner,
   RoomEntry entry;
   entry.room = FindOrCreateLocked(name, &joiner, refusal, &entry.retry_after);
   if (entry.room != nullptr) {
+    AwaitHistoryLocked(entry.room);
     entry.position = entry.room->Join(joiner.id, joiner.member, joiner.waker, joiner.lag_limit_bytes,
                                       std::move(notice));
   }
@@ -112,10 +113,24 @@ RoomEntry Lobby::Move(const std::shared_ptr<Room>& from,
   RoomEntry entry;
   entry.room = FindOrCreateLocked(to_name, &joiner, refusal, &entry.retry_after);
   if (entry.room == nullptr || entry.room == from) return entry;
+  AwaitHistoryLocked(entry.room);
   entry.left_at = LeaveLocked(from, from_membership, std::move(leave_notice));
   entry.position = entry.room->Join(joiner.id, joiner.member, joiner.waker, joiner.lag_limit_bytes,
                                       std::move(join_notice));
   return entry;
+}
+
+void Lobby::AwaitHistoryLocked(const std::shared_ptr<Room>& room) {
+  if (room->followed()) return;
+  const std::string key = NameKey(room->name());
+  ++rooms_.at(key).joining;
+  mu_.Unlock();
+  room->Follow();
+  mu_.Lock();
+  // Pinned, so still there.
+  if (auto it = rooms_.find(key); it != rooms_.end() && it->second.room == room) {
+    --it->second.joining;
+  }
 }
 
 uint64_t Lobby::Leave(const std::shared_ptr<Room>& room,
@@ -132,7 +147,7 @@ uint64_t Lobby::LeaveLocked(const std::shared_ptr<Room>& room,
   if (room.get() == default_room_ || room->member_count() > 0) return left_at;
   auto it = rooms_.find(NameKey(room->name()));
   if (it == rooms_.end() || it->second.room != room) return left_at;
-  if (!room->has_history()) {
+  if (!room->has_history() && it->second.joining == 0) {
     rooms_.erase(it);  // the caller's reference keeps the room alive until it drops it
   } else {
     it->second.emptied_at = clock_.Now();
@@ -141,7 +156,9 @@ uint64_t Lobby::LeaveLocked(const std::shared_ptr<Room>& room,
 }
 
 bool Lobby::Removable(const Entry& entry, absl::Time now) const {
-  if (entry.room.get() == default_room_ || entry.room->member_count() > 0) return false;
+  if (entry.room.get() == default_room_ || entry.room->member_count() > 0 || entry.joining > 0) {
+    return false;
+  }
   if (!entry.room->has_history()) return true;  // e.g. trimmed away by the history cap
   return options_.room_expiry > absl::ZeroDuration() &&
          now - entry.emptied_at >= options_.room_expiry;

@@ -85,7 +85,8 @@ struct Joiner {
 // Room names are compared by NameKey() (chat/name.h): `/join DEV` or a look-alike
 // spelling enters `dev`, which keeps the spelling it was created with. Thread-safe.
 //
-// Lock order: Lobby::mu_, then Room::mu_, then Outbox's.
+// Lock order: Lobby::mu_, then Room::mu_, then Outbox's. A room's first join loads its
+// shared history (Room::Follow) with neither held.
 class Lobby {
  public:
   static constexpr char kDefaultRoom[] = "general";
@@ -148,12 +149,19 @@ class Lobby {
     std::shared_ptr<Room> room;
     std::string creator;   // source address that created it; empty for built-in rooms
     absl::Time emptied_at;  // when it was created or last became empty
+    // Joins waiting, without the lobby's lock, for the room's shared history
+    // (AwaitHistoryLocked); the room is not removed meanwhile, though it is empty.
+    size_t joining = 0;
   };
 
   // `joiner` null: ignore the limits (restoring history, the default room).
   std::shared_ptr<Room> FindOrCreateLocked(const std::string& name, const Joiner* joiner,
                                            JoinRefusal* refusal, absl::Duration* retry_after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns once `room` (just found or created, so in rooms_) has its shared history in,
+  // as a join into it needs (Room::Follow). Loading it may wait on Redis, so the lobby's
+  // lock is released meanwhile: /rooms and joins elsewhere go on. Returns with it held.
+  void AwaitHistoryLocked(const std::shared_ptr<Room>& room) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t LeaveLocked(const std::shared_ptr<Room>& room,
                        const std::shared_ptr<Membership>& membership,
                        std::shared_ptr<Event> notice) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -1,9 +1,12 @@
 #include "chat/core/lobby.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "chat/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -347,6 +350,60 @@ TEST(LobbyTest, RemovedRoomsGiveTheirHistoryBytesBack) {
   clock.Advance(absl::Hours(1));
   lobby.List();
   EXPECT_EQ(lobby.history_budget().used(), 0u);
+}
+
+
+// A sequencer whose history load for room "slow" waits for the test's word, as a Redis
+// that answers slowly would make it.
+class LatchedSequencer : public Sequencer {
+ public:
+  void Follow(std::weak_ptr<Room> room) override {
+    std::shared_ptr<Room> r = room.lock();
+    if (r == nullptr || r->name() != "slow") return;
+    loading.Notify();
+    // Bounded only so that a lobby that deadlocks fails the test instead of hanging it.
+    if (!release.WaitForNotificationWithTimeout(absl::Seconds(30))) timed_out = true;
+    r->AppendReplicated({MakeEvent(Event::Kind::kChat, absl::UnixEpoch(), "old", "earlier")});
+  }
+  bool Publish(const Room&, const Event&, bool) override { return true; }
+
+  absl::Notification loading;
+  absl::Notification release;
+  std::atomic<bool> timed_out = false;
+};
+
+TEST(LobbyTest, ARoomLoadingItsHistoryHoldsUpNoOtherJoinNorTheRoomList) {
+  LatchedSequencer sequencer;
+  LobbyOptions options;
+  options.room.log = RoomLogOptions{0, 100, 0};
+  options.room.sequencer = &sequencer;
+  options.notice_wake_interval = absl::ZeroDuration();
+  Lobby lobby(options, RealClock::Default());
+  NamedParticipant alice("alice"), bob("bob"), carol("carol");
+  std::shared_ptr<Room> alice_room;
+  std::thread first([&] { alice_room = Join(lobby, "slow", alice); });
+  sequencer.loading.WaitForNotification();
+
+  // alice's join is waiting for Redis; the lobby is not. The room stays though empty.
+  EXPECT_THAT(lobby.List(), ElementsAre(Pair("general", 0u), Pair("slow", 0u)));
+  std::shared_ptr<Room> other = Join(lobby, "other", bob);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->member_count(), 1u);
+  // A second joiner of the loading room waits for the same history.
+  std::shared_ptr<Room> carol_room;
+  std::thread second([&] { carol_room = Join(lobby, "slow", carol); });
+
+  sequencer.release.Notify();
+  first.join();
+  second.join();
+  EXPECT_FALSE(sequencer.timed_out);
+  ASSERT_NE(alice_room, nullptr);
+  EXPECT_EQ(alice_room, carol_room);
+  EXPECT_EQ(alice_room->member_count(), 2u);
+  EXPECT_EQ(alice.HistoryLines(*alice_room), 1u);
+  EXPECT_EQ(carol.HistoryLines(*carol_room), 1u);
+  EXPECT_THAT(lobby.List(),
+              ElementsAre(Pair("general", 0u), Pair("other", 1u), Pair("slow", 2u)));
 }
 
 }  // namespace

@@ -61,11 +61,21 @@ void Room::CheckLagLocked() {
   }
 }
 
+void Room::Follow() {
+  if (options_.sequencer == nullptr) return;
+  if (followed_.exchange(true)) {
+    history_in_.WaitForNotification();  // Sequencer::Follow() returns in bounded time
+    return;
+  }
+  options_.sequencer->Follow(weak_from_this());
+  history_in_.Notify();
+}
+
 JoinPosition Room::Join(uint64_t member_id, RoomMember* member, std::shared_ptr<Waker> waker,
                         size_t lag_limit_bytes, std::shared_ptr<Event> notice) {
   Sequencer* const sequencer = options_.sequencer;
   // The shared history must be in the log before the joiner's replay is measured.
-  if (sequencer != nullptr && !followed_.exchange(true)) sequencer->Follow(weak_from_this());
+  Follow();
   std::vector<std::shared_ptr<Waker>> wake;
   JoinPosition position;
   std::shared_ptr<Event> publish;

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "chat/core/event.h"
 #include "chat/core/room_log.h"
 
@@ -203,6 +204,17 @@ class Room : public std::enable_shared_from_this<Room> {
                     size_t lag_limit_bytes, std::shared_ptr<Event> notice)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Room::Follow() makes sure the room follows its sequencer and that the shared history
+  // is in: the first call asks the sequencer (Sequencer::Follow), later ones wait until
+  // that call is done, so no joiner's replay misses the history. No-op without a
+  // sequencer. It may wait on the shared store: never call it with the lobby's lock held
+  // (Room::Join calls it too, which is then a no-op).
+  void Follow() ABSL_LOCKS_EXCLUDED(mu_);
+  // The history is in (Follow() finished), or there is no sequencer.
+  bool followed() const {
+    return options_.sequencer == nullptr || history_in_.HasBeenNotified();
+  }
+
   // Room::Leave() removes the member and posts `notice` (may be null) to those who remain.
   // Returns the sequence number up to which the leaver's writer still delivers.
   // No-op (returns the current end) for a membership that already left.
@@ -277,6 +289,7 @@ class Room : public std::enable_shared_from_this<Room> {
   Journal* const journal_;
   HistoryBudget* const budget_;
   std::atomic<bool> followed_ = false;  // Sequencer::Follow() was called
+  absl::Notification history_in_;       // ... and has returned
   std::atomic<uint64_t> end_seq_;  // mirrors log_.end_seq(), readable without the lock
 
   mutable absl::Mutex mu_;

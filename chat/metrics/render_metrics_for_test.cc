@@ -45,6 +45,9 @@ std::string RenderServerMetrics() {
     series.accepted.Increment(7);
     series.connected.Set(2);
   }
+  ServerMetrics::RedisMetrics redis = metrics.AddRedis([] { return true; }, [] { return 42.0; });
+  redis.lines_unavailable.Increment(3);
+  redis.notices_queue_full.Increment();
   return metrics.RenderPrometheus();
 }
 

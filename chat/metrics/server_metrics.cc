@@ -193,4 +193,29 @@ ServerMetrics::TransportMetrics ServerMetrics::AddTransport(std::string_view tra
                         "Open client connections, by the transport of their port.", labels)};
 }
 
+ServerMetrics::RedisMetrics ServerMetrics::AddRedis(std::function<bool()> up,
+                                                    std::function<double()> pending_bytes) {
+  registry.AddCallbackGauge("tcpchat_redis_up",
+                            "1 while Redis (--redis) answers this instance, else 0.",
+                            [up = std::move(up)] { return up() ? 1.0 : 0.0; });
+  registry.AddCallbackGauge(
+      "tcpchat_redis_pending_bytes",
+      "Bytes of lines and notices waiting for Redis (see --redis_max_pending_bytes).",
+      std::move(pending_bytes));
+  constexpr char kLines[] = "tcpchat_redis_refused_lines_total";
+  constexpr char kLinesHelp[] =
+      "Chat lines and emotes not sent (their speaker was told) because Redis did not take "
+      "them, by reason.";
+  constexpr char kNotices[] = "tcpchat_redis_dropped_notices_total";
+  constexpr char kNoticesHelp[] =
+      "Joins, leaves and other notices not announced because Redis did not take them, by "
+      "reason.";
+  const Labels unavailable = {{"reason", "unavailable"}};
+  const Labels queue_full = {{"reason", "queue_full"}};
+  return RedisMetrics{registry.AddCounter(kLines, kLinesHelp, unavailable),
+                      registry.AddCounter(kLines, kLinesHelp, queue_full),
+                      registry.AddCounter(kNotices, kNoticesHelp, unavailable),
+                      registry.AddCounter(kNotices, kNoticesHelp, queue_full)};
+}
+
 }  // namespace chat::metrics

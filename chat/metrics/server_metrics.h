@@ -11,6 +11,7 @@
 #define CHAT_METRICS_SERVER_METRICS_H_
 
 #include <array>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -158,6 +159,21 @@ struct ServerMetrics {
     Gauge& connected;
   };
   TransportMetrics AddTransport(std::string_view transport);
+
+  // The series of --redis, registered when it is on:
+  //   tcpchat_redis_up                          `up()` at each scrape: 1 or 0
+  //   tcpchat_redis_pending_bytes               `pending_bytes()` at each scrape
+  //   tcpchat_redis_refused_lines_total{reason}    chat lines and /me not sent
+  //   tcpchat_redis_dropped_notices_total{reason}  joins, leaves, renames not announced
+  // with reason "unavailable" (Redis unreachable, timed out, or refused it) or
+  // "queue_full" (--redis_max_pending_bytes were already waiting for Redis).
+  struct RedisMetrics {
+    Counter& lines_unavailable;
+    Counter& lines_queue_full;
+    Counter& notices_unavailable;
+    Counter& notices_queue_full;
+  };
+  RedisMetrics AddRedis(std::function<bool()> up, std::function<double()> pending_bytes);
   // Computed at scrape time, so they have no member:
   //   tcpchat_process_threads         CountProcessThreads() (NaN without /proc)
   //   tcpchat_uptime_seconds          seconds since this object was constructed

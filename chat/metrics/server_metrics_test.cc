@@ -1,6 +1,7 @@
 #include "chat/metrics/server_metrics.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,6 +156,28 @@ TEST(ServerMetricsTest, EachTransportGetsItsOwnSeries) {
   EXPECT_EQ(sample("tcpchat_transport_connected_clients", "tls"), 1);
   EXPECT_EQ(SampleValue(text, "tcpchat_tls_handshake_failures_total"), 2);
   EXPECT_EQ(SampleValue(text, "tcpchat_tls_certificate_reload_failures_total"), 0);
+}
+
+TEST(ServerMetricsTest, RedisSeriesShowWhetherItIsUpAndWhatItDidNotTake) {
+  ServerMetrics metrics("v");
+  EXPECT_FALSE(absl::StrContains(metrics.RenderPrometheus(), "tcpchat_redis_"));  // no --redis
+  std::atomic<bool> up = true;
+  ServerMetrics::RedisMetrics redis =
+      metrics.AddRedis([&up] { return up.load(); }, [] { return 1234.0; });
+  redis.lines_unavailable.Increment(2);
+  redis.lines_queue_full.Increment();
+  redis.notices_unavailable.Increment(5);
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_EQ(SampleValue(text, "tcpchat_redis_up"), 1);
+  EXPECT_EQ(SampleValue(text, "tcpchat_redis_pending_bytes"), 1234);
+  EXPECT_EQ(SampleValue(text, "tcpchat_redis_refused_lines_total{reason=\"unavailable\"}"), 2);
+  EXPECT_EQ(SampleValue(text, "tcpchat_redis_refused_lines_total{reason=\"queue_full\"}"), 1);
+  EXPECT_EQ(SampleValue(text, "tcpchat_redis_dropped_notices_total{reason=\"unavailable\"}"), 5);
+  EXPECT_EQ(SampleValue(text, "tcpchat_redis_dropped_notices_total{reason=\"queue_full\"}"), 0);
+  EXPECT_THAT(text, HasSubstr("# TYPE tcpchat_redis_up gauge\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE tcpchat_redis_refused_lines_total counter\n"));
+  up = false;
+  EXPECT_EQ(SampleValue(metrics.RenderPrometheus(), "tcpchat_redis_up"), 0);
 }
 
 TEST(ServerMetricsTest, UptimeIsNonNegativeAndThreadsArePositive) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -24,7 +25,10 @@ int FreePort() {
 
 }  // namespace
 
-RedisServer::RedisServer(bool append_only) : append_only_(append_only) {
+RedisServer::RedisServer(bool append_only) : RedisServer(append_only, "") {}
+
+RedisServer::RedisServer(bool append_only, std::string password)
+    : append_only_(append_only), password_(std::move(password)) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/redis.XXXXXX");
   if (::mkdtemp(pattern.data()) != nullptr) dir_ = pattern;
@@ -49,10 +53,11 @@ absl::Status RedisServer::Start() {
   if (append_only_) {
     argv.insert(argv.end(), {"--appendonly", "yes", "--appendfsync", "always"});
   }
+  if (!password_.empty()) argv.insert(argv.end(), {"--requirepass", password_});
   process_ = std::make_unique<Subprocess>(argv);
   // Generous: a loaded machine running sanitizer builds in parallel is slow to start.
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  cluster::RedisConnection connection({"127.0.0.1", port_}, absl::Seconds(1));
+  cluster::RedisConnection connection({"127.0.0.1", port_, password_}, absl::Seconds(1));
   while (absl::Now() < deadline) {
     if (connection.Connect().ok()) {
       absl::StatusOr<cluster::ReplyPtr> reply = connection.Command({"PING"});
@@ -66,9 +71,18 @@ absl::Status RedisServer::Start() {
   return absl::DeadlineExceededError("redis-server did not answer PING");
 }
 
+void RedisServer::Pause() {
+  if (process_ != nullptr) process_->Signal(SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (process_ != nullptr) process_->Signal(SIGCONT);
+}
+
 void RedisServer::Stop() {
   if (process_ == nullptr) return;
   process_->Signal(SIGTERM);
+  process_->Signal(SIGCONT);  // a paused server only sees the SIGTERM once it runs
   if (!process_->Wait(absl::Seconds(30)).has_value()) process_->Signal(SIGKILL);
   process_.reset();  // reaps (kills first if still running)
 }

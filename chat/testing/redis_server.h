@@ -22,6 +22,8 @@ namespace chat::testing {
 class RedisServer {
  public:
   explicit RedisServer(bool append_only = false);
+  // With `password`, clients must AUTH with it (--requirepass).
+  RedisServer(bool append_only, std::string password);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -32,6 +34,11 @@ class RedisServer {
   void Stop();
   // RedisServer::Kill9() kills it with SIGKILL: a crash.
   void Kill9();
+  // RedisServer::Pause() stops it (SIGSTOP): connections and connects still complete in
+  // the kernel, but nothing is answered, as with a Redis that stalls. Resume() (SIGCONT)
+  // lets it go on. Stop() and Kill9() work on a paused server.
+  void Pause();
+  void Resume();
   // RedisServer::Restart() starts it again on the same port and directory.
   absl::Status Restart() { return Start(); }
 
@@ -42,6 +49,7 @@ class RedisServer {
 
  private:
   const bool append_only_;
+  const std::string password_;
   std::string dir_;
   int port_ = -1;
   std::unique_ptr<Subprocess> process_;
