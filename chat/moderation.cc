@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "chat/abuse/address_key.h"
 
 namespace chat {
@@ -56,18 +57,12 @@ Moderation::Moderation(std::vector<std::string> operator_keys, size_t max_mutes)
     : flag_operators_(operator_keys.begin(), operator_keys.end()), mutes_(max_mutes) {}
 
 std::optional<std::string> AddressArgumentKey(std::string_view text) {
-  const std::string address(text);
-  sockaddr_in v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
-    v4.sin_family = AF_INET;
-    return AddressKey(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
+  // Only a bare address: "name:1" or "a via b" is not one a moderator means.
+  if (text.find(' ') != std::string_view::npos || absl::StartsWith(text, "[")) {
+    return std::nullopt;
   }
-  sockaddr_in6 v6{};
-  if (inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
-    v6.sin6_family = AF_INET6;
-    return AddressKey(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
-  }
-  return std::nullopt;
+  if (std::count(text.begin(), text.end(), ':') == 1) return std::nullopt;
+  return TextAddressKey(text);
 }
 
 }  // namespace chat

@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace chat {
@@ -44,6 +46,29 @@ std::string AddressKey(const sockaddr* address, socklen_t length) {
     default:
       return kLocalAddressKey;
   }
+}
+
+std::optional<std::string> TextAddressKey(std::string_view text) {
+  text = text.substr(0, text.find(" via "));
+  std::string host(text);
+  if (absl::StartsWith(text, "[")) {  // [v6]:port
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = std::string(text.substr(1, close - 1));
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {  // v4:port
+    host = std::string(text.substr(0, text.find(':')));
+  }
+  sockaddr_in v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    return AddressKey(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
+  }
+  sockaddr_in6 v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    return AddressKey(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
+  }
+  return std::nullopt;
 }
 
 std::string PeerAddressKey(int fd) {

@@ -9,7 +9,9 @@
 
 #include <sys/socket.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace chat {
 
@@ -33,6 +35,12 @@ std::string AddressKey(const sockaddr* address, socklen_t length);
 
 // PeerAddressKey() is AddressKey() of getpeername(fd), or kUnknownAddressKey if that fails.
 std::string PeerAddressKey(int fd);
+
+// TextAddressKey() is AddressKey() of an address written out: "1.2.3.4", "2001:db8::1",
+// with a port ("1.2.3.4:5678", "[2001:db8::1]:5678"), or as a session names a client
+// behind a load balancer ("1.2.3.4:5678 via 10.0.0.2:40000": the client, not the
+// balancer). nullopt if it is none of these.
+std::optional<std::string> TextAddressKey(std::string_view text);
 
 }  // namespace chat
 

@@ -78,6 +78,22 @@ TEST(AddressKeyTest, TruncatedAddressesAreUnknown) {
             kUnknownAddressKey);
 }
 
+// How /whois and other servers' presence records write an address, back to its key.
+TEST(TextAddressKeyTest, AddressesWithPortsAndBalancers) {
+  EXPECT_EQ(TextAddressKey("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(TextAddressKey("192.0.2.7:5678"), "192.0.2.7");
+  EXPECT_EQ(TextAddressKey("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+  EXPECT_EQ(TextAddressKey("[2001:db8:1:2::9]:5678"), "2001:db8:1:2::/64");
+  EXPECT_EQ(TextAddressKey("[::1]:5678"), "::1");
+  // Behind a load balancer the client is the first address, not the balancer.
+  EXPECT_EQ(TextAddressKey("192.0.2.7:5678 via 10.0.0.2:40000"), "192.0.2.7");
+  EXPECT_EQ(TextAddressKey("[::ffff:192.0.2.7]:1 via 10.0.0.2:4"), "192.0.2.7");
+  EXPECT_EQ(TextAddressKey(""), std::nullopt);
+  EXPECT_EQ(TextAddressKey("alice"), std::nullopt);
+  EXPECT_EQ(TextAddressKey("[2001:db8::1"), std::nullopt);
+  EXPECT_EQ(TextAddressKey("local"), std::nullopt);
+}
+
 TEST(PeerAddressKeyTest, SocketPairIsLocal) {
   testing::SocketPair pair = testing::MakeSocketPair();
   EXPECT_EQ(PeerAddressKey(pair.server_end.get()), kLocalAddressKey);

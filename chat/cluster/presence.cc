@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "chat/abuse/address_key.h"
 #include "chat/cluster/keys.h"
 #include "chat/cluster/stream_codec.h"
 #include "chat/core/event.h"
@@ -94,11 +95,18 @@ absl::StatusOr<UserInfo> DecodePresence(std::string_view value) {
   }
   if (parts[5] != "0" && parts[5] != "1") return absl::InvalidArgumentError("bad registered flag");
   info.registered = parts[5] == "1";
+  // An address as its server saw it: "1.2.3.4:5678", "[v6]:port", or behind a load
+  // balancer "client via balancer".
+  const std::vector<std::string_view> hops = absl::StrSplit(parts[6], absl::MaxSplits(" via ", 1));
   if (parts[6].size() > kMaxPresenceAddressBytes ||
-      parts[6].find_first_not_of("0123456789abcdefABCDEF:.[]") != std::string_view::npos) {
+      std::any_of(hops.begin(), hops.end(), [](std::string_view hop) {
+        return hop.find_first_not_of("0123456789abcdefABCDEF:.[]") != std::string_view::npos;
+      })) {
     return absl::InvalidArgumentError("bad address");
   }
   info.address = std::string(parts[6]);
+  // For /ban of a user elsewhere: the client's address, never the balancer's.
+  info.address_key = TextAddressKey(parts[6]).value_or("");
   info.away = SanitizeText(parts[7]);
   if (info.away.size() > kMaxPresenceAwayBytes) return absl::InvalidArgumentError("away too long");
   return info;

@@ -57,7 +57,8 @@ namespace chat::cluster {
 // Bounds on a presence record; beyond them (after sanitising) it is refused.
 inline constexpr size_t kMaxPresenceBytes = 1024;
 inline constexpr size_t kMaxPresenceAwayBytes = 200;  // /away's own limit
-inline constexpr size_t kMaxPresenceAddressBytes = 64;
+// Two IPv6 addresses with ports ("client via balancer") fit.
+inline constexpr size_t kMaxPresenceAddressBytes = 128;
 
 // EncodePresence() is "1\n<name>\n<room>\n<connected ms>\n<last line ms>\n<0|1>\n
 // <address>\n<away>": no field but the last can hold a newline (names and rooms never

@@ -55,6 +55,24 @@ TEST(PresenceCodecTest, RoundTrips) {
   EXPECT_FALSE(info->registered);
 }
 
+// Behind a load balancer (--proxy_protocol_from) a session's address names both; the
+// record must still be taken, or the user would be invisible elsewhere and never get a
+// leave notice, and its address key is the client's (for /ban from another server).
+TEST(PresenceCodecTest, AUserBehindALoadBalancerRoundTrips) {
+  UserInfo info = Alice();
+  info.address = "[2001:db8:1:2:3:4:5:6]:65535 via [::ffff:255.255.255.255]:65535";
+  absl::StatusOr<UserInfo> decoded = DecodePresence(EncodePresence(info));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->address, info.address);
+  EXPECT_EQ(decoded->address_key, "2001:db8:1:2::/64");
+  info.address = "192.0.2.7:5678 via 127.0.0.1:40000";
+  decoded = DecodePresence(EncodePresence(info));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->address_key, "192.0.2.7");
+  info.address = "192.0.2.7:5678 via 127.0.0.1:40000 via x";
+  EXPECT_FALSE(DecodePresence(EncodePresence(info)).ok());
+}
+
 TEST(PresenceCodecTest, AwayTextCannotAddFields) {
   UserInfo info = Alice();
   info.away = "gone\nfor\nlunch";  // never typed (lines end at \n), but never trusted either
@@ -80,7 +98,7 @@ TEST(PresenceCodecTest, RefusesWhatNoServerWrites) {
            "1\nAlice\ngeneral\n0\n0\n2\n\n",             // the flag
            "1\nAlice\ngeneral\n0\n0\n0\nevil host\n",    // not an address
            absl::StrCat("1\nAlice\ngeneral\n0\n0\n0\n\n", std::string(201, 'a')),
-           absl::StrCat("1\nAlice\ngeneral\n0\n0\n0\n", std::string(65, '1'), "\n"),
+           absl::StrCat("1\nAlice\ngeneral\n0\n0\n0\n", std::string(kMaxPresenceAddressBytes + 1, '1'), "\n"),
            absl::StrCat("1\nAlice\ngeneral\n0\n0\n0\n\n", std::string(1100, 'a')),
            std::string("1\nAl\x1b[2Jice\ngeneral\n0\n0\n0\n\n"),  // escape in a name
        }) {
