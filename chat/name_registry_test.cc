@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "chat/name.h"
+#include "chat/testing/fake_shared_names.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -208,25 +209,7 @@ TEST(NameRegistryTest, DeliverToSaysWhoReceivedIt) {
   EXPECT_EQ(to.away, "lunch");
 }
 
-// The rest of the cluster, as the registry sees it: names other servers hold, and what
-// it was told.
-class FakeSharedNames : public SharedNames {
- public:
-  ClaimResult Claim(std::string_view key, std::string_view name) override {
-    if (down) return ClaimResult::kUnavailable;
-    if (elsewhere.contains(std::string(key))) return ClaimResult::kTaken;
-    calls.push_back("claim " + std::string(name));
-    return ClaimResult::kClaimed;
-  }
-  void Release(std::string_view key) override { calls.push_back("release " + std::string(key)); }
-  void Publish(std::string_view, const UserInfo&) override {}
-  Listing ListElsewhere() override { return {}; }
-  std::optional<UserInfo> FindElsewhere(std::string_view) override { return std::nullopt; }
-
-  bool down = false;
-  std::set<std::string> elsewhere;  // keys
-  std::vector<std::string> calls;
-};
+using testing::FakeSharedNames;
 
 TEST(NameRegistryTest, SharedNamesDecideAfterTheLocalClaim) {
   NameRegistry names;
@@ -244,11 +227,11 @@ TEST(NameRegistryTest, SharedNamesDecideAfterTheLocalClaim) {
   EXPECT_EQ(names.TryClaim("alice", &a, 1), ClaimResult::kClaimed);
   // Taken here: the cluster is not even asked.
   EXPECT_EQ(names.TryClaim("ALICE", &b, 2), ClaimResult::kTaken);
-  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("claim alice"));
+  EXPECT_THAT(cluster.Calls(), ::testing::ElementsAre("claim alice"));
   names.Release("alice");
-  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("claim alice", "release " + NameKey("alice")));
+  EXPECT_THAT(cluster.Calls(), ::testing::ElementsAre("claim alice", "release " + NameKey("alice")));
   names.Release("alice");  // not held: nothing passed on
-  EXPECT_EQ(cluster.calls.size(), 2u);
+  EXPECT_EQ(cluster.Calls().size(), 2u);
 }
 
 TEST(NameRegistryTest, SharedRenamesClaimTheNewNameFirst) {
@@ -267,15 +250,15 @@ TEST(NameRegistryTest, SharedRenamesClaimTheNewNameFirst) {
   // A new spelling of one's own name is one's own already.
   EXPECT_EQ(names.TryRename("alice", "Alice"), ClaimResult::kClaimed);
   cluster.down = false;
-  cluster.calls.clear();
+  cluster.ClearCalls();
   EXPECT_EQ(names.TryRename("Alice", "dave"), ClaimResult::kClaimed);
   EXPECT_EQ(names.FindById(1)->name, "dave");
-  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("claim dave", "release " + NameKey("alice")));
+  EXPECT_THAT(cluster.Calls(), ::testing::ElementsAre("claim dave", "release " + NameKey("alice")));
   // Onto a reservation (claimed, so the cluster holds it already): no second claim.
   ASSERT_TRUE(names.Claim("erin", &a, 0));
-  cluster.calls.clear();
+  cluster.ClearCalls();
   EXPECT_EQ(names.TryRename("dave", "erin"), ClaimResult::kClaimed);
-  EXPECT_THAT(cluster.calls, ::testing::ElementsAre("release " + NameKey("dave")));
+  EXPECT_THAT(cluster.Calls(), ::testing::ElementsAre("release " + NameKey("dave")));
 }
 
 TEST(NameRegistryTest, DescribeAllListsUsersNotReservations) {

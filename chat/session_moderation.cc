@@ -348,6 +348,19 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
             return true;
           }
           what = std::string(who);
+          // On another server: its address too, as for a user here (that server saw it;
+          // behind a load balancer, the client's).
+          if (SharedNames* shared = context_.names->shared()) {
+            if (std::optional<UserInfo> elsewhere = shared->FindElsewhere(ban.name_key)) {
+              what = elsewhere->name;
+              if (!elsewhere->address_key.empty() &&
+                  elsewhere->address_key != kLocalAddressKey &&
+                  elsewhere->address_key != kUnknownAddressKey &&
+                  elsewhere->address_key != address_key_) {
+                ban.address_key = elsewhere->address_key;
+              }
+            }
+          }
         }
       }
       absl::StatusOr<int64_t> id = context_.identity->AddBan(ban);
@@ -363,6 +376,7 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
                         : absl::StrCat(" and address ", ban.address_key))
                 << " " << until_text << InParens(reason) << " (ban #" << *id << ")";
       count(Action::kBan);
+      bool unreachable = false;
       if (target.has_value()) {
         tell_room(target->room,
                   absl::StrCat("banned ", target->name, " ", until_text, InParens(reason)));
@@ -371,8 +385,9 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
       } else if (!ban.name_key.empty() && context_.remote != nullptr) {
         // Connected to another instance, perhaps: the ban is in the shared store, so
         // its next login is refused there; this ends the present one.
-        context_.remote->Kick(who, absl::StrCat("You were banned by ", me, " ", until_text,
-                                                Because(reason)));
+        unreachable = context_.remote->Kick(who, absl::StrCat("You were banned by ", me, " ",
+                                                              until_text, Because(reason))) ==
+                      RemoteUsers::Result::kUnavailable;
       }
       reply.push_back(ReplyLine(absl::StrCat(
           "Ban #", *id, ": ", what,
@@ -380,6 +395,11 @@ bool Session::RunModerationCommand(const Command& command, std::vector<Frame>& r
               ? absl::StrCat(" (and address ", ban.address_key, ")")
               : std::string(),
           " banned ", until_text, Because(reason))));
+      if (unreachable) {
+        reply.push_back(ReplyLine(absl::StrCat(
+            "(", what, " may still be connected to another server, which cannot be asked right "
+            "now; the ban holds at their next login.)")));
+      }
       return true;
     }
     case Kind::kUnban: {

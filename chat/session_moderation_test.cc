@@ -17,8 +17,10 @@
 #include "chat/identity/sqlite_store.h"
 #include "chat/message.h"
 #include "chat/moderation.h"
+#include "chat/name.h"
 #include "chat/remote_users.h"
 #include "chat/testing/fake_remote_users.h"
+#include "chat/testing/fake_shared_names.h"
 #include "chat/testing/identity_fixture.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
@@ -158,6 +160,7 @@ class RemoteModerationTest : public SessionModerationTest {
     SessionModerationTest::TearDown();
   }
   testing::FakeRemoteUsers remote_;
+  testing::FakeSharedNames cluster_;  // outlives the sessions (ended in TearDown)
 };
 
 // A name nobody has here may be on another instance: the kick goes there.
@@ -182,6 +185,28 @@ TEST_F(RemoteModerationTest, BanDisconnectsOnAnotherInstance) {
   EXPECT_THAT(remote_.Sent(), ::testing::ElementsAre(absl::StrCat(
                                    "kick zed:You were banned by alice ", until, ": spam")));
   EXPECT_TRUE(store_->FindActiveBan("zed", "", clock_.Now())->has_value());
+}
+
+// A user on another server is banned by address too (the one that server saw), so a new
+// name does not get it back in at once.
+TEST_F(RemoteModerationTest, BanOfAUserElsewhereBansItsAddressToo) {
+  UserInfo zed;
+  zed.name = "Zed";
+  zed.address = "192.0.2.9:4000 via 127.0.0.1:5000";
+  zed.address_key = "192.0.2.9";
+  cluster_.users[NameKey("zed")] = zed;
+  names_.Share(&cluster_);
+  LineClient alice = Alice();
+  const std::string until = identity::FormatUntil(clock_.Now() + absl::Hours(2));
+  ExpectReply(alice, "alice", "/ban zed 2h spam",
+              absl::StrCat("Ban #1: Zed (and address 192.0.2.9) banned ", until, ": spam"));
+  EXPECT_TRUE(store_->FindActiveBan("", "192.0.2.9", clock_.Now())->has_value());
+  // Redis cannot be asked: the operator is told the ban holds, the user may be on.
+  remote_.set_result(RemoteUsers::Result::kUnavailable);
+  ExpectReply(alice, "alice", "/ban yan 1h",
+              absl::StrCat("Ban #2: yan banned ", identity::FormatUntil(clock_.Now() + absl::Hours(1)),
+                           ".\n(yan may still be connected to another server, which cannot be "
+                           "asked right now; the ban holds at their next login.)"));
 }
 
 TEST_F(SessionModerationTest, BanRefusesTheNameUntilItEnds) {
