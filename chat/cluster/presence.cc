@@ -117,7 +117,8 @@ Presence::Presence(PresenceOptions options)
       clock_(options_.clock != nullptr ? *options_.clock : RealClock::Default()),
       lease_ms_(absl::StrCat(std::max<int64_t>(absl::ToInt64Milliseconds(options_.lease), 1))),
       presence_ms_(
-          absl::StrCat(std::max<int64_t>(absl::ToInt64Milliseconds(options_.lease * 3), 1))) {}
+          absl::StrCat(std::max<int64_t>(absl::ToInt64Milliseconds(options_.lease * 3), 1))),
+      pool_(options_.address, options_.timeout, kMaxPooled) {}
 
 Presence::~Presence() { Stop(); }
 
@@ -146,18 +147,16 @@ void Presence::Stop() {
   if (heartbeat_.joinable()) heartbeat_.join();
   // Gone at once rather than in a lease: nobody reaps an instance that said goodbye.
   const std::string me = options_.instance_id;
-  const absl::Status status = [&] {
-    std::unique_ptr<RedisConnection> connection = Take();
-    if (connection == nullptr) return absl::UnavailableError("redis: not connected");
+  const absl::Status status = pool_.Use([&](RedisConnection& connection) {
     for (const std::vector<std::string>& argv :
          {std::vector<std::string>{"DEL", InstanceKey(me), PresenceKey(me)},
           std::vector<std::string>{"SREM", InstancesKey(), me}}) {
-      if (absl::StatusOr<ReplyPtr> reply = connection->Command(argv); !reply.ok()) {
+      if (absl::StatusOr<ReplyPtr> reply = connection.Command(argv); !reply.ok()) {
         return reply.status();
       }
     }
     return absl::OkStatus();
-  }();
+  });
   LOG_IF(WARNING, !status.ok()) << "presence: leaving the cluster: " << status;
 }
 
@@ -171,38 +170,8 @@ size_t Presence::held() const {
   return held_.size();
 }
 
-std::unique_ptr<RedisConnection> Presence::Take() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!pool_.empty()) {
-      std::unique_ptr<RedisConnection> connection = std::move(pool_.back());
-      pool_.pop_back();
-      return connection;
-    }
-  }
-  auto connection = std::make_unique<RedisConnection>(options_.address, options_.timeout);
-  if (!connection->Connect().ok()) return nullptr;
-  return connection;
-}
-
-void Presence::Give(std::unique_ptr<RedisConnection> connection) {
-  if (connection == nullptr || !connection->connected()) return;
-  absl::MutexLock lock(&mu_);
-  if (pool_.size() < kMaxPooled) pool_.push_back(std::move(connection));
-}
-
 absl::StatusOr<ReplyPtr> Presence::Run(const std::vector<std::string>& argv) {
-  // A pooled connection may be stale (Redis restarted since it was last used): one
-  // fresh attempt before giving up, so the first claim after an outage is not refused.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<RedisConnection> connection = Take();
-    if (connection == nullptr) return absl::UnavailableError("redis: cannot connect");
-    absl::StatusOr<ReplyPtr> reply = connection->Command(argv);
-    Give(std::move(connection));
-    if (reply.ok() || !IsBroken(reply.status())) return reply;
-    if (attempt == 1) return reply;
-  }
-  return absl::UnavailableError("redis: unreachable");
+  return pool_.Command(argv);
 }
 
 ClaimResult Presence::Claim(std::string_view key, std::string_view name) {
@@ -455,42 +424,33 @@ bool Presence::ReapInstance(RedisConnection& connection, const std::string& id) 
 
 SharedNames::Listing Presence::ListElsewhere() {
   Listing listing;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    listing = Listing();
-    std::unique_ptr<RedisConnection> connection = Take();
-    if (connection == nullptr) break;
-    bool ok = false;
-    if (absl::StatusOr<std::vector<std::string>> others = OtherInstances(*connection);
-        others.ok()) {
-      ok = true;
-      for (const std::string& id : *others) {
-        if (!connection->Append({"EXISTS", InstanceKey(id)}).ok()) ok = false;
-      }
-      std::vector<std::string> alive;
-      for (size_t i = 0; ok && i < others->size(); ++i) {
-        absl::StatusOr<ReplyPtr> reply = connection->GetReply();
-        if (!reply.ok()) {
-          ok = false;
-        } else if (IsInteger(**reply, 1)) {
-          alive.push_back((*others)[i]);
-        }
-      }
-      std::vector<std::pair<std::string, UserInfo>> users;
-      for (const std::string& id : alive) {
-        if (!ok || users.size() >= options_.max_listed) {
-          listing.truncated = listing.truncated || ok;
-          break;
-        }
-        ok = ReadPresence(*connection, id, options_.max_listed - users.size(), &users,
-                          &listing.truncated);
-      }
-      for (auto& [key, info] : users) listing.users.push_back(std::move(info));
+  const absl::Status status = pool_.Use([&](RedisConnection& connection) -> absl::Status {
+    absl::StatusOr<std::vector<std::string>> others = OtherInstances(connection);
+    if (!others.ok()) return others.status();
+    for (const std::string& id : *others) {
+      if (absl::Status s = connection.Append({"EXISTS", InstanceKey(id)}); !s.ok()) return s;
     }
-    const bool broken = !connection->connected();
-    Give(std::move(connection));
-    if (ok) return listing;
-    if (!broken) break;  // a bad reply, not a stale connection: no point retrying
-  }
+    std::vector<std::string> alive;
+    for (const std::string& id : *others) {
+      absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+      if (!reply.ok()) return reply.status();
+      if (IsInteger(**reply, 1)) alive.push_back(id);
+    }
+    std::vector<std::pair<std::string, UserInfo>> users;
+    for (const std::string& id : alive) {
+      if (users.size() >= options_.max_listed) {
+        listing.truncated = true;
+        break;
+      }
+      if (!ReadPresence(connection, id, options_.max_listed - users.size(), &users,
+                        &listing.truncated)) {
+        return absl::UnavailableError("redis: reading presence");
+      }
+    }
+    for (auto& [key, info] : users) listing.users.push_back(std::move(info));
+    return absl::OkStatus();
+  });
+  if (status.ok()) return listing;
   listing = Listing();
   listing.unavailable = true;
   return listing;

@@ -50,6 +50,7 @@
 #include "absl/time/time.h"
 #include "chat/clock.h"
 #include "chat/cluster/redis_client.h"
+#include "chat/cluster/redis_pool.h"
 #include "chat/name_registry.h"
 
 namespace chat::cluster {
@@ -123,10 +124,7 @@ class Presence final : public SharedNames {
   size_t held() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  std::unique_ptr<RedisConnection> Take() ABSL_LOCKS_EXCLUDED(mu_);
-  void Give(std::unique_ptr<RedisConnection> connection) ABSL_LOCKS_EXCLUDED(mu_);
-  // One command on a pooled connection; a stale pooled connection (Redis restarted) is
-  // replaced once before giving up.
+  // One command on a pooled connection (RedisPool replaces one Redis had closed).
   absl::StatusOr<ReplyPtr> Run(const std::vector<std::string>& argv);
 
   // The heartbeat's parts, on its own connection.
@@ -146,13 +144,14 @@ class Presence final : public SharedNames {
   const Clock& clock_;
   const std::string lease_ms_;     // the lease, as PX wants it
   const std::string presence_ms_;  // the presence hash's expiry (three leases)
+  // For the sessions' claims, releases and look-ups (the heartbeat has its own).
+  RedisPool pool_;
 
   mutable absl::Mutex mu_;
   // Names held cluster-wide: key -> name as spelled.
   std::map<std::string, std::string> held_ ABSL_GUARDED_BY(mu_);
   // This instance's presence: key -> EncodePresence().
   std::map<std::string, std::string> records_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::unique_ptr<RedisConnection>> pool_ ABSL_GUARDED_BY(mu_);
   Snapshot snapshot_ ABSL_GUARDED_BY(mu_);
   LostName lost_ ABSL_GUARDED_BY(mu_);
 

@@ -4,6 +4,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 
@@ -88,6 +89,8 @@ void RedisConnection::Disconnect() {
 
 absl::Status RedisConnection::Connect() {
   Disconnect();
+  closed_by_peer_ = false;
+  replies_ = 0;
   redisContext* context =
       redisConnectWithTimeout(address_.host.c_str(), address_.port, AtLeastAMillisecond(timeout_));
   if (context == nullptr) return absl::ResourceExhaustedError("redis: out of memory");
@@ -115,6 +118,10 @@ absl::Status RedisConnection::Connect() {
 }
 
 absl::Status RedisConnection::Broken(std::string_view what) {
+  const int error = errno;
+  closed_by_peer_ = context_ != nullptr &&
+                    (context_->err == REDIS_ERR_EOF ||
+                     (context_->err == REDIS_ERR_IO && (error == ECONNRESET || error == EPIPE)));
   absl::Status status = absl::UnavailableError(
       absl::StrCat("redis ", address_.host, ":", address_.port, ": ", what, ": ",
                    context_ != nullptr ? context_->errstr : "not connected"));
@@ -142,6 +149,7 @@ absl::StatusOr<ReplyPtr> RedisConnection::GetReply() {
   void* raw = nullptr;
   if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return Broken("reading");
   ReplyPtr reply(static_cast<redisReply*>(raw));
+  ++replies_;
   if (reply->type == REDIS_REPLY_ERROR) {
     return absl::FailedPreconditionError(absl::StrCat("redis: ", ReplyText(*reply)));
   }

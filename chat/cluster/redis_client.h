@@ -12,6 +12,7 @@
 #ifndef CHAT_CLUSTER_REDIS_CLIENT_H_
 #define CHAT_CLUSTER_REDIS_CLIENT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,6 +72,12 @@ class RedisConnection {
   absl::Status Connect();
   void Disconnect();
   bool connected() const { return context_ != nullptr; }
+  // True if the connection broke because Redis closed it (end of stream, reset) rather
+  // than a timeout: a command sent on it then never ran, since Redis (restarted, or
+  // dropping idle clients) was no longer reading it.
+  bool closed_by_peer() const { return closed_by_peer_; }
+  // Replies read on this connection since it connected.
+  uint64_t replies() const { return replies_; }
 
   // RedisConnection::Command() sends one command, every argument binary-safe.
   absl::StatusOr<ReplyPtr> Command(const std::vector<std::string>& argv);
@@ -85,6 +92,8 @@ class RedisConnection {
   const RedisAddress address_;
   const absl::Duration timeout_;
   redisContext* context_ = nullptr;
+  bool closed_by_peer_ = false;
+  uint64_t replies_ = 0;
 };
 
 // Backoff: the delays between attempts double from `initial` up to `max`; Reset() after

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "chat/cluster/redis_pool.h"
 #include "chat/testing/redis_server.h"
 #include "gtest/gtest.h"
 
@@ -71,6 +72,25 @@ TEST(RedisConnectionTest, BreaksWhenRedisGoesAndReconnectsWhenItIsBack) {
   absl::StatusOr<ReplyPtr> pong = connection.Command({"PING"});
   ASSERT_TRUE(pong.ok());
   EXPECT_EQ(ReplyText(**pong), "PONG");
+}
+
+// A pool's idle connection to a Redis that restarted meanwhile is replaced at its first
+// use: the caller sees no failure (the closed connection never ran the command).
+TEST(RedisPoolTest, AnIdleConnectionRedisClosedIsReplacedOnce) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  RedisPool pool({"127.0.0.1", redis.port()}, absl::Seconds(5), /*max_idle=*/2);
+  ASSERT_TRUE(pool.Command({"SET", "k", "1"}).ok());
+  redis.Stop();
+  ASSERT_TRUE(redis.Restart().ok());
+  absl::StatusOr<ReplyPtr> incr = pool.Command({"INCR", "counter"});
+  ASSERT_TRUE(incr.ok()) << incr.status();
+  EXPECT_EQ((*incr)->integer, 1);  // ran once
+  // While Redis is down there is nothing to retry on: the caller is told.
+  redis.Stop();
+  EXPECT_TRUE(absl::IsUnavailable(pool.Command({"PING"}).status()));
+  ASSERT_TRUE(redis.Restart().ok());
+  EXPECT_TRUE(pool.Command({"PING"}).ok());
 }
 
 TEST(RedisConnectionTest, AnUnreachableServerFailsWithinTheTimeout) {

@@ -16,11 +16,21 @@ absl::Status RedisPool::Use(absl::FunctionRef<absl::Status(RedisConnection&)> us
       idle_.pop_back();
     }
   }
+  const bool reused = connection != nullptr;
   if (connection == nullptr) connection = std::make_unique<RedisConnection>(address_, timeout_);
   if (!connection->connected()) {
     if (absl::Status status = connection->Connect(); !status.ok()) return status;
   }
+  const uint64_t replies_before = connection->replies();
   absl::Status status = use(*connection);
+  // An idle connection Redis had closed (it restarted, or drops idle clients) fails at
+  // its first command, which therefore never ran: once more on a fresh one. Not after
+  // any reply, nor after a timeout: then the command may have run.
+  if (reused && !status.ok() && !connection->connected() && connection->closed_by_peer() &&
+      connection->replies() == replies_before) {
+    if (absl::Status reconnected = connection->Connect(); !reconnected.ok()) return reconnected;
+    status = use(*connection);
+  }
   if (connection->connected()) {
     absl::MutexLock lock(&mu_);
     if (idle_.size() < max_idle_) idle_.push_back(std::move(connection));

@@ -30,8 +30,11 @@ namespace chat::cluster {
 // RedisPool keeps up to `max_idle` idle connections; a caller finding none idle opens
 // one more (so callers never wait on each other), which is closed afterwards if the
 // idle ones are already enough. A connection that broke during use is dropped, so the
-// next caller reconnects. There is no retry: a command whose reply was lost may have
-// run, and only its caller knows whether running it twice is harmless. Thread-safe.
+// next caller reconnects. The one retry: an idle connection that Redis had closed
+// (restarted, or its `timeout` dropped idle clients) fails before any reply, so `use`
+// runs once more on a fresh connection. Nothing else is retried: a command whose reply
+// was lost (a timeout) may have run, and only its caller knows whether running it
+// twice is harmless. Thread-safe.
 class RedisPool {
  public:
   RedisPool(RedisAddress address, absl::Duration timeout, size_t max_idle);
