@@ -35,8 +35,12 @@ constexpr char kBanAddressPrefix[] = "tcpchat:bans:address:";
 // --- Lua scripts. Redis runs each atomically; every value is an argument, never spliced.
 
 // KEYS[1] account; ARGV field/value pairs. 1 created, 0 exists.
+// KEYS[2], KEYS[3]: the name's ignore list, cleared: one left behind (an ignore added
+// by another server's session while the account was being deleted) is not the new
+// owner's.
 constexpr std::string_view kCreateAccount = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 )lua";
@@ -225,7 +229,9 @@ absl::Status RedisStore::CreateAccount(const Account& account) {
   std::vector<std::string> fields;
   EncodeAccount(account, &fields);
   absl::StatusOr<int64_t> created =
-      EvalInteger(kCreateAccount, {AccountKey(account.key)}, std::move(fields));
+      EvalInteger(kCreateAccount,
+                  {AccountKey(account.key), IgnoreKey(account.key), IgnoreOrderKey(account.key)},
+                  std::move(fields));
   if (!created.ok()) return created.status();
   if (*created == 0) return absl::AlreadyExistsError("that name is already registered");
   return absl::OkStatus();

@@ -89,6 +89,17 @@ TEST_F(RedisStoreTest, MalformedAccountIsDataLossNotAnAccount) {
   EXPECT_EQ((*found)->created, absl::FromUnixMicros(7));
 }
 
+// An ignore list left without its account (an ignore added on another server while the
+// account was deleted) is not inherited by whoever registers the name next.
+TEST_F(RedisStoreTest, ANewAccountInheritsNoLeftoverIgnoreList) {
+  Raw({"HSET", "tcpchat:ignore:carol", "mallory", "Mallory"});
+  Raw({"RPUSH", "tcpchat:ignore_order:carol", "mallory"});
+  ASSERT_TRUE(store_->CreateAccount(Account{"carol", "Carol", "hash", false, kT0}).ok());
+  absl::StatusOr<std::vector<identity::IgnoredName>> ignores = store_->ListIgnores("carol");
+  ASSERT_TRUE(ignores.ok()) << ignores.status();
+  EXPECT_TRUE(ignores->empty());
+}
+
 // One bad ban record neither locks everyone out nor hides the good bans.
 TEST_F(RedisStoreTest, MalformedBanIsSkipped) {
   absl::StatusOr<int64_t> good =
