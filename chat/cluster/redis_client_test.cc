@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "chat/cluster/redis_pool.h"
 #include "chat/testing/redis_server.h"
 #include "gtest/gtest.h"
@@ -89,6 +91,36 @@ TEST(RedisPoolTest, AnIdleConnectionRedisClosedIsReplacedOnce) {
   // While Redis is down there is nothing to retry on: the caller is told.
   redis.Stop();
   EXPECT_TRUE(absl::IsUnavailable(pool.Command({"PING"}).status()));
+  ASSERT_TRUE(redis.Restart().ok());
+  EXPECT_TRUE(pool.Command({"PING"}).ok());
+}
+
+// However many callers at once, the pool opens at most max_open connections; the others
+// wait for one, and past the timeout are told Redis is unavailable.
+TEST(RedisPoolTest, OpensAtMostMaxOpenConnections) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  RedisPool pool({"127.0.0.1", redis.port()}, absl::Milliseconds(300), /*max_idle=*/1,
+                 /*max_open=*/1);
+  absl::Notification holding, release;
+  std::thread holder([&] {
+    EXPECT_TRUE(pool.Use([&](RedisConnection&) {
+                      holding.Notify();
+                      release.WaitForNotification();
+                      return absl::OkStatus();
+                    }).ok());
+  });
+  holding.WaitForNotification();
+  absl::StatusOr<ReplyPtr> busy = pool.Command({"PING"});
+  EXPECT_TRUE(absl::IsUnavailable(busy.status())) << busy.status();
+  EXPECT_TRUE(absl::StrContains(busy.status().message(), "busy")) << busy.status();
+  release.Notify();
+  holder.join();
+  // The one connection came back and serves again; a failed connect gives its place back.
+  EXPECT_TRUE(pool.Command({"PING"}).ok());
+  redis.Stop();
+  EXPECT_FALSE(pool.Command({"PING"}).ok());
+  EXPECT_FALSE(pool.Command({"PING"}).ok());
   ASSERT_TRUE(redis.Restart().ok());
   EXPECT_TRUE(pool.Command({"PING"}).ok());
 }

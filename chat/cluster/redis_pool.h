@@ -28,8 +28,11 @@
 namespace chat::cluster {
 
 // RedisPool keeps up to `max_idle` idle connections; a caller finding none idle opens
-// one more (so callers never wait on each other), which is closed afterwards if the
-// idle ones are already enough. A connection that broke during use is dropped, so the
+// one more, up to `max_open` at once (idle or in use), and one closed afterwards if the
+// idle ones are already enough. Beyond `max_open` a caller waits, up to the timeout, for
+// one to come back, then gets Unavailable: a burst of callers (a thousand sessions each
+// sending a /msg) costs Redis a bounded number of connections, not a connect/close
+// storm that could eat its `maxclients`, which the rooms' and names' connections share. A connection that broke during use is dropped, so the
 // next caller reconnects. The one retry: an idle connection that Redis had closed
 // (restarted, or its `timeout` dropped idle clients) fails before any reply, so `use`
 // runs once more on a fresh connection. Nothing else is retried: a command whose reply
@@ -37,7 +40,9 @@ namespace chat::cluster {
 // twice is harmless. Thread-safe.
 class RedisPool {
  public:
-  RedisPool(RedisAddress address, absl::Duration timeout, size_t max_idle);
+  RedisPool(RedisAddress address, absl::Duration timeout, size_t max_idle,
+            size_t max_open = kDefaultMaxOpen);
+  static constexpr size_t kDefaultMaxOpen = 32;
   RedisPool(const RedisPool&) = delete;
   RedisPool& operator=(const RedisPool&) = delete;
 
@@ -53,9 +58,18 @@ class RedisPool {
  private:
   const RedisAddress address_;
   const absl::Duration timeout_;
+  // True when a caller may go on: a connection is idle, or another may be opened.
+  bool CanTake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !idle_.empty() || open_ < max_open_;
+  }
+  // Hands a connection back (kept idle if it is connected and there is room).
+  void GiveBack(std::unique_ptr<RedisConnection> connection) ABSL_LOCKS_EXCLUDED(mu_);
+
   const size_t max_idle_;
+  const size_t max_open_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<RedisConnection>> idle_ ABSL_GUARDED_BY(mu_);
+  size_t open_ ABSL_GUARDED_BY(mu_) = 0;  // idle plus in use
 };
 
 }  // namespace chat::cluster
