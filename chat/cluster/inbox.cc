@@ -69,27 +69,31 @@ void Inbox::Stop() {
   if (reader_.joinable()) reader_.join();
 }
 
-RemoteUsers::Result Inbox::SendPrivate(std::string_view recipient, std::string_view sender,
-                                       std::string_view text, uint64_t sender_id) {
+namespace {
+
+InboxEntry PrivateEntry(std::string_view recipient, std::string_view sender,
+                        std::string_view text, uint64_t sender_id) {
   InboxEntry entry;
   entry.kind = InboxEntry::Kind::kPrivate;
   entry.to = std::string(recipient);
   entry.from = std::string(sender);
   entry.text = std::string(text);
   entry.from_session = sender_id;
-  return Send(entry);
+  return entry;
+}
+
+}  // namespace
+
+RemoteUsers::Result Inbox::SendPrivate(std::string_view recipient, std::string_view sender,
+                                       std::string_view text, uint64_t sender_id) {
+  return Send(PrivateEntry(recipient, sender, text, sender_id));
 }
 
 RemoteUsers::Result Inbox::ReplyPrivate(std::string_view instance, uint64_t session,
                                         std::string_view recipient, std::string_view sender,
                                         std::string_view text, uint64_t sender_id) {
   if (instance.empty() || session == 0) return Result::kNoSuchUser;
-  InboxEntry entry;
-  entry.kind = InboxEntry::Kind::kPrivate;
-  entry.to = std::string(recipient);
-  entry.from = std::string(sender);
-  entry.text = std::string(text);
-  entry.from_session = sender_id;
+  InboxEntry entry = PrivateEntry(recipient, sender, text, sender_id);
   entry.to_session = session;
   return Send(entry, instance);
 }
