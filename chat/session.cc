@@ -181,7 +181,8 @@ UserInfo Session::Describe() const {
 
 void Session::NotePrivateFrom(const Event& event) {
   absl::MutexLock lock(&social_mu_);
-  last_private_from_ = PrivateSender{event.origin, event.name};
+  last_private_from_ =
+      PrivateSender{event.origin, event.name, event.origin_instance, event.origin_session};
 }
 
 // ---------------------------------------------------------------------------------------

@@ -382,10 +382,14 @@ class Session final : public RoomMember, public Recipient {
   absl::Time last_line_at_ ABSL_GUARDED_BY(social_mu_) = absl::InfinitePast();
   std::string room_name_ ABSL_GUARDED_BY(social_mu_);
   std::string away_ ABSL_GUARDED_BY(social_mu_);  // empty: not away
-  // The sender of the last private message shown (id 0: none yet), as it was called then.
+  // The sender of the last private message shown (id 0 and no name: none yet), as it was
+  // called then. Another instance's user has id 0 and, if its instance said, that
+  // instance and its session there.
   struct PrivateSender {
     uint64_t id = 0;
     std::string name;
+    std::string instance;
+    uint64_t remote_session = 0;
   };
   PrivateSender last_private_from_ ABSL_GUARDED_BY(social_mu_);
   // The name worn is the account this client logged in to (for /whois).

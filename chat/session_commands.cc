@@ -88,15 +88,13 @@ void NoteAway(const UserInfo& to, std::vector<Frame>& reply) {
   if (!to.away.empty()) reply.push_back(ReplyLine(absl::StrCat(to.name, " is away: ", to.away)));
 }
 
-// A private message to a name nobody here has: another instance's user, if any has it.
-void SendElsewhere(RemoteUsers* remote, std::string_view recipient, std::string_view sender,
-                   std::string_view text, std::vector<Frame>& reply) {
-  const RemoteUsers::Result result = remote == nullptr
-                                         ? RemoteUsers::Result::kNoSuchUser
-                                         : remote->SendPrivate(recipient, sender, text);
+// What the sender of a private message to another instance is told: nothing once it is
+// handed over, as for a local one.
+void TellSentElsewhere(RemoteUsers::Result result, std::string_view recipient,
+                       std::vector<Frame>& reply) {
   switch (result) {
     case RemoteUsers::Result::kSent:
-      VLOG(1) << "private message " << sender << " -> " << recipient << " (another instance)";
+      VLOG(1) << "private message -> " << recipient << " (another instance)";
       return;
     case RemoteUsers::Result::kNoSuchUser:
       reply.push_back(ErrorLine(absl::StrCat("No such user: ", recipient)));
@@ -105,6 +103,14 @@ void SendElsewhere(RemoteUsers* remote, std::string_view recipient, std::string_
       reply.push_back(ErrorLine(std::string(kChatUnavailable)));
       return;
   }
+}
+
+// A private message to a name nobody here has: another instance's user, if any has it.
+void SendElsewhere(RemoteUsers* remote, std::string_view recipient, std::string_view sender,
+                   std::string_view text, uint64_t sender_id, std::vector<Frame>& reply) {
+  TellSentElsewhere(remote == nullptr ? RemoteUsers::Result::kNoSuchUser
+                                      : remote->SendPrivate(recipient, sender, text, sender_id),
+                    recipient, reply);
 }
 
 }  // namespace
@@ -397,7 +403,7 @@ void Session::SendPrivate(std::string_view recipient, std::string_view text,
           recipient,
           MakeEvent(Event::Kind::kPrivate, context_.clock->Now(), name, std::string(text), id_),
           &to)) {
-    SendElsewhere(context_.remote, recipient, name, text, reply);
+    SendElsewhere(context_.remote, recipient, name, text, id_, reply);
     return;
   }
   NoteAway(to, reply);
@@ -421,8 +427,14 @@ void Session::Whois(std::string_view who, std::vector<Frame>& reply) {
 }
 
 void Session::Ignore(std::string_view who, std::vector<Frame>& reply) {
-  // Only someone here now: the entry is that person (see chat/ignore_list.h).
-  const std::optional<UserInfo> info = context_.names->Find(who);
+  // Someone here now: the entry is that person (see chat/ignore_list.h).
+  std::optional<UserInfo> info = context_.names->Find(who);
+  if (!info.has_value() && context_.names->shared() != nullptr) {
+    // Someone on another instance (--redis): what they send arrives with no session
+    // here, which the list matches by name key, so the entry is the name alone.
+    info = context_.names->shared()->FindElsewhere(NameKey(who));
+    if (info.has_value()) info->id = 0;
+  }
   if (!info.has_value()) {
     reply.push_back(ErrorLine(absl::StrCat("No such user: ", who)));
     return;
@@ -556,8 +568,19 @@ void Session::ReplyToLast(std::string_view text, std::vector<Frame>& reply) {
     return;
   }
   UserInfo to;
+  if (to_whom.id == 0 && !to_whom.instance.empty() && to_whom.remote_session != 0) {
+    // From another instance's session: to that session, as a local reply goes by
+    // session; whoever has its name by now may be someone else.
+    TellSentElsewhere(context_.remote == nullptr
+                          ? RemoteUsers::Result::kNoSuchUser
+                          : context_.remote->ReplyPrivate(to_whom.instance, to_whom.remote_session,
+                                                          to_whom.name, name(), text, id_),
+                      to_whom.name, reply);
+    return;
+  }
   if (to_whom.id == 0) {
-    // From another instance: its name is the only handle on the sender, here or there.
+    // From another instance that did not say the sender's session: its name is the only
+    // handle on the sender, here or there.
     const std::string me = name();
     if (context_.names->DeliverTo(
             to_whom.name,
@@ -565,7 +588,7 @@ void Session::ReplyToLast(std::string_view text, std::vector<Frame>& reply) {
             &to)) {
       NoteAway(to, reply);
     } else {
-      SendElsewhere(context_.remote, to_whom.name, me, text, reply);
+      SendElsewhere(context_.remote, to_whom.name, me, text, id_, reply);
     }
     return;
   }

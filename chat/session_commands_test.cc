@@ -9,6 +9,7 @@
 #include "chat/motd.h"
 #include "chat/remote_users.h"
 #include "chat/testing/fake_remote_users.h"
+#include "chat/testing/fake_shared_names.h"
 #include "chat/testing/line_client.h"
 #include "chat/testing/session_fixture.h"
 #include "gmock/gmock.h"
@@ -616,6 +617,70 @@ TEST_F(SocialCommandsTest, NoMessageOfTheDayMeansTheBaseProtocol) {
   context_.motd = &motd_;  // set up, but empty
   LineClient alice = LoggedIn("alice");
   EXPECT_TRUE(alice.ReceivedNothingFor(absl::Milliseconds(50)));
+}
+
+// Social commands with other instances (--redis): their users are found through the
+// shared names and reached through RemoteUsers.
+class ClusterSocialTest : public SocialCommandsTest {
+ protected:
+  // Before any session reads the context or claims a name.
+  void SetUp() override {
+    SocialCommandsTest::SetUp();
+    context_.remote = &remote;
+    names_.Share(&shared);
+  }
+  void TearDown() override { AwaitSessionsFinished(); }
+
+  // A private message from `name`, session `session` of instance `instance`, as the
+  // inbox delivers it to `to` here.
+  bool PrivateFromElsewhere(std::string_view to, std::string name, std::string text,
+                            std::string instance, uint64_t session) {
+    std::shared_ptr<chat::Event> event =
+        MakeEvent(Event::Kind::kPrivate, clock_.Now(), std::move(name), std::move(text));
+    event->origin_instance = std::move(instance);
+    event->origin_session = session;
+    return names_.DeliverTo(to, std::move(event));
+  }
+
+  testing::FakeRemoteUsers remote;
+  testing::FakeSharedNames shared;
+};
+
+// A troll on another instance can be ignored: what they send arrives with no session
+// here, and the list matches it by name.
+TEST_F(ClusterSocialTest, IgnoreAnotherInstancesUser) {
+  shared.AddElsewhere("Zed");
+  LineClient alice = LoggedIn("alice");
+  ExpectReply(alice, "alice", "/ignore ZED", Ignoring("Zed"));
+  ExpectReply(alice, "alice", "/ignore zed", "You are already ignoring Zed.\n");
+  ExpectReply(alice, "alice", "/ignore nobody", "No such user: nobody\n");
+  ASSERT_TRUE(PrivateFromElsewhere("alice", "zed", "troll", "b", 7));
+  ASSERT_TRUE(PrivateFromElsewhere("alice", "yan", "hello", "b", 8));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][yan -> you]:hello", "alice"));
+}
+
+// /reply to another instance's user goes to the session that wrote, on its instance, as
+// a local /reply goes by session: not to whoever has the name by then, here or there.
+TEST_F(ClusterSocialTest, ReplyToAnotherInstancesSession) {
+  LineClient alice = LoggedIn("alice");
+  ASSERT_TRUE(PrivateFromElsewhere("ALICE", "zed", "from afar", "b", 7));
+  EXPECT_EQ(alice.ReadUntil(Prompt("alice")),
+            Event("[2026-01-02 03:04:05][zed -> you]:from afar", "alice"));
+  ExpectReply(alice, "alice", "/reply back to you", "");
+  EXPECT_THAT(remote.Sent(), ::testing::ElementsAre("alice->zed@b#7:back to you"));
+  // Someone called zed here is not the session that wrote.
+  LineClient zed = LoggedIn("zed");
+  alice.ReadUntil(Prompt("alice"));
+  ExpectReply(alice, "alice", "/reply again", "");
+  EXPECT_THAT(remote.Sent(), ::testing::ElementsAre("alice->zed@b#7:back to you",
+                                                    "alice->zed@b#7:again"));
+  // The name is no longer that instance's: as a local /reply after the sender left.
+  remote.set_result(RemoteUsers::Result::kNoSuchUser);
+  ExpectReply(alice, "alice", "/reply gone?", "No such user: zed\n");
+  remote.set_result(RemoteUsers::Result::kUnavailable);
+  ExpectReply(alice, "alice", "/reply down?", absl::StrCat(kChatUnavailable, "\n"));
+  EXPECT_TRUE(zed.ReceivedNothingFor(absl::Milliseconds(50)));
 }
 
 }  // namespace

@@ -11,7 +11,18 @@
 // instance's inbox, in one Lua script (so the lookup and the append see one state). The
 // owner's inbox thread XREAD BLOCKs its own stream and hands each entry to its
 // NameRegistry as if it came from a local session: a private message renders exactly as
-// a local one (and /reply answers it by name), a kick disconnects with the goodbye.
+// a local one, a kick disconnects with the goodbye. A name counts as held only while its
+// lease's owner also has a live heartbeat (InstanceKey), so a crashed instance's names
+// are "No such user" at once, not until their leases expire.
+//
+// A private message carries its sender's session id, and the recipient's /reply goes
+// back to that instance and session (ReplyPrivate), as a local /reply goes by session:
+// the sender is told "No such user" if the name it had is no longer that instance's,
+// and the reply is dropped there if that session has left meanwhile (the sender cannot
+// be told: it was already told "sent").
+//
+// A kick for a name that is an operator here (InboxOptions::is_protected) is dropped and
+// logged: operators cannot kick each other, and whoever can write to Redis is not one.
 //
 // Delivery is at most once: an entry for a user who left (or renamed) meanwhile is
 // dropped, and a sender is told "sent" once the entry is in the recipient's inbox. The
@@ -26,6 +37,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -56,6 +68,10 @@ struct InboxOptions {
   size_t max_idle_connections = 4;
   absl::Duration backoff_initial = absl::Milliseconds(50);
   absl::Duration backoff_max = absl::Seconds(5);
+  // Whether a name key is a protected operator here: kicks for it are dropped. Called on
+  // the inbox thread with no lock held; may block (an identity store lookup). Unset:
+  // nobody is.
+  std::function<bool(std::string_view name_key)> is_protected;
 };
 
 // Inbox is thread-safe. Start() before sessions use it; Stop() (or destruction) before
@@ -74,17 +90,21 @@ class Inbox final : public RemoteUsers {
   void Start();
   void Stop();
 
-  Result SendPrivate(std::string_view recipient, std::string_view sender,
-                     std::string_view text) override;
+  Result SendPrivate(std::string_view recipient, std::string_view sender, std::string_view text,
+                     uint64_t sender_id) override;
+  Result ReplyPrivate(std::string_view instance, uint64_t session, std::string_view recipient,
+                      std::string_view sender, std::string_view text,
+                      uint64_t sender_id) override;
   Result Kick(std::string_view name, std::string_view goodbye) override;
 
-  // What arrived and was handed to a local user / dropped (malformed, or nobody here
-  // has the name), for tests and metrics.
+  // What arrived and was handed to a local user / dropped (malformed, nobody here has
+  // the name or the session, or a kick for a protected operator), for tests and metrics.
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  Result Send(const InboxEntry& entry);
+  // `owner`: the instance the recipient's name must be leased to; empty: any other.
+  Result Send(const InboxEntry& entry, std::string_view owner = {});
   void ReadLoop();
   void Deliver(const InboxEntry& entry);
 

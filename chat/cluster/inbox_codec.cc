@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "chat/name.h"
 #include "chat/sanitize.h"
 
 namespace chat::cluster {
@@ -14,11 +15,25 @@ void EncodeInboxEntry(const InboxEntry& entry, std::vector<std::string>* argv) {
                {"v", "1", "k", entry.kind == InboxEntry::Kind::kKick ? "k" : "p", "to", entry.to,
                 "n", entry.from, "i", entry.instance, "x", entry.text, "t",
                 absl::StrCat(absl::ToUnixMillis(entry.at))});
+  if (entry.from_session != 0) argv->insert(argv->end(), {"s", absl::StrCat(entry.from_session)});
+  if (entry.to_session != 0) argv->insert(argv->end(), {"r", absl::StrCat(entry.to_session)});
 }
+
+namespace {
+
+// A session id: absent is 0; present, a decimal uint64 (at most 20 digits).
+bool ParseSession(std::optional<std::string_view> text, uint64_t* id) {
+  *id = 0;
+  if (!text.has_value()) return true;
+  return text->size() <= 20 && absl::SimpleAtoi(*text, id) && *id != 0;
+}
+
+}  // namespace
 
 absl::StatusOr<InboxEntry> DecodeInboxEntry(absl::Span<const StreamField> fields) {
   if (fields.size() > kMaxFields) return absl::InvalidArgumentError("too many fields");
-  std::optional<std::string_view> version, kind, to, from, instance, text, time;
+  std::optional<std::string_view> version, kind, to, from, instance, text, time, from_session,
+      to_session;
   for (const auto& [field, value] : fields) {
     std::optional<std::string_view>* slot = nullptr;
     if (field == "v") slot = &version;
@@ -28,6 +43,8 @@ absl::StatusOr<InboxEntry> DecodeInboxEntry(absl::Span<const StreamField> fields
     else if (field == "i") slot = &instance;
     else if (field == "x") slot = &text;
     else if (field == "t") slot = &time;
+    else if (field == "s") slot = &from_session;
+    else if (field == "r") slot = &to_session;
     if (slot == nullptr) continue;
     if (slot->has_value()) return absl::InvalidArgumentError(absl::StrCat("repeated field ", field));
     *slot = value;
@@ -47,6 +64,10 @@ absl::StatusOr<InboxEntry> DecodeInboxEntry(absl::Span<const StreamField> fields
     return absl::InvalidArgumentError("bad time");
   }
   entry.at = absl::FromUnixMillis(millis);
+  if (!ParseSession(from_session, &entry.from_session) ||
+      !ParseSession(to_session, &entry.to_session)) {
+    return absl::InvalidArgumentError("bad session id");
+  }
   const std::string_view sender = from.value_or(""), body = text.value_or(""),
                          origin = instance.value_or("");
   if (to->size() > kMaxNameBytes || sender.size() > kMaxNameBytes ||
@@ -58,11 +79,11 @@ absl::StatusOr<InboxEntry> DecodeInboxEntry(absl::Span<const StreamField> fields
   entry.instance = SanitizeText(origin);
   entry.text = SanitizeText(body);
   // Sanitising turns each invalid byte into three (U+FFFD): the bounds hold afterwards too.
-  if (entry.to.empty() || entry.to.size() > kMaxNameBytes) {
+  if (entry.to.empty() || entry.to.size() > kMaxNameBytes || ValidateName(entry.to)) {
     return absl::InvalidArgumentError("bad recipient");
   }
   if (entry.kind == InboxEntry::Kind::kPrivate &&
-      (entry.from.empty() || entry.from.size() > kMaxNameBytes)) {
+      (entry.from.empty() || entry.from.size() > kMaxNameBytes || ValidateName(entry.from))) {
     return absl::InvalidArgumentError("bad sender");
   }
   if (entry.text.size() > kMaxTextBytes || entry.instance.size() > kMaxInstanceBytes) {

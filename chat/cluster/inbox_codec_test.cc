@@ -46,10 +46,45 @@ TEST(InboxCodecTest, RefusesWhatItCannotTrust) {
 
 TEST(InboxCodecTest, SanitisesAsIfTypedHere) {
   absl::StatusOr<InboxEntry> entry = DecodeInboxEntry(
-      Pairs({"v", "1", "k", "p", "to", "bob", "n", "ev\x1b[2Jil", "t", "0", "x", "a\r\nb\xff"}));
+      Pairs({"v", "1", "k", "p", "to", "bob", "n", "evil", "t", "0", "x", "a\r\nb\xff"}));
   ASSERT_TRUE(entry.ok());
-  EXPECT_EQ(entry->from.find('\x1b'), std::string::npos);
   EXPECT_EQ(entry->text.find('\n'), std::string::npos);
+  // A name nobody could have chosen here is refused outright, not drawn after sanitising.
+  EXPECT_FALSE(DecodeInboxEntry(
+                   Pairs({"v", "1", "k", "p", "to", "bob", "n", "ev\x1b[2Jil", "t", "0", "x", "a"}))
+                   .ok());
+}
+
+// Names pass ValidateName() (chat/name.h) as if chosen here: none could draw a forged
+// frame ("[alice -> you]:" inside a name) or pass for someone else.
+TEST(InboxCodecTest, RefusesNamesNobodyCouldHaveHere) {
+  for (const std::string name : {"alice -> you]:hi", "[alice]", "a\u200bb", "/op", "a b"}) {
+    EXPECT_FALSE(
+        DecodeInboxEntry(Pairs({"v", "1", "k", "p", "to", "bob", "n", name, "t", "0"})).ok())
+        << name;
+    EXPECT_FALSE(DecodeInboxEntry(Pairs({"v", "1", "k", "k", "to", name, "t", "0"})).ok())
+        << name;
+  }
+}
+
+// A private message says its sender's session, a /reply its recipient's; both bounded.
+TEST(InboxCodecTest, SessionIds) {
+  InboxEntry reply{InboxEntry::Kind::kPrivate, "bob", "alice", "a:1", "hi", absl::UnixEpoch()};
+  reply.from_session = 7;
+  reply.to_session = 18'446'744'073'709'551'615u;
+  std::vector<std::string> argv;
+  EncodeInboxEntry(reply, &argv);
+  EXPECT_EQ(*DecodeInboxEntry(Pairs(argv)), reply);
+  const std::vector<std::string> bad = {"0", "-1", "x", "18446744073709551616",
+                                        std::string(21, '1')};
+  for (const std::string& id : bad) {
+    EXPECT_FALSE(
+        DecodeInboxEntry(Pairs({"v", "1", "k", "p", "to", "b", "n", "a", "t", "0", "s", id})).ok())
+        << id;
+    EXPECT_FALSE(
+        DecodeInboxEntry(Pairs({"v", "1", "k", "p", "to", "b", "n", "a", "t", "0", "r", id})).ok())
+        << id;
+  }
 }
 
 }  // namespace

@@ -44,6 +44,11 @@ struct Event {
   // The member whose action this is (0: nobody, e.g. restored history). That member is
   // not shown its own event: you do not see your own line or your own join echoed.
   uint64_t origin = 0;
+  // A private message from another instance's user (--redis): that instance's id and the
+  // sender's session there, so /reply reaches that session, not whoever has its name by
+  // then. Empty / 0 otherwise (or from a sender that did not say).
+  std::string origin_instance;
+  uint64_t origin_session = 0;
   // Position in its room's log, set when appended (see RoomLog).
   uint64_t seq = 0;
   // A protocol's drawing of this event, shared by all its readers (see render_cache.h).
@@ -54,7 +59,9 @@ struct Event {
   // What a late joiner is replayed: chat lines and emotes, not notices.
   bool is_history() const { return kind == Kind::kChat || kind == Kind::kEmote; }
   // Bytes charged for keeping this event (room log bounds, reader lag).
-  size_t charge() const { return name.size() + text.size() + kOverheadBytes; }
+  size_t charge() const {
+    return name.size() + text.size() + origin_instance.size() + kOverheadBytes;
+  }
 };
 
 using EventPtr = std::shared_ptr<const Event>;

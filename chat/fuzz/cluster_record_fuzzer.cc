@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "chat/cluster/identity_records.h"
 #include "chat/cluster/inbox_codec.h"
+#include "chat/name.h"
 #include "chat/sanitize.h"
 
 namespace {
@@ -97,6 +98,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(!entry->to.empty() && entry->to.size() <= kMaxNameBytes && Sanitised(entry->to));
       Check(entry->from.size() <= kMaxNameBytes && Sanitised(entry->from));
       Check(entry->kind != InboxEntry::Kind::kPrivate || !entry->from.empty());
+      // Every name drawn is one somebody could have chosen here.
+      Check(!chat::ValidateName(entry->to).has_value());
+      Check(entry->from.empty() || !chat::ValidateName(entry->from).has_value());
       Check(entry->text.size() <= kMaxTextBytes && Sanitised(entry->text));
       Check(entry->instance.size() <= kMaxInstanceBytes && Sanitised(entry->instance));
       EncodeInboxEntry(*entry, &argv);

@@ -4,6 +4,7 @@
 #ifndef CHAT_TESTING_FAKE_REMOTE_USERS_H_
 #define CHAT_TESTING_FAKE_REMOTE_USERS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,14 +16,22 @@
 
 namespace chat::testing {
 
-// FakeRemoteUsers records what sessions send ("alice->zed:text", "kick zed:goodbye")
-// and answers every call with result(). Thread-safe.
+// FakeRemoteUsers records what sessions send ("alice->zed:text", a reply as
+// "alice->zed@b#7:text", "kick zed:goodbye") and answers every call with result().
+// Thread-safe.
 class FakeRemoteUsers final : public RemoteUsers {
  public:
-  Result SendPrivate(std::string_view recipient, std::string_view sender,
-                     std::string_view text) override ABSL_LOCKS_EXCLUDED(mu_) {
+  Result SendPrivate(std::string_view recipient, std::string_view sender, std::string_view text,
+                     uint64_t /*sender_id*/) override ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     sent_.push_back(absl::StrCat(sender, "->", recipient, ":", text));
+    return result_;
+  }
+  Result ReplyPrivate(std::string_view instance, uint64_t session, std::string_view recipient,
+                      std::string_view sender, std::string_view text,
+                      uint64_t /*sender_id*/) override ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    sent_.push_back(absl::StrCat(sender, "->", recipient, "@", instance, "#", session, ":", text));
     return result_;
   }
   Result Kick(std::string_view name, std::string_view goodbye) override ABSL_LOCKS_EXCLUDED(mu_) {

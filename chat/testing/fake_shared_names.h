@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "chat/name.h"
 #include "chat/name_registry.h"
 
 namespace chat::testing {
@@ -49,6 +50,14 @@ class FakeSharedNames final : public SharedNames {
     const auto it = users.find(std::string(key));
     if (it == users.end()) return std::nullopt;
     return it->second;
+  }
+
+  // `name` is connected to another instance.
+  void AddElsewhere(std::string_view name) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    UserInfo info;
+    info.name = std::string(name);
+    users[NameKey(name)] = std::move(info);
   }
 
   // Not guarded: set before the sessions start, read by them after.
