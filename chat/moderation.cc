@@ -56,6 +56,16 @@ std::vector<Mute> MuteList::List(absl::Time now) const {
 Moderation::Moderation(std::vector<std::string> operator_keys, size_t max_mutes)
     : flag_operators_(operator_keys.begin(), operator_keys.end()), mutes_(max_mutes) {}
 
+absl::StatusOr<bool> IsOperatorKey(const Moderation* moderation,
+                                   identity::IdentityStore* identity, std::string_view key) {
+  if (moderation == nullptr) return false;
+  if (moderation->IsFlagOperator(key)) return true;
+  if (identity == nullptr) return false;
+  absl::StatusOr<std::optional<identity::Account>> account = identity->FindAccount(key);
+  if (!account.ok()) return account.status();
+  return account->has_value() && (*account)->is_operator;
+}
+
 std::optional<std::string> AddressArgumentKey(std::string_view text) {
   // Only a bare address: "name:1" or "a via b" is not one a moderator means.
   if (text.find(' ') != std::string_view::npos || absl::StartsWith(text, "[")) {

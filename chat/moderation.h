@@ -22,7 +22,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "chat/identity/store.h"
 
 namespace chat {
 
@@ -85,6 +87,14 @@ class Moderation {
 // "2001:db8::1") and returns its address key (chat/abuse/address_key.h: the address, or
 // its /64 for IPv6); nullopt if it is not an address (then it is a name).
 std::optional<std::string> AddressArgumentKey(std::string_view text);
+
+// IsOperatorKey() says whether the name key is an operator's: one of `moderation`'s flag
+// operators (--operators), or an account `identity` marks as one. Never with moderation
+// off (null). An error if the store cannot be read, and the caller chooses which way to
+// fail: a session granting operator powers says no, an instance asked by another to kick
+// someone says yes (a kick can be repeated; a wrong disconnect cannot be undone).
+absl::StatusOr<bool> IsOperatorKey(const Moderation* moderation,
+                                   identity::IdentityStore* identity, std::string_view key);
 
 }  // namespace chat
 

@@ -51,24 +51,6 @@ LobbyOptions LobbyOptionsOf(const ServerOptions& options, Sequencer* sequencer) 
   return lobby;
 }
 
-// Whether `key` is an operator here, flag or account, as a session decides who may be
-// kicked (Session::IsOperatorKey): another instance's kick of such a name is not obeyed.
-// Fails closed (protected) while the store is unreadable: a kick can be repeated, an
-// operator wrongly disconnected cannot be undone.
-bool IsProtectedOperator(const Moderation* moderation, identity::IdentityStore* identity,
-                         std::string_view key) {
-  if (moderation == nullptr) return false;  // moderation off: nobody is an operator here
-  if (moderation->IsFlagOperator(key)) return true;
-  if (identity == nullptr) return false;
-  absl::StatusOr<std::optional<identity::Account>> account = identity->FindAccount(key);
-  if (!account.ok()) {
-    LOG(ERROR) << "identity store: looking up an operator for another instance's kick: "
-               << account.status();
-    return true;
-  }
-  return account->has_value() && (*account)->is_operator;
-}
-
 }  // namespace
 
 Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zone)
@@ -116,7 +98,11 @@ Server::Server(ServerOptions options, const Clock& clock, absl::TimeZone time_zo
     inbox.block = std::min(options_.cluster->timeout / 2, absl::Milliseconds(500));
     // moderation_ is set below, before Start() runs the inbox thread.
     inbox.is_protected = [this](std::string_view key) {
-      return IsProtectedOperator(moderation_.get(), options_.identity, key);
+      absl::StatusOr<bool> is_operator = IsOperatorKey(moderation_.get(), options_.identity, key);
+      LOG_IF(ERROR, !is_operator.ok())
+          << "identity store: looking up an operator for another instance's kick: "
+          << is_operator.status();
+      return !is_operator.ok() || *is_operator;  // unreadable: protected
     };
     inbox_ = std::make_unique<cluster::Inbox>(inbox, &names_, &clock);
     context_.remote = inbox_.get();

@@ -122,14 +122,12 @@ bool Session::KickElsewhere(std::string_view who, const std::string& reason,
 }
 
 bool Session::IsOperatorKey(std::string_view key) {
-  if (context_.moderation != nullptr && context_.moderation->IsFlagOperator(key)) return true;
-  if (context_.identity == nullptr) return false;
-  absl::StatusOr<std::optional<identity::Account>> account = context_.identity->FindAccount(key);
-  if (!account.ok()) {
-    LOG(ERROR) << "identity store: looking up an operator: " << account.status();
+  absl::StatusOr<bool> is_operator = chat::IsOperatorKey(context_.moderation, context_.identity, key);
+  if (!is_operator.ok()) {
+    LOG(ERROR) << "identity store: looking up an operator: " << is_operator.status();
     return false;  // fail closed: nobody is an operator while the store is unreadable
   }
-  return account->has_value() && (*account)->is_operator;
+  return *is_operator;
 }
 
 bool Session::IsOperator() {
