@@ -82,8 +82,10 @@ absl::StatusOr<InboxEntry> DecodeInboxEntry(absl::Span<const StreamField> fields
   if (entry.to.empty() || entry.to.size() > kMaxNameBytes || ValidateName(entry.to)) {
     return absl::InvalidArgumentError("bad recipient");
   }
-  if (entry.kind == InboxEntry::Kind::kPrivate &&
-      (entry.from.empty() || entry.from.size() > kMaxNameBytes || ValidateName(entry.from))) {
+  // A private message needs its sender; a kick may leave it out, but a sender it names
+  // must be a name too (it is logged and may be shown).
+  if ((entry.kind == InboxEntry::Kind::kPrivate && entry.from.empty()) ||
+      (!entry.from.empty() && (entry.from.size() > kMaxNameBytes || ValidateName(entry.from)))) {
     return absl::InvalidArgumentError("bad sender");
   }
   if (entry.text.size() > kMaxTextBytes || entry.instance.size() > kMaxInstanceBytes) {
