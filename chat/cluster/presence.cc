@@ -206,13 +206,26 @@ void Presence::Publish(std::string_view key, const UserInfo& info) {
   {
     absl::MutexLock lock(&mu_);
     if (!held_.contains(std::string(key))) return;  // released (or lost) meanwhile
-    records_[std::string(key)] = record;
+    std::string& known = records_[std::string(key)];
+    // A client repeating /away or /join to the same place costs Redis nothing.
+    if (known == record) return;
+    known = record;
   }
-  absl::StatusOr<ReplyPtr> reply =
-      Run({"HSET", PresenceKey(options_.instance_id), std::string(key), std::move(record)});
-  if (reply.ok()) reply = Run({"PEXPIRE", PresenceKey(options_.instance_id), presence_ms_});
-  // The heartbeat writes it again within lease/3.
-  VLOG_IF(1, !reply.ok()) << "presence: publishing: " << reply.status();
+  // One round trip; the heartbeat writes it again within lease/3 if this one fails.
+  const absl::Status status = pool_.Use([&](RedisConnection& connection) -> absl::Status {
+    const std::string hash = PresenceKey(options_.instance_id);
+    if (absl::Status s = connection.Append({"HSET", hash, std::string(key), record}); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = connection.Append({"PEXPIRE", hash, presence_ms_}); !s.ok()) return s;
+    for (int i = 0; i < 2; ++i) {
+      if (absl::StatusOr<ReplyPtr> reply = connection.GetReply(); !reply.ok()) {
+        return reply.status();
+      }
+    }
+    return absl::OkStatus();
+  });
+  VLOG_IF(1, !status.ok()) << "presence: publishing: " << status;
 }
 
 bool Presence::Beat() {
