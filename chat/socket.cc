@@ -15,24 +15,6 @@
 
 namespace chat {
 
-ScopedFd& ScopedFd::operator=(ScopedFd&& other) noexcept {
-  if (this != &other) Reset(other.Release());
-  return *this;
-}
-
-int ScopedFd::Release() {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
-void ScopedFd::Reset(int fd) {
-  // close() is not retried on EINTR: on Linux the descriptor is released either way, and
-  // a retry could close a descriptor another thread just received.
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 SendResult SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);

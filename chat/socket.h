@@ -1,7 +1,6 @@
 // chat/socket.h: thin, testable wrappers over POSIX sockets.
 //
 // Defines:
-//   ScopedFd        - owns a file descriptor; close() only in the destructor or Reset().
 //   SendAll         - writes every byte, retrying EINTR and partial writes, never SIGPIPE.
 //   RecvSome        - one recv(), retrying EINTR.
 //   ListenTcp       - a listening socket on an address and port (0 = any free port).
@@ -19,28 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "chat/scoped_fd.h"
 
 namespace chat {
-
-// ScopedFd closes its descriptor when destroyed. Move-only.
-class ScopedFd {
- public:
-  ScopedFd() = default;
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(ScopedFd&& other) noexcept : fd_(other.Release()) {}
-  ScopedFd& operator=(ScopedFd&& other) noexcept;
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release();
-  void Reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 // The outcome of SendAll().
 enum class SendResult {

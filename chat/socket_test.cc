@@ -17,19 +17,6 @@ namespace {
 
 using testing::MakeSocketPair;
 
-TEST(ScopedFdTest, ClosesOnDestructionAndMove) {
-  int raw = -1;
-  {
-    testing::SocketPair pair = MakeSocketPair();
-    raw = pair.server_end.get();
-    ScopedFd moved = std::move(pair.server_end);
-    EXPECT_FALSE(pair.server_end.valid());
-    EXPECT_EQ(moved.get(), raw);
-    EXPECT_NE(::fcntl(raw, F_GETFD), -1);
-  }
-  EXPECT_EQ(::fcntl(raw, F_GETFD), -1);
-}
-
 TEST(SendAllTest, WritesEverythingAcrossPartialWrites) {
   testing::SocketPair pair = MakeSocketPair();
   const int small = 4096;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "chat/scoped_fd.h"
 #include "glog/logging.h"
 
 namespace chat::history {
@@ -30,22 +31,6 @@ constexpr absl::Duration kRetryAfterFsyncError = absl::Seconds(1);
 
 // The header line without its newline, for messages.
 constexpr std::string_view kHeaderLine = kHistoryHeader.substr(0, kHistoryHeader.size() - 1);
-
-// ScopedFd closes a file descriptor it owns.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 absl::Status ErrnoError(int error, std::string_view what, std::string_view path) {
   return absl::ErrnoToStatus(error, absl::StrCat(what, " ", path));
@@ -242,7 +227,7 @@ absl::StatusOr<std::unique_ptr<HistoryLog>> HistoryLog::Open(const std::string& 
     }
   }
   return std::unique_ptr<HistoryLog>(
-      new HistoryLog(path, fd.release(), std::move(options), partial_line));
+      new HistoryLog(path, fd.Release(), std::move(options), partial_line));
 }
 
 HistoryLog::HistoryLog(std::string path, int fd, HistoryLogOptions options, bool partial_line)
