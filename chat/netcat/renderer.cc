@@ -3,6 +3,14 @@
 #include "absl/strings/str_cat.h"
 
 namespace chat {
+namespace {
+
+// This renderer's key in an event's RenderCache.
+const char kRenderCacheKey = 0;
+
+}  // namespace
+
+const void* NetcatRenderer::CacheKey() { return &kRenderCacheKey; }
 
 void NetcatRenderer::BeginBatch(absl::Time now, std::string_view name) {
   prompt_.clear();
@@ -36,10 +44,25 @@ void NetcatRenderer::AppendLine(const Event& event, std::string* out) {
 }
 
 void NetcatRenderer::Live(const Event& event, std::string* out) {
+  // "\n<line>\n" is the same for every net-cat reader of a room event (only the prompt
+  // after it is theirs), so the first writer's drawing serves the rest; the time zone is
+  // the one thing of the reader's side in it. A private message has one reader.
+  if (event.kind == Event::Kind::kPrivate) {
+    DrawLive(event, out);
+  } else if (const std::string* kept = event.rendered.Find(&kRenderCacheKey, zone_name_)) {
+    out->append(*kept);
+  } else {
+    const size_t start = out->size();
+    DrawLive(event, out);
+    event.rendered.Keep(&kRenderCacheKey, zone_name_, std::string_view(*out).substr(start));
+  }
+  out->append(prompt_);
+}
+
+void NetcatRenderer::DrawLive(const Event& event, std::string* out) {
   out->push_back('\n');
   AppendLine(event, out);
   out->push_back('\n');
-  out->append(prompt_);
 }
 
 void NetcatRenderer::Notice(NoticeKind kind, std::string_view text, std::string* out) {

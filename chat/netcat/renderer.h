@@ -20,7 +20,8 @@ namespace chat {
 // Every prompt drawn in one batch shows the batch's time. Not thread-safe.
 class NetcatRenderer final : public Renderer {
  public:
-  explicit NetcatRenderer(absl::TimeZone zone) : event_times_(zone), prompt_times_(zone) {}
+  explicit NetcatRenderer(absl::TimeZone zone)
+      : zone_name_(zone.name()), event_times_(zone), prompt_times_(zone) {}
 
   void BeginBatch(absl::Time now, std::string_view name) override;
   void Live(const Event& event, std::string* out) override;
@@ -30,10 +31,16 @@ class NetcatRenderer final : public Renderer {
   // The protocol has no "you are in" line of its own: the session's reply says it.
   void Enter(const Room& room, std::string* out) override {}
 
+  // This renderer's key in an event's RenderCache (tests).
+  static const void* CacheKey();
+
   // The line an event is shown as, without newline (tests, logs).
   void AppendLine(const Event& event, std::string* out);
 
  private:
+  void DrawLive(const Event& event, std::string* out);
+
+  std::string zone_name_;
   TimestampFormatter event_times_;
   TimestampFormatter prompt_times_;
   std::string prompt_;

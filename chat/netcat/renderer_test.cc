@@ -41,6 +41,41 @@ TEST(NetcatRendererTest, LiveEventsRedrawThePromptHistoryDoesNot) {
   EXPECT_EQ(out, "[2026-11-23 18:30:09][Lee]:hi\n[2026-11-23 18:30:15][Yenlik]:");
 }
 
+// One reader's drawing of a room event serves the others (see render_cache.h): each
+// still gets its own prompt, and a reader in another time zone draws its own line.
+TEST(NetcatRendererTest, ReadersShareTheDrawnLineButNotThePromptOrTheZone) {
+  const auto hi = MakeEvent(Event::Kind::kChat, kTime, "Lee", "hi");
+  NetcatRenderer first(absl::UTCTimeZone());
+  first.BeginBatch(kTime, "Yenlik");
+  std::string out;
+  first.Live(*hi, &out);
+  EXPECT_EQ(out, "\n[2026-11-23 18:30:09][Lee]:hi\n[2026-11-23 18:30:09][Yenlik]:");
+  ASSERT_NE(hi->rendered.Find(NetcatRenderer::CacheKey(), "UTC"), nullptr);
+
+  NetcatRenderer second(absl::UTCTimeZone());
+  second.BeginBatch(kTime + absl::Seconds(1), "Alem");
+  out.clear();
+  second.Live(*hi, &out);
+  EXPECT_EQ(out, "\n[2026-11-23 18:30:09][Lee]:hi\n[2026-11-23 18:30:10][Alem]:");
+
+  NetcatRenderer elsewhere(absl::FixedTimeZone(3 * 3600));
+  elsewhere.BeginBatch(kTime, "Dana");
+  out.clear();
+  elsewhere.Live(*hi, &out);
+  EXPECT_EQ(out, "\n[2026-11-23 21:30:09][Lee]:hi\n[2026-11-23 21:30:09][Dana]:");
+}
+
+// A private message is drawn for its one reader and not kept.
+TEST(NetcatRendererTest, PrivateMessagesAreNotKept) {
+  const auto psst = MakeEvent(Event::Kind::kPrivate, kTime, "alice", "psst");
+  NetcatRenderer renderer(absl::UTCTimeZone());
+  renderer.BeginBatch(kTime, "bob");
+  std::string out;
+  renderer.Live(*psst, &out);
+  EXPECT_EQ(out, "\n[2026-11-23 18:30:09][alice -> you]:psst\n[2026-11-23 18:30:09][bob]:");
+  EXPECT_EQ(psst->rendered.Find(NetcatRenderer::CacheKey(), "UTC"), nullptr);
+}
+
 TEST(NetcatRendererTest, NoticesAreTheClassicLines) {
   NetcatRenderer renderer(absl::UTCTimeZone());
   std::string out;
