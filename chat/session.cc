@@ -22,10 +22,10 @@ namespace chat {
 namespace {
 
 // Reads this much per recv(); lines may be longer, the framer reassembles them.
-constexpr size_t kReadChunkBytes = 16 * 1024;
+constexpr size_t kReadChunkBytes = 4 * 1024;
 // The writer sends in chunks of about this size, so a long history replay never needs one
 // contiguous buffer of its full size.
-constexpr size_t kWriteChunkBytes = 64 * 1024;
+constexpr size_t kWriteChunkBytes = 16 * 1024;
 // Write buffer capacity a session keeps while its writer sleeps.
 constexpr size_t kKeptWriteBufferBytes = 4 * 1024;
 
