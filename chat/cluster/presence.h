@@ -1,8 +1,6 @@
 // chat/cluster/presence.h: names and who is where, across every server on one Redis.
 //
 // Defines:
-//   EncodePresence() / DecodePresence() - what one server tells the others about one of
-//                      its users, as one hash value; decoding treats it as untrusted.
 //   PresenceOptions  - where Redis is, who this instance is, the lease, the bounds.
 //   Presence         - SharedNames (chat/name_registry.h) over Redis: name leases, this
 //                      instance's presence hash, its heartbeat, and the leave notices of
@@ -20,7 +18,8 @@
 // free long enough for someone else to take it lawfully: the local holder loses it (the
 // LostName callback disconnects it), so there are never two of one name.
 //
-// Presence. PresenceKey(instance) is a hash from name key to EncodePresence(). A change
+// Presence. PresenceKey(instance) is a hash from name key to EncodePresence()
+// (chat/cluster/presence_codec.h). A change
 // (login, /name, /join, /away, registration) is written at once; every heartbeat also
 // rewrites the whole hash from the registry (MULTI: DEL, HSET, PEXPIRE), which repairs
 // anything an outage lost and refreshes idle times. The hash lives three leases; the
@@ -49,26 +48,12 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "chat/clock.h"
+#include "chat/cluster/presence_codec.h"
 #include "chat/cluster/redis_client.h"
 #include "chat/cluster/redis_pool.h"
 #include "chat/name_registry.h"
 
 namespace chat::cluster {
-
-// Bounds on a presence record; beyond them (after sanitising) it is refused.
-inline constexpr size_t kMaxPresenceBytes = 1024;
-inline constexpr size_t kMaxPresenceAwayBytes = 200;  // /away's own limit
-// Two IPv6 addresses with ports ("client via balancer") fit.
-inline constexpr size_t kMaxPresenceAddressBytes = 128;
-
-// EncodePresence() is "1\n<name>\n<room>\n<connected ms>\n<last line ms>\n<0|1>\n
-// <address>\n<away>": no field but the last can hold a newline (names and rooms never
-// do; addresses are ours), and the away text is sanitised, so it cannot either.
-std::string EncodePresence(const UserInfo& info);
-// DecodePresence() rebuilds what EncodePresence() wrote (id 0, no address key). Anything
-// else is refused: the version, the field count, times, a name or room that ValidateName
-// or ValidateRoomName refuses, and text over the bounds after sanitising.
-absl::StatusOr<UserInfo> DecodePresence(std::string_view value);
 
 struct PresenceOptions {
   RedisAddress address;

@@ -1,5 +1,5 @@
 // Fuzz target for presence records (--redis): what another instance (or anyone who can
-// reach Redis) wrote into its presence hash, decoded by chat/cluster/presence.
+// reach Redis) wrote into its presence hash, decoded by chat/cluster/presence_codec.
 //
 // Checks properties, not just crashes:
 //   - an accepted record's name passes ValidateName and its room ValidateRoomName, so
@@ -16,7 +16,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "chat/cluster/presence.h"
+#include "chat/cluster/presence_codec.h"
 #include "chat/name.h"
 #include "chat/sanitize.h"
 
