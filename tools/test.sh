@@ -22,6 +22,9 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# TSan skips the tests tagged no_tsan: first make sure none of them starts a thread.
+tools/check_no_tsan.sh 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 for config in asan tsan; do
   echo "=== bazel test ${config:+--config=$config }//..."
   started=$SECONDS
