@@ -102,6 +102,11 @@ DEFINE_double(logins_per_minute_per_ip, 30,
               "Logins per minute one address may make on average (each sends a join and a "
               "leave notice to a room). 0: no limit.");
 DEFINE_double(login_burst_per_ip, 60, "Logins one address may make at once.");
+DEFINE_double(tls_handshakes_per_minute_per_ip, 300,
+              "TLS connections (the TLS port, and the web port with a certificate) one "
+              "address may open per minute, with a minute's worth at once; each costs the "
+              "server a handshake. One more is told why in plain text and closed before "
+              "any handshake. 0: no limit.");
 DEFINE_double(ip_lines_per_sec, 40,
               "Lines per second all of one address's connections may send together, on "
               "average; reconnecting does not refill it. 0: no limit.");
@@ -396,6 +401,7 @@ int main(int argc, char** argv) {
   ip.max_connections_per_address = std::max(0, FLAGS_max_connections_per_ip);
   ip.logins_per_minute = std::max(0.0, FLAGS_logins_per_minute_per_ip);
   ip.login_burst = std::max(1.0, FLAGS_login_burst_per_ip);
+  ip.handshakes_per_minute = std::max(0.0, FLAGS_tls_handshakes_per_minute_per_ip);
   ip.lines_per_second = std::max(0.0, FLAGS_ip_lines_per_sec);
   ip.line_burst = std::max(1.0, FLAGS_ip_line_burst);
   ip.bytes_per_second = std::max(0.0, FLAGS_ip_bytes_per_sec);
@@ -655,14 +661,18 @@ int Serve(const chat::ServerOptions& options, const TlsFlags& tls_flags, std::st
     };
   }
   if (tls_flags.port != 0) {
-    server.AddListener(chat::ListenerOptions{"tls", tls_flags.address, tls_flags.port, make_tls});
+    chat::ListenerOptions listener{"tls", tls_flags.address, tls_flags.port, make_tls};
+    listener.handshakes = true;
+    server.AddListener(std::move(listener));
   }
   if (FLAGS_http_port > 0) {
     chat::WebSocketOptions web;
     // Checked at startup (ParseArguments), so this cannot fail here.
     CHECK(!chat::ParseOriginList(FLAGS_http_allowed_origins, &web.origins).has_value());
-    server.AddListener(
-        chat::WebListener(FLAGS_http_address, FLAGS_http_port, make_tls, std::move(web)));
+    chat::ListenerOptions listener =
+        chat::WebListener(FLAGS_http_address, FLAGS_http_port, make_tls, std::move(web));
+    listener.handshakes = make_tls != nullptr;  // https/wss: every connection handshakes
+    server.AddListener(std::move(listener));
   }
   if (absl::Status status = server.Listen(); !status.ok()) {
     // Once for the person at the terminal; the log gets it too only when it is a file.

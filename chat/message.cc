@@ -166,6 +166,11 @@ std::string FormatTooManyLogins(absl::Duration retry_after) {
                       ".\n");
 }
 
+std::string FormatTooManyHandshakes(absl::Duration retry_after) {
+  return absl::StrCat("Too many TLS connections from your address; try again in ",
+                      FormatWait(retry_after), ".\n");
+}
+
 std::string FormatAddressTooFast(double lines_per_second, double bytes_per_second) {
   return absl::StrCat("Your address is sending too fast (over ", lines_per_second, " lines or ",
                       bytes_per_second / 1024,

@@ -128,6 +128,8 @@ inline constexpr std::string_view kOthersUnavailable =
     "(Only this server's people: the other servers cannot be asked right now.)";
 std::string FormatOthersTruncated(size_t listed);
 std::string FormatTooManyLogins(absl::Duration retry_after);
+// FormatTooManyHandshakes() refuses a TLS connection before its handshake, in plain text.
+std::string FormatTooManyHandshakes(absl::Duration retry_after);
 std::string FormatAddressTooFast(double lines_per_second, double bytes_per_second);
 
 }  // namespace chat

@@ -346,7 +346,7 @@ bool Server::Admit(const ListenerOptions& listener, ScopedFd& fd,
 
 std::variant<AddressLimits::Ticket, std::string> Server::AdmitAddress(
     const ListenerOptions& listener, const std::string& key) {
-  AddressLimits::Admission admission = address_limits_.AdmitConnection(key);
+  AddressLimits::Admission admission = address_limits_.AdmitConnection(key, listener.handshakes);
   if (admission.admitted()) return std::move(admission.ticket);
   using metrics::RefusedConnectionReason;
   std::string notice;
@@ -359,6 +359,10 @@ std::variant<AddressLimits::Ticket, std::string> Server::AdmitAddress(
     case AdmissionRefusal::kTooManyConnections:
       reason = RefusedConnectionReason::kTooManyConnections;
       notice = FormatTooManyConnections(options_.address_limits.max_connections_per_address);
+      break;
+    case AdmissionRefusal::kTooManyHandshakes:
+      reason = RefusedConnectionReason::kTooManyHandshakes;
+      notice = FormatTooManyHandshakes(admission.retry_after);
       break;
     case AdmissionRefusal::kTooManyAddresses:
     case AdmissionRefusal::kNone:

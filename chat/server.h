@@ -70,6 +70,8 @@ struct ListenerOptions {
   // line), before any transport exists: the web port wraps it in an HTTP response, so a
   // browser shows it. Null: the line as it is.
   std::function<std::string(std::string_view notice)> frame_refusal = nullptr;
+  // Each connection costs a TLS handshake: the per-address handshake limit applies.
+  bool handshakes = false;
 };
 
 struct ServerOptions {

@@ -191,6 +191,7 @@ TEST(ServerBinaryTest, HelpListsEveryFlagWithText) {
                            "ip_line_burst", "ip_bytes_per_sec", "ip_byte_burst",
                            "rooms_per_hour_per_ip", "room_burst_per_ip", "max_tracked_ips",
                            "tls_port", "tls_address", "tls_cert_file", "tls_key_file",
+                           "tls_handshakes_per_minute_per_ip",
                            "http_port", "http_address", "http_allowed_origins",
                            "motd_file", "redis", "instance_id", "redis_timeout"}) {
     EXPECT_TRUE(absl::StrContains(help, absl::StrCat("-", flag, " ("))) << flag << "\n" << help;

@@ -331,6 +331,39 @@ TEST_F(TlsBinaryTest, PlainTextOnTheTlsPortIsRefusedAndCounted) {
   StopServer();
 }
 
+// Each TLS connection costs the server a signature: one address that handshakes and hangs
+// up in a loop is refused, in plain text and before any handshake, once it has taken a
+// minute's worth; people on the plain port, and the address's live sessions, carry on.
+TEST_F(TlsBinaryTest, AnAddressHandshakingInALoopIsRefusedBeforeTheHandshake) {
+  const int metrics_port = FreePort();
+  StartServer({"--tls_handshakes_per_minute_per_ip=2", "--max_pending_per_ip=0",
+               absl::StrCat("--metrics_port=", metrics_port)});
+  TlsClient alice = TlsLoggedIn("alice");
+  TlsClient bob = TlsLoggedIn("bob");
+  absl::StatusOr<LineClient> third = LineClient::Connect(tls_port_);
+  ASSERT_TRUE(third.ok());
+  const std::string refusal = third->ReadToEnd();
+  EXPECT_TRUE(absl::StrContains(
+      refusal, "Too many TLS connections from your address; try again in "))
+      << refusal;
+  // The sessions already open are not touched, nor is the plain port.
+  alice.Send("still here\n");
+  bob.ReadUntil("still here");
+  absl::StatusOr<LineClient> plain = LineClient::Connect(port_);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->Read(GoldenWelcome().size()), GoldenWelcome());
+
+  absl::StatusOr<LineClient> scrape = LineClient::Connect(metrics_port);
+  ASSERT_TRUE(scrape.ok());
+  scrape->Send("GET /metrics HTTP/1.0\r\n\r\n");
+  const std::string metrics = scrape->ReadToEnd();
+  EXPECT_TRUE(absl::StrContains(metrics,
+                                "\ntcpchat_refused_connections_total{reason=\"handshakes\"} 1\n"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(metrics, "\ntcpchat_tls_handshake_failures_total 0\n")) << metrics;
+  StopServer();
+}
+
 TEST(TlsFlagsTest, MissingOrBrokenCertificateIsAStartupError) {
   const int port = FreePort();
   {

@@ -178,7 +178,7 @@ cluster() {
 
 # Every load client comes from 127.0.0.1, so the per-address limits go off too.
 unlimited=(--max_msgs_per_sec=0 --max_pending_per_ip=0 --logins_per_minute_per_ip=0
-           --ip_lines_per_sec=0 --ip_bytes_per_sec=0)
+           --ip_lines_per_sec=0 --ip_bytes_per_sec=0 --tls_handshakes_per_minute_per_ip=0)
 tc="$tcpchat --port={PORT} ${unlimited[*]}"
 ulimit -n 20000 2>/dev/null || true  # 5000 clients: a descriptor each, in every process
 for _ in $(seq "$reps"); do

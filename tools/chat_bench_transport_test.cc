@@ -34,7 +34,8 @@ constexpr absl::Duration kPatience = absl::Seconds(30);
 // address by design.
 const std::vector<std::string> kUnlimited = {
     "--max_msgs_per_sec=0",   "--max_pending_per_ip=0", "--logins_per_minute_per_ip=0",
-    "--ip_lines_per_sec=0",   "--ip_bytes_per_sec=0",   "--max_clients=20"};
+    "--ip_lines_per_sec=0",   "--ip_bytes_per_sec=0",   "--tls_handshakes_per_minute_per_ip=0",
+    "--max_clients=20"};
 
 // The real server on free loopback ports: --port, --http_port and, with a certificate,
 // --tls_port (which also makes the web port https/wss).

@@ -12,13 +12,15 @@ struct AddressLimits::Entry {
   Entry(std::string_view key_in, const AddressLimitsOptions& options, absl::Time now)
       : key(key_in),
         logins(options.logins_per_minute / 60, options.login_burst, now),
+        handshakes(options.handshakes_per_minute / 60, std::max(1.0, options.handshakes_per_minute), now),
         lines(options.lines_per_second, options.line_burst, now),
         bytes(options.bytes_per_second, options.byte_burst, now),
         rooms(options.rooms_per_hour / 3600, options.room_burst, now) {}
 
   // The instant every bucket is full again if nothing more is taken.
   absl::Time FullAt() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    return std::max({logins.FullAt(), lines.FullAt(), bytes.FullAt(), rooms.FullAt()});
+    return std::max({logins.FullAt(), handshakes.FullAt(), lines.FullAt(), bytes.FullAt(),
+                     rooms.FullAt()});
   }
 
   const std::string key;
@@ -26,6 +28,7 @@ struct AddressLimits::Entry {
   int pending ABSL_GUARDED_BY(mu) = 0;
   int connections ABSL_GUARDED_BY(mu) = 0;
   RateLimiter logins ABSL_GUARDED_BY(mu);
+  RateLimiter handshakes ABSL_GUARDED_BY(mu);
   RateLimiter lines ABSL_GUARDED_BY(mu);
   RateLimiter bytes ABSL_GUARDED_BY(mu);
   RateLimiter rooms ABSL_GUARDED_BY(mu);
@@ -36,6 +39,7 @@ AddressLimitsOptions AddressLimitsOptions::Disabled() {
   options.max_pending_per_address = 0;
   options.max_connections_per_address = 0;
   options.logins_per_minute = 0;
+  options.handshakes_per_minute = 0;
   options.lines_per_second = 0;
   options.bytes_per_second = 0;
   options.rooms_per_hour = 0;
@@ -53,6 +57,8 @@ std::string_view AdmissionRefusalName(AdmissionRefusal refusal) {
       return "connections";
     case AdmissionRefusal::kTooManyAddresses:
       return "addresses";
+    case AdmissionRefusal::kTooManyHandshakes:
+      return "handshakes";
   }
   return "unknown";
 }
@@ -62,6 +68,7 @@ AddressLimits::AddressLimits(const AddressLimitsOptions& options, const Clock& c
       clock_(clock),
       tracking_(options.max_pending_per_address > 0 ||
                 options.max_connections_per_address > 0 || options.logins_per_minute > 0 ||
+                options.handshakes_per_minute > 0 ||
                 options.lines_per_second > 0 || options.bytes_per_second > 0 ||
                 options.rooms_per_hour > 0),
       limits_lines_(options.lines_per_second > 0 || options.bytes_per_second > 0) {}
@@ -72,11 +79,11 @@ AddressLimits::~AddressLimits() {
   CHECK_EQ(live_tickets_, 0) << "AddressLimits destroyed before all of its tickets";
 }
 
-AddressLimits::Admission AddressLimits::AdmitConnection(std::string_view key) {
+AddressLimits::Admission AddressLimits::AdmitConnection(std::string_view key, bool handshake) {
   if (!tracking_) return {};
   const absl::Time now = clock_.Now();
   bool evicted = false;
-  Admission admission = Admit(key, now, &evicted);
+  Admission admission = Admit(key, handshake, now, &evicted);
   if (evicted) {
     LOG_EVERY_N(WARNING, 1000) << "tracking the maximum of " << options_.max_tracked_addresses
                                << " source addresses; forgot idle ones early";
@@ -84,8 +91,8 @@ AddressLimits::Admission AddressLimits::AdmitConnection(std::string_view key) {
   return admission;
 }
 
-AddressLimits::Admission AddressLimits::Admit(std::string_view key, absl::Time now,
-                                                    bool* evicted) {
+AddressLimits::Admission AddressLimits::Admit(std::string_view key, bool handshake,
+                                              absl::Time now, bool* evicted) {
   Admission admission;
   absl::MutexLock lock(&mu_);
   DropRefilled(now);
@@ -110,6 +117,12 @@ AddressLimits::Admission AddressLimits::Admit(std::string_view key, absl::Time n
     if (options_.max_connections_per_address > 0 &&
         entry->connections >= options_.max_connections_per_address) {
       admission.refusal = AdmissionRefusal::kTooManyConnections;
+      return admission;
+    }
+    // Last: a connection refused for another reason costs no handshake, so takes none.
+    if (handshake && options_.handshakes_per_minute > 0 && !entry->handshakes.TryTake(1, now)) {
+      admission.refusal = AdmissionRefusal::kTooManyHandshakes;
+      admission.retry_after = entry->handshakes.TimeUntilAvailable(1, now);
       return admission;
     }
     ++entry->pending;

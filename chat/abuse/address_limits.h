@@ -53,6 +53,14 @@ struct AddressLimitsOptions {
   double logins_per_minute = 30;
   double login_burst = 60;
 
+  // TLS handshakes (a connection to a TLS listener, taken when it is admitted, before
+  // any handshake). Each costs the server a signature (0.89 ms for RSA-2048 here, `openssl speed`),
+  // so without this one address holding only its 3 pending slots could keep a core busy
+  // by handshaking and hanging up in a loop; with it, 5 a second is under 1% of a core.
+  // A browser opens about five per page load (page, script, style, icon, WebSocket), so
+  // the burst (a minute's worth) lets some 60 people behind one NAT load the page at once.
+  double handshakes_per_minute = 300;
+
   // Chat lines (anything the session would broadcast), shared by all of a source's
   // connections, and their sanitised bytes. Ten people chatting send a line every few
   // seconds each; a paste of a few lines from several of them at once fits the bursts
@@ -93,10 +101,11 @@ enum class AdmissionRefusal {
   kTooManyPending,      // max_pending_per_address connections are at the name prompt
   kTooManyConnections,  // max_connections_per_address connections are open
   kTooManyAddresses,    // max_tracked_addresses sources all have live connections
+  kTooManyHandshakes,   // handshakes_per_minute TLS handshakes were taken already
 };
 
 // AdmissionRefusalName() is a short lowercase name for logs and metric labels:
-// "none", "pending", "connections", "addresses".
+// "none", "pending", "connections", "addresses", "handshakes".
 std::string_view AdmissionRefusalName(AdmissionRefusal refusal);
 
 // LimitVerdict says whether an action is allowed now and, if not, how long until the same
@@ -110,8 +119,9 @@ struct LimitVerdict {
 };
 
 // AddressLimits keeps, per source key, the number of connections still at the name
-// prompt ("pending"), the number of connections, and four token buckets (logins, lines,
-// bytes, room creations) shared by all of the source's connections. Thread-safe.
+// prompt ("pending"), the number of connections, and five token buckets (logins, TLS
+// handshakes, lines, bytes, room creations) shared by all of the source's connections.
+// Thread-safe.
 //
 // Memory: a source's entry lives while it has connections, and after its last one
 // closes only until its buckets are full again (at most 2 minutes for logins, seconds
@@ -186,6 +196,8 @@ class AddressLimits {
   struct Admission {
     AdmissionRefusal refusal = AdmissionRefusal::kNone;
     Ticket ticket;
+    // kTooManyHandshakes: when a handshake token is next available.
+    absl::Duration retry_after;
 
     bool admitted() const { return refusal == AdmissionRefusal::kNone; }
   };
@@ -197,9 +209,11 @@ class AddressLimits {
   ~AddressLimits() ABSL_LOCKS_EXCLUDED(mu_);
 
   // AddressLimits::AdmitConnection() admits a new connection from `key` (see
-  // PeerAddressKey()), counting it as pending, or says why not. With every limit off it
-  // admits without tracking anything.
-  Admission AdmitConnection(std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  // PeerAddressKey()), counting it as pending, or says why not. A connection that will
+  // cost a TLS handshake (`handshake`) also takes a handshake token. With every limit off
+  // it admits without tracking anything.
+  Admission AdmitConnection(std::string_view key, bool handshake = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Sources currently remembered. Entries whose buckets have refilled are dropped at the
   // next admission, so this may briefly count some.
@@ -224,7 +238,7 @@ class AddressLimits {
 
   // Forgets idle entries whose buckets are full at `now`.
   void DropRefilled(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Admission Admit(std::string_view key, absl::Time now, bool* evicted)
+  Admission Admit(std::string_view key, bool handshake, absl::Time now, bool* evicted)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Makes room for one new entry (setting *evicted if it had to forget one before it
   // refilled); false if every entry has connections.

@@ -94,6 +94,43 @@ TEST_F(AddressLimitsTest, DefaultsLetOneAddressHoldAllTenSlotsOnceLoggedIn) {
   for (int i = 0; i < 50; ++i) friends.push_back(AdmitAndLogIn(limits, "203.0.113.9"));
 }
 
+// Each TLS connection costs a signature before it can be refused for anything else, so
+// the handshake bucket is taken at admission, and only by connections that handshake.
+TEST_F(AddressLimitsTest, HandshakesAreABucketTakenAtAdmission) {
+  AddressLimits limits(Only([](AddressLimitsOptions& o) { o.handshakes_per_minute = 6; }),
+                       clock_);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(limits.AdmitConnection("198.51.100.1", /*handshake=*/true).admitted()) << i;
+  }
+  AddressLimits::Admission seventh = limits.AdmitConnection("198.51.100.1", /*handshake=*/true);
+  EXPECT_EQ(seventh.refusal, AdmissionRefusal::kTooManyHandshakes);
+  EXPECT_EQ(seventh.retry_after, absl::Seconds(10));  // 6 a minute
+  EXPECT_EQ(AdmissionRefusalName(seventh.refusal), "handshakes");
+  // Plain connections from the same address, and TLS from another, are not affected.
+  EXPECT_TRUE(limits.AdmitConnection("198.51.100.1").admitted());
+  EXPECT_TRUE(limits.AdmitConnection("198.51.100.2", /*handshake=*/true).admitted());
+  // Reconnecting does not refill it; time does.
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_FALSE(limits.AdmitConnection("198.51.100.1", /*handshake=*/true).admitted());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(limits.AdmitConnection("198.51.100.1", /*handshake=*/true).admitted());
+}
+
+TEST_F(AddressLimitsTest, AConnectionRefusedForAnotherReasonTakesNoHandshake) {
+  AddressLimits limits(Only([](AddressLimitsOptions& o) {
+                         o.handshakes_per_minute = 1;
+                         o.max_pending_per_address = 1;
+                       }),
+                       clock_);
+  AddressLimits::Admission first = limits.AdmitConnection("198.51.100.1", /*handshake=*/true);
+  ASSERT_TRUE(first.admitted());
+  EXPECT_EQ(limits.AdmitConnection("198.51.100.1", true).refusal,
+            AdmissionRefusal::kTooManyPending);
+  first.ticket = Ticket();
+  clock_.Advance(absl::Minutes(1));  // one token back; the refusal above took none
+  EXPECT_TRUE(limits.AdmitConnection("198.51.100.1", true).admitted());
+}
+
 TEST_F(AddressLimitsTest, LoginsAreABucketWithAnExactRetryTime) {
   AddressLimits limits(Only([](AddressLimitsOptions& o) {
                          o.logins_per_minute = 30;

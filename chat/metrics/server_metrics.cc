@@ -64,6 +64,8 @@ std::string_view RefusedConnectionReasonLabel(RefusedConnectionReason reason) {
       return "connections";
     case RefusedConnectionReason::kTooManyAddresses:
       return "addresses";
+    case RefusedConnectionReason::kTooManyHandshakes:
+      return "handshakes";
   }
   return "unknown";
 }

@@ -52,8 +52,9 @@ enum class RefusedConnectionReason {
   kTooManyPending,      // its address has too many connections at the name prompt
   kTooManyConnections,  // its address has too many connections
   kTooManyAddresses,    // every remembered address is connected
+  kTooManyHandshakes,   // its address started too many TLS handshakes lately
 };
-inline constexpr size_t kRefusedConnectionReasonCount = 3;
+inline constexpr size_t kRefusedConnectionReasonCount = 4;
 
 // What an operator did; the `action` label of tcpchat_moderation_actions_total.
 enum class ModerationAction { kKick, kBan, kUnban, kMute, kUnmute, kOp, kDeop, kTopic };

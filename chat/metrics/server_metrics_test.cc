@@ -130,7 +130,7 @@ TEST(ServerMetricsTest, RefusedConnectionsHaveASeriesPerReason) {
     metrics.refused_connections(static_cast<RefusedConnectionReason>(i)).Increment(i + 1);
   }
   const std::string text = metrics.RenderPrometheus();
-  const char* reasons[] = {"pending", "connections", "addresses"};
+  const char* reasons[] = {"pending", "connections", "addresses", "handshakes"};
   for (size_t i = 0; i < kRefusedConnectionReasonCount; ++i) {
     EXPECT_EQ(SampleValue(text, absl::StrCat("tcpchat_refused_connections_total{reason=\"",
                                              reasons[i], "\"}")),
