@@ -48,6 +48,14 @@ bool ScanReply(const redisReply& reply, std::string* cursor, const redisReply** 
   return !cursor->empty();
 }
 
+// One EXISTS of InstanceKey(id) per instance: which of them are alive.
+std::vector<std::vector<std::string>> ExistsCommands(const std::vector<std::string>& ids) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(ids.size());
+  for (const std::string& id : ids) commands.push_back({"EXISTS", InstanceKey(id)});
+  return commands;
+}
+
 }  // namespace
 
 Presence::Presence(PresenceOptions options)
@@ -152,14 +160,11 @@ void Presence::Publish(std::string_view key, const UserInfo& info) {
   // One round trip; the heartbeat writes it again within lease/3 if this one fails.
   const absl::Status status = pool_.Use([&](RedisConnection& connection) -> absl::Status {
     const std::string hash = PresenceKey(options_.instance_id);
-    if (absl::Status s = connection.Append({"HSET", hash, std::string(key), record}); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = connection.Append({"PEXPIRE", hash, presence_ms_}); !s.ok()) return s;
-    for (int i = 0; i < 2; ++i) {
-      if (absl::StatusOr<ReplyPtr> reply = connection.GetReply(); !reply.ok()) {
-        return reply.status();
-      }
+    auto replies = connection.Pipeline(
+        {{"HSET", hash, std::string(key), record}, {"PEXPIRE", hash, presence_ms_}});
+    if (!replies.ok()) return replies.status();
+    for (const absl::StatusOr<ReplyPtr>& reply : *replies) {
+      if (!reply.ok()) return reply.status();
     }
     return absl::OkStatus();
   });
@@ -225,14 +230,12 @@ bool Presence::Renew(RedisConnection& connection) {
   for (const auto& [key, name] : held) {
     commands.push_back({"EVAL", kRenewScript, "1", NameLeaseKey(key), me, lease_ms_});
   }
-  for (const auto& argv : commands) {
-    if (!connection.Append(argv).ok()) return false;
-  }
+  absl::StatusOr<std::vector<absl::StatusOr<ReplyPtr>>> replies = connection.Pipeline(commands);
+  if (!replies.ok()) return false;
   std::vector<std::string> lost, retaken;
   for (size_t i = 0; i < commands.size(); ++i) {
-    absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+    const absl::StatusOr<ReplyPtr>& reply = (*replies)[i];
     if (!reply.ok()) {
-      if (IsBroken(reply.status())) return false;
       LOG_EVERY_N(WARNING, 100) << "presence: heartbeat: " << reply.status();
       continue;
     }
@@ -324,14 +327,13 @@ bool Presence::ReadPresence(RedisConnection& connection, const std::string& inst
 void Presence::ReapDead(RedisConnection& connection) {
   absl::StatusOr<std::vector<std::string>> others = OtherInstances(connection);
   if (!others.ok()) return;
-  for (const std::string& id : *others) {
-    if (!connection.Append({"EXISTS", InstanceKey(id)}).ok()) return;
-  }
+  absl::StatusOr<std::vector<absl::StatusOr<ReplyPtr>>> replies =
+      connection.Pipeline(ExistsCommands(*others));
+  if (!replies.ok()) return;
   std::vector<std::string> dead;
-  for (const std::string& id : *others) {
-    absl::StatusOr<ReplyPtr> reply = connection.GetReply();
-    if (!reply.ok()) return;
-    if (IsInteger(**reply, 0)) dead.push_back(id);
+  for (size_t i = 0; i < others->size(); ++i) {
+    const absl::StatusOr<ReplyPtr>& reply = (*replies)[i];
+    if (reply.ok() && IsInteger(**reply, 0)) dead.push_back((*others)[i]);
   }
   for (const std::string& id : dead) {
     if (!ReapInstance(connection, id)) return;
@@ -358,15 +360,7 @@ bool Presence::ReapInstance(RedisConnection& connection, const std::string& id) 
   }
   commands.push_back({"DEL", PresenceKey(id)});
   commands.push_back({"SREM", InstancesKey(), id});
-  for (const auto& argv : commands) {
-    if (!connection.Append(argv).ok()) return false;
-  }
-  for (size_t i = 0; i < commands.size(); ++i) {
-    if (absl::StatusOr<ReplyPtr> reply = connection.GetReply();
-        !reply.ok() && IsBroken(reply.status())) {
-      return false;
-    }
-  }
+  if (!connection.Pipeline(commands).ok()) return false;
   LOG_IF(INFO, !users.empty() || id != options_.instance_id)
       << "presence: instance " << id << " is gone; announced " << users.size() << " leave(s)"
       << (truncated ? " (the first ones; more were dropped)" : "");
@@ -378,14 +372,14 @@ SharedNames::Listing Presence::ListElsewhere() {
   const absl::Status status = pool_.Use([&](RedisConnection& connection) -> absl::Status {
     absl::StatusOr<std::vector<std::string>> others = OtherInstances(connection);
     if (!others.ok()) return others.status();
-    for (const std::string& id : *others) {
-      if (absl::Status s = connection.Append({"EXISTS", InstanceKey(id)}); !s.ok()) return s;
-    }
+    absl::StatusOr<std::vector<absl::StatusOr<ReplyPtr>>> replies =
+        connection.Pipeline(ExistsCommands(*others));
+    if (!replies.ok()) return replies.status();
     std::vector<std::string> alive;
-    for (const std::string& id : *others) {
-      absl::StatusOr<ReplyPtr> reply = connection.GetReply();
+    for (size_t i = 0; i < others->size(); ++i) {
+      const absl::StatusOr<ReplyPtr>& reply = (*replies)[i];
       if (!reply.ok()) return reply.status();
-      if (IsInteger(**reply, 1)) alive.push_back(id);
+      if (IsInteger(**reply, 1)) alive.push_back((*others)[i]);
     }
     std::vector<std::pair<std::string, UserInfo>> users;
     for (const std::string& id : alive) {

@@ -19,13 +19,13 @@
 // LostName callback disconnects it), so there are never two of one name.
 //
 // Presence. PresenceKey(instance) is a hash from name key to EncodePresence()
-// (chat/cluster/presence_codec.h). A change
-// (login, /name, /join, /away, registration) is written at once; every heartbeat also
-// rewrites the whole hash from the registry (MULTI: DEL, HSET, PEXPIRE), which repairs
-// anything an outage lost and refreshes idle times. The hash lives three leases; the
-// InstanceKey one. An instance whose InstanceKey expired while its hash remains died:
-// the first survivor to take ReaperKey(dead) XADDs a leave event for each of its users
-// to their room's stream (what a normal leave writes) and deletes the hash.
+// (chat/cluster/presence_codec.h). A change (login, /name, /join, /away, registration)
+// is written at once; every heartbeat also rewrites the whole hash from the registry
+// (MULTI: DEL, HSET, PEXPIRE), which repairs anything an outage lost and refreshes idle
+// times. The hash lives three leases; the InstanceKey one. An instance whose InstanceKey
+// expired while its hash remains died: the first survivor to take ReaperKey(dead) XADDs
+// a leave event for each of its users to their room's stream (what a normal leave
+// writes) and deletes the hash.
 
 #ifndef CHAT_CLUSTER_PRESENCE_H_
 #define CHAT_CLUSTER_PRESENCE_H_

@@ -166,6 +166,21 @@ TEST_F(PresenceTest, OthersSeeWhoIsWhere) {
   EXPECT_FALSE(b->FindElsewhere(key).has_value());
 }
 
+// A write Redis refuses (here the presence hash's key holds a string, as anyone with
+// access to Redis could make it) must not leave its other replies on the pooled
+// connection: the next claim would read one of them as its own answer.
+TEST_F(PresenceTest, ARefusedPublishLeavesNoReplyBehindForTheNextCommand) {
+  auto a = Make("a");
+  const std::string alice = NameKey("Alice");
+  ASSERT_EQ(a->Claim(alice, "Alice"), ClaimResult::kClaimed);  // pools one connection
+  ASSERT_TRUE(raw_->Command({"SET", PresenceKey("a"), "not a hash"}).ok());
+  a->Publish(alice, Alice());  // HSET: WRONGTYPE; PEXPIRE: 1
+  const std::string bob = NameKey("bob");
+  EXPECT_EQ(a->Claim(bob, "bob"), ClaimResult::kClaimed);
+  EXPECT_EQ(Get(NameLeaseKey(bob)), "a");
+  EXPECT_EQ(a->Claim(NameKey("carol"), "carol"), ClaimResult::kClaimed);
+}
+
 TEST_F(PresenceTest, TheHeartbeatRewritesPresenceFromTheRegistry) {
   auto a = Make("a");
   const std::string key = NameKey("Alice");

@@ -134,6 +134,20 @@ absl::StatusOr<ReplyPtr> RedisConnection::Command(const std::vector<std::string>
   return GetReply();
 }
 
+absl::StatusOr<std::vector<absl::StatusOr<ReplyPtr>>> RedisConnection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  for (const std::vector<std::string>& argv : commands) {
+    if (absl::Status status = Append(argv); !status.ok()) return status;
+  }
+  std::vector<absl::StatusOr<ReplyPtr>> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    replies.push_back(GetReply());
+    if (!connected()) return replies.back().status();  // broken: nothing is left to read
+  }
+  return replies;
+}
+
 absl::Status RedisConnection::Append(const std::vector<std::string>& argv) {
   if (context_ == nullptr) return absl::UnavailableError("redis: not connected");
   Argv args(argv);

@@ -86,6 +86,14 @@ class RedisConnection {
   absl::Status Append(const std::vector<std::string>& argv);
   absl::StatusOr<ReplyPtr> GetReply();
 
+  // RedisConnection::Pipeline() sends `commands` in one round trip and reads every reply,
+  // one per command in order (an error reply is an error in its place). Reading them all
+  // matters: a caller that stopped at the first error reply would leave the rest on the
+  // connection, and its next user (a pooled connection's next borrower) would take them
+  // for its own. Fails only when the connection broke, which closes it.
+  absl::StatusOr<std::vector<absl::StatusOr<ReplyPtr>>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands);
+
  private:
   absl::Status Broken(std::string_view what);
 

@@ -60,6 +60,26 @@ TEST(RedisConnectionTest, ArgumentsAreBinarySafeNeverParsed) {
   EXPECT_EQ(ReplyText(**connection.GetReply()), "two");
 }
 
+// An error reply in the middle of a pipeline does not leave the later replies unread: the
+// next command on the connection gets its own reply, not a stale one.
+TEST(RedisConnectionTest, APipelineReadsEveryReplyEvenAfterAnError) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  RedisConnection connection({"127.0.0.1", redis.port()}, absl::Seconds(5));
+  ASSERT_TRUE(connection.Connect().ok());
+  absl::StatusOr<std::vector<absl::StatusOr<ReplyPtr>>> replies =
+      connection.Pipeline({{"SET", "k", "text"}, {"INCR", "k"}, {"ECHO", "after"}});
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), 3u);
+  EXPECT_TRUE((*replies)[0].ok());
+  EXPECT_FALSE((*replies)[1].ok());  // not an integer
+  ASSERT_TRUE((*replies)[2].ok());
+  EXPECT_EQ(ReplyText(**(*replies)[2]), "after");
+  absl::StatusOr<ReplyPtr> next = connection.Command({"ECHO", "mine"});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(ReplyText(**next), "mine");
+}
+
 TEST(RedisConnectionTest, BreaksWhenRedisGoesAndReconnectsWhenItIsBack) {
   testing::RedisServer redis;
   ASSERT_TRUE(redis.Start().ok());
