@@ -16,12 +16,22 @@ if [ "${#spawners[@]}" -eq 0 ]; then
   exit 1
 fi
 
-wrong=$(bazel query --noshow_progress \
-  "attr(tags, 'no_tsan', kind(cc_test, //...)) intersect rdeps(//..., set(${spawners[*]}))" 2>/dev/null)
+# A query that fails (a file no longer in any package, a syntax error) fails the check,
+# with Bazel's reason, rather than passing for want of an answer.
+query() {
+  local out
+  if ! out=$(bazel query --noshow_progress "$1" 2>&1); then
+    echo "check_no_tsan: bazel query failed:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  grep '^//' <<<"$out" || true
+}
+wrong=$(query "attr(tags, 'no_tsan', kind(cc_test, //...)) intersect rdeps(//..., set(${spawners[*]}))")
 if [ -n "$wrong" ]; then
   echo "check_no_tsan: these tests are tagged no_tsan but start threads or link code that does:" >&2
   echo "$wrong" >&2
   exit 1
 fi
-count=$(bazel query --noshow_progress "attr(tags, 'no_tsan', kind(cc_test, //...))" 2>/dev/null | wc -l)
+count=$(query "attr(tags, 'no_tsan', kind(cc_test, //...))" | wc -l)
 echo "check_no_tsan: ${count} tests skip TSan, none starts a thread (${#spawners[@]} sources do)"

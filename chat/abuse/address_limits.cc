@@ -12,7 +12,9 @@ struct AddressLimits::Entry {
   Entry(std::string_view key_in, const AddressLimitsOptions& options, absl::Time now)
       : key(key_in),
         logins(options.logins_per_minute / 60, options.login_burst, now),
-        handshakes(options.handshakes_per_minute / 60, std::max(1.0, options.handshakes_per_minute), now),
+        // The burst is a minute's worth, and at least one handshake.
+        handshakes(options.handshakes_per_minute / 60,
+                   std::max(1.0, options.handshakes_per_minute), now),
         lines(options.lines_per_second, options.line_burst, now),
         bytes(options.bytes_per_second, options.byte_burst, now),
         rooms(options.rooms_per_hour / 3600, options.room_burst, now) {}
