@@ -18,8 +18,22 @@
 #include "chat/testing/protocol.h"
 #include "gtest/gtest.h"
 
+// Under TSan this test's frames come unsymbolised (the symbolizer needs a descriptor), so
+// Abseil's known ThreadIdentity false positive can only be matched by its module; this
+// binary alone takes that broad suppression (see tools/sanitizers/tsan_suppressions.cc).
+extern "C" const char* TcpchatExtraTsanSuppressions() {
+  return "race:libexternal_Scom_Ugoogle_Uabsl_Sabsl_Ssynchronization_Slibsynchronization.so\n";
+}
+extern "C" const char* __tsan_default_suppressions();
+
 namespace chat {
 namespace {
+
+TEST(ServerFdExhaustionTest, OnlyThisBinaryTakesTheModuleWideSuppression) {
+  const std::string suppressions = __tsan_default_suppressions();
+  EXPECT_NE(suppressions.find("race:tzset_internal\n"), std::string::npos) << suppressions;
+  EXPECT_NE(suppressions.find("libsynchronization.so\n"), std::string::npos) << suppressions;
+}
 
 using testing::LineClient;
 
